@@ -1,0 +1,56 @@
+# The two commands a newcomer needs are `make demo` and `make test`.
+# Everything is installed into .venv from pyproject.toml; nothing else is required.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: demo test lint bench locales install clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "chatsurvey needs Python 3.11 or newer"' \
+		|| { echo "Python 3.11 or newer is needed (found: $(PYTHON))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Run the service locally with an embedded Redis and SQLite, and a demo council.
+demo: install
+	$(BIN)/chatsurvey demo
+
+## Debian's Chromium (and a colour emoji font) for the browser tests, which skip loudly without it.
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	echo "browser-deps: installing Debian's chromium for the browser tests"; \
+	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		chromium fonts-noto-color-emoji; } \
+	|| echo "browser-deps: could not install chromium (apt-get needs root on Debian);" \
+		"the browser tests will be skipped."
+
+## Lint, check the flows, run every test, and hold the engine to 100% branch coverage.
+test: install browser-deps
+	$(BIN)/ruff check .
+	$(BIN)/chatsurvey flows check flows/
+	$(BIN)/pytest --cov=chatsurvey --cov-report= $(PYTEST_ARGS)
+	$(BIN)/coverage report --include='chatsurvey/engine/*' --fail-under=100
+
+lint: install
+	$(BIN)/ruff check .
+
+## Benchmarks; figures are written to docs/benchmarks.md.
+bench: install
+	$(BIN)/python -m bench
+
+## Re-extract every message from the flows and merge it into each locale's catalogue.
+locales: install
+	$(BIN)/pybabel extract -F babel.cfg -o locales/flows.pot --no-wrap --omit-header --sort-by-file .
+	$(BIN)/pybabel update -i locales/flows.pot -d locales -D flows --no-wrap --previous --ignore-obsolete
+	$(BIN)/pybabel extract -F babel-web.cfg -o locales/web.pot --no-wrap --omit-header --sort-by-file .
+	$(BIN)/pybabel update -i locales/web.pot -d locales -D web --no-wrap --previous --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) .pytest_cache .coverage .hypothesis

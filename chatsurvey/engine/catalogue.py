@@ -1,0 +1,221 @@
+"""Message text by key, in any locale, through gettext catalogues.
+
+Flows write their messages in a source language (English unless a flow says
+otherwise) and refer to them by key. Translations live in standard gettext
+catalogues, ``locales/<locale>/LC_MESSAGES/flows.po``, one entry per message
+with ``msgctxt`` = ``<flow id>:<key>`` and ``msgid`` = the source text, so
+translators see the English in their usual tools and a reworded English
+message is never shown with its old translation.
+
+A translation marked ``fuzzy`` by a translator ("needs review by a native
+speaker") is used, because it is better than English for a Welsh or Gaelic
+speaker; one that ``msgmerge`` marked fuzzy because the English changed
+(it carries the previous msgid) is not.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from babel.messages.pofile import read_po, unescape
+
+from .model import Message
+from .source import parse_yaml
+
+SYSTEM = "system"
+DOMAIN = "flows"
+
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ps", "ur", "yi", "ckb", "dv", "sd", "ug"})
+
+
+def context(owner: str, key: str, variant: str | None = None) -> str:
+    """The gettext msgctxt of a message: ``flow-id:key`` or ``flow-id:key#sms``."""
+    base = f"{owner}:{key}"
+    return f"{base}#{variant}" if variant else base
+
+
+def split_key(qualified: str) -> tuple[str, str]:
+    """``"system:opt.yes"`` -> ``("system", "opt.yes")``."""
+    owner, _, key = qualified.partition(":")
+    return owner, key
+
+
+def text_direction(locale: str) -> str:
+    """"rtl" for right-to-left languages, else "ltr"."""
+    return "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr"
+
+
+def messages_from_data(data: dict) -> dict[str, Message]:
+    """Build Message objects from the `messages` mapping of a flow document."""
+    out = {}
+    for key, value in (data or {}).items():
+        if isinstance(value, str):
+            out[key] = Message(text=value)
+        else:
+            out[key] = Message(
+                text=value["text"],
+                sms=value.get("sms"),
+                web=value.get("web"),
+                note=value.get("note"),
+                synonyms=tuple(str(s) for s in value.get("synonyms", ())),
+            )
+    return out
+
+
+@functools.cache
+def system_messages() -> dict[str, Message]:
+    """The messages chatsurvey itself says, in English."""
+    text = resources.files(__package__).joinpath("system_messages.yaml").read_text("utf-8")
+    return messages_from_data(parse_yaml(text, "system_messages.yaml").data["messages"])
+
+
+def _with_previous_msgid(text: str) -> set[str]:
+    """Contexts of entries that carry a previous msgid (``#| msgid``).
+
+    msgmerge writes one when the source text changed under a translation;
+    Babel's reader does not keep it, so it is looked for here.
+    """
+    found = set()
+    for block in text.split("\n\n"):
+        lines = [line.strip() for line in block.splitlines()]
+        if any(line.startswith("#| msgid") for line in lines):
+            for line in lines:
+                if line.startswith("msgctxt "):
+                    found.add(unescape(line[len("msgctxt "):]))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One translated message as read from a catalogue."""
+
+    msgid: str
+    msgstr: str
+    fuzzy: bool
+    outdated: bool
+
+
+class Catalogue:
+    """Translations by locale and message context."""
+
+    def __init__(self, entries: dict[str, dict[str, Entry]] | None = None) -> None:
+        self._entries = entries or {}
+
+    @classmethod
+    def from_directory(cls, path: str | Path, domain: str = DOMAIN) -> Catalogue:
+        """Read every ``<locale>/LC_MESSAGES/<domain>.po`` under ``path``."""
+        entries: dict[str, dict[str, Entry]] = {}
+        root = Path(path)
+        if root.is_dir():
+            for po in sorted(root.glob(f"*/LC_MESSAGES/{domain}.po")):
+                locale = po.parent.parent.name
+                with po.open("rb") as fh:
+                    entries[locale] = cls.read(fh)
+        return cls(entries)
+
+    @staticmethod
+    def read(fileobj) -> dict[str, Entry]:
+        """Read one .po file into entries by context."""
+        raw = fileobj.read()
+        outdated = _with_previous_msgid(raw.decode("utf-8", "replace"))
+        table: dict[str, Entry] = {}
+        for message in read_po(io.BytesIO(raw)):
+            if not message.id or not message.context or isinstance(message.id, tuple):
+                continue
+            table[message.context] = Entry(
+                msgid=message.id,
+                msgstr=message.string if isinstance(message.string, str) else "",
+                fuzzy=message.fuzzy,
+                outdated=message.fuzzy and message.context in outdated,
+            )
+        return table
+
+    def locales(self) -> list[str]:
+        """Locales that have a catalogue."""
+        return sorted(self._entries)
+
+    def status(self, locale: str, ctx: str, source: str) -> str:
+        """One of "translated", "fuzzy" (awaiting review, used), "outdated" or "missing"."""
+        entry = self._entries.get(locale, {}).get(ctx)
+        if entry is None or not entry.msgstr:
+            return "missing"
+        if entry.msgid != source or entry.outdated:
+            return "outdated"
+        return "fuzzy" if entry.fuzzy else "translated"
+
+    def translate(self, locale: str, ctx: str, source: str) -> str | None:
+        """The translation to show, or None to fall back to the source text."""
+        if self.status(locale, ctx, source) in ("translated", "fuzzy"):
+            return self._entries[locale][ctx].msgstr
+        return None
+
+
+EMPTY = Catalogue()
+
+
+class Texts:
+    """Resolves qualified message keys for one flow, caching what it resolves."""
+
+    def __init__(self, owner: str, messages: dict[str, Message], source_locale: str,
+                 catalogue: Catalogue) -> None:
+        self.owner = owner
+        self.messages = messages
+        self.source_locale = source_locale
+        self.catalogue = catalogue
+        self._cache: dict[tuple[str, str, str], tuple[str, str]] = {}
+        self._words: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    def message(self, qualified: str) -> tuple[Message, str]:
+        """The source message of a key and the language it is written in."""
+        owner, key = split_key(qualified)
+        if owner == SYSTEM:
+            return system_messages()[key], "en"
+        return self.messages[key], self.source_locale
+
+    def text(self, qualified: str, locale: str, channel: str) -> str:
+        """The words for ``qualified`` in ``locale`` on ``channel``."""
+        return self.text_lang(qualified, locale, channel)[0]
+
+    def text_lang(self, qualified: str, locale: str, channel: str) -> tuple[str, str]:
+        """The words and the language they are really in (the source language if untranslated)."""
+        cache_key = (qualified, locale, channel)
+        found = self._cache.get(cache_key)
+        if found is None:
+            found = self._cache[cache_key] = self._resolve(qualified, locale, channel)
+        return found
+
+    def _resolve(self, qualified: str, locale: str, channel: str) -> tuple[str, str]:
+        message, source_locale = self.message(qualified)
+        source = message.variant(channel)
+        if locale == source_locale:
+            return source, locale
+        owner, key = split_key(qualified)
+        variant = message.variant_name(channel)
+        if variant:
+            found = self.catalogue.translate(locale, context(owner, key, variant), source)
+            if found:
+                return found, locale
+        found = self.catalogue.translate(locale, context(owner, key), message.text)
+        return (found, locale) if found else (source, source_locale)
+
+    def words(self, qualified: str, locale: str) -> tuple[str, ...]:
+        """Every word that may pick this message's option: label and synonyms, both languages."""
+        cache_key = (qualified, locale)
+        found = self._words.get(cache_key)
+        if found is None:
+            message, source_locale = self.message(qualified)
+            words = [message.text, *message.synonyms]
+            if locale != source_locale:
+                owner, key = split_key(qualified)
+                words.append(self.text(qualified, locale, "web"))
+                joined = "|".join(message.synonyms)
+                translated = joined and self.catalogue.translate(
+                    locale, context(owner, key, "synonyms"), joined)
+                if translated:
+                    words.extend(w for w in translated.split("|") if w.strip())
+            found = self._words[cache_key] = tuple(words)
+        return found

@@ -1,0 +1,88 @@
+"""Babel extractors, so ``pybabel extract`` finds every message in flows.
+
+Registered as the ``chatsurvey_flow`` and ``chatsurvey_system`` extraction
+methods (see babel.cfg). Each message becomes one catalogue entry with
+``msgctxt`` = ``<flow id>:<key>`` and the source text as ``msgid``; per-channel
+wording and answer synonyms get their own entries (``#sms``, ``#web``,
+``#synonyms``) with a note telling the translator what they are for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from .catalogue import SYSTEM, context
+from .source import SourceDoc, parse_yaml
+
+Extracted = tuple[int, str, tuple[str, str], list[str]]
+
+_VARIANT_NOTES = {
+    "sms": "Wording for text messages: keep it short (one SMS is 160 plain characters,"
+           " or 70 with any accented letter or emoji).",
+    "web": "Wording for the web chat only.",
+    "synonyms": "Other words a young person may type for this answer, separated by |."
+                " Add your own; they do not need to match the English ones.",
+}
+
+
+def _usage(data: dict) -> dict[str, list[str]]:
+    """message key -> the states that use it, for translators' context."""
+    used: dict[str, list[str]] = {}
+
+    def note(key: Any, where: str) -> None:
+        if isinstance(key, str):
+            used.setdefault(key, []).append(where)
+
+    for name, state in (data.get("states") or {}).items():
+        if not isinstance(state, dict):
+            continue
+        for field in ("prompt", "help", "min_label", "max_label"):
+            note(state.get(field), f"{name}.{field}")
+        say = state.get("say")
+        for key in [say] if isinstance(say, str) else (say or []):
+            note(key, f"{name}.say")
+        for option in state.get("options") or []:
+            if isinstance(option, str):
+                note(option, f"{name}.options")
+            elif isinstance(option, dict):
+                note(option.get("label", option.get("value")), f"{name}.options")
+    return used
+
+
+def extract_messages(owner: str, doc: SourceDoc) -> Iterator[Extracted]:
+    """Catalogue entries for the `messages` of a parsed document."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    usage = _usage(data)
+    for key, value in (data.get("messages") or {}).items():
+        line = doc.line_of(("messages", key)) or 0
+        spec = {"text": value} if isinstance(value, str) else dict(value or {})
+        if not isinstance(spec.get("text"), str):
+            continue
+        comments = []
+        if spec.get("note"):
+            comments.append(str(spec["note"]))
+        if usage.get(key):
+            comments.append("Used in: " + ", ".join(usage[key]))
+        yield line, "pgettext", (context(owner, key), spec["text"]), comments
+        for variant in ("sms", "web"):
+            if isinstance(spec.get(variant), str):
+                yield (line, "pgettext", (context(owner, key, variant), spec[variant]),
+                       [*comments, _VARIANT_NOTES[variant]])
+        synonyms = [str(s) for s in spec.get("synonyms") or []]
+        if synonyms:
+            yield (line, "pgettext", (context(owner, key, "synonyms"), "|".join(synonyms)),
+                   [*comments, _VARIANT_NOTES["synonyms"]])
+
+
+def extract_flow(fileobj, keywords, comment_tags, options) -> Iterator[Extracted]:
+    """Babel extraction method for flow YAML files."""
+    doc = parse_yaml(fileobj.read().decode("utf-8"), getattr(fileobj, "name", ""))
+    if isinstance(doc.data, dict) and isinstance(doc.data.get("id"), str):
+        yield from extract_messages(doc.data["id"], doc)
+
+
+def extract_system_messages(fileobj, keywords, comment_tags, options) -> Iterator[Extracted]:
+    """Babel extraction method for the engine's own messages."""
+    doc = parse_yaml(fileobj.read().decode("utf-8"), getattr(fileobj, "name", ""))
+    yield from extract_messages(SYSTEM, doc)

@@ -1,0 +1,196 @@
+"""Spotting messages that suggest a young person may be at risk.
+
+The survey is anonymous, so nobody can follow up on what one young person
+says: the only help we can give is to offer it in the conversation, at once,
+and to put the comment first in the review queue. So the check leans towards
+offering help too often rather than too rarely. It looks for families of
+phrases (below, by kind of harm) in English, Welsh and Scottish Gaelic, and is
+tolerant of text-speak and missing apostrophes. Ordinary figures of speech
+("this homework is killing me", "we hit the shops") are not matched: harm
+phrases need a person on the receiving end, or words that only mean harm.
+
+Behind the phrases sits a small logistic-regression model (words, word pairs
+and letter fragments, trained by scripts/train_safeguarding.py) that catches
+disclosures worded in ways the phrases do not know. Recall and precision are
+measured on two labelled corpora and reported in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import unicodedata
+from importlib import resources
+
+_ME = r"(?:me|my\s?self|him|her|us|them|my (?:mum|mam|brother|sister|little \w+|sis|bro))"
+_NOT = r"(?:don'?t|dont|do not|didn'?t|didnt|never|not|cant|can'?t|cannot|wont|won'?t)"
+_THEY = r"(?:he|she|they|hes|shes|theyre|he'?s|she'?s|they'?re|he'?d|she'?d|they'?d|i'?ll|ill)"
+
+PATTERNS: dict[str, list[str]] = {
+    "suicide": [
+        r"kill(?:ing)?\s?(?:my\s?self|me now)", r"\bkms\b", r"\bun-?alive", r"suicid",
+        r"\bend(?:ing)? (?:it(?: all)?|my life|things|everything)\b", r"take my (?:own )?life",
+        r"(?:want|wanna|wish i could) (?:to )?die\b",
+        r"wish i (?:was|were|could be) dead", r"better off (?:dead|without me)",
+        rf"{_NOT} want to (?:be alive|live|be here|exist|wake up)",
+        r"(?:never|not) wak(?:e|ing) up", r"(?:sleep|slept) and never",
+        r"(?:no|whats the|what'?s the|what is the|see the) point (?:in |of )?(?:living|me|being "
+        r"alive|anymore|any more|going on)",
+        rf"{_NOT} (?:do this|go on|cope|take (?:it|this))(?:\s?any ?more)?\s*(?:$|[.!?,]|x\b)",
+        rf"{_NOT} (?:cope|take it|go on) any ?more",
+        r"goodbye (?:letter|note|everyone|every1|all|world)", r"(?:rope|noose)\b",
+        r"(?:pills|tablets) (?:saved|stock)", r"saved up (?:pills|tablets)", r"over ?dose",
+        r"took (?:loads|lots|a load|a lot|all) of (?:tablets|pills|paracetamol)",
+        r"disappear (?:for ?ever|forever)", r"(?:no ?one|nobody|no1) would (?:care|notice|miss)",
+        r"if i was (?:dead|gone)", r"thinking about (?:dying|death|ending|not being here)",
+        r"think about (?:dying|death|ending|not waking|jumping)", r"jump(?:ing)? (?:off|in front)",
+        r"(?:edge|top) of (?:the )?(?:roof|bridge|car park)", r"i'?ll do it tonight",
+        r"\bim done\b.{0,20}goodbye", r"want (?:it all|everything) to stop",
+        r"(?:a|such a) burden", rf"{_NOT} trust my ?self",
+        r"(?:kill|hurt) (?:him|her|them)sel(?:f|ves)", r"want(?:s)? to die",
+    ],
+    "self-harm": [
+        r"self[- ]?harm", r"\bsh\b (?:again|last night|yesterday|today)",
+        r"\bcut(?:ting|s)? (?:my\s?self|my (?:arms?|legs?|wrists?|thighs?)|again)",
+        r"been cutting", r"\bburn(?:ing|t|ed)? my\s?self", r"hurt(?:ing)? my\s?self",
+        r"scratch(?:ed|ing)? (?:my )?(?:arms?|legs?|skin)", r"bang(?:ing)? my head",
+        r"pick(?:ing)? at my skin", r"til(?:l)? (?:it|they) ble(?:e)?d", r"make my\s?self sick",
+        r"starv(?:e|ing) my\s?self", r"(?:havent|haven'?t|not) eaten .{0,25}on purpose",
+    ],
+    "physical abuse": [
+        rf"\b(?:hits?|hitting|beats?|beating|punch(?:es|ed|ing)?|kick(?:s|ed|ing)?|slap(?:s|ped|"
+        rf"ping)?|smack(?:s|ed|ing)?|strangl\w*|chok(?:es|ed|ing)|hurts?|hurting|shov(?:es|ed)|"
+        rf"throws? things at|pulls? my hair|burnt|burned|grabs?) {_ME}\b(?! up\b)",
+        r"beat (?:me|him|her|us) up", r"(?:got|get|been) (?:beat(?:en)? up|battered|jumped)\b",
+        r"(?:got|get|been) (?:hit|punched|kicked|beaten) (?:by (?:my|his|her|their) \w+|if|when|"
+        r"again|for)", r"leaves? (?:marks|bruises)", r"\bbruises?\b",
+        r"with (?:a|the|his|her) belt", r"restrain(?:s|ed)? (?:us|me)", r"hurt my (?:wrist|arm)",
+        r"burnt my (?:arm|hand|leg)", r"hurts? her (?:bum|privates?|private parts)",
+        r"smashing (?:the house|things) up",
+    ],
+    "sexual abuse": [
+        r"\brap(?:e|ed|ing)\b", r"sexual", r"(?:forced|made|make|makes) (?:me )?(?:to )?have sex",
+        r"touch(?:es|ed|ing)? (?:me|my)\b", r"(?:comes?|came|coming) (?:in|into) (?:my|the) "
+        r"(?:room|bed|bedroom|bathroom|shower)", r"in my bed at night", r"our (?:little )?secret",
+        r"does (?:stuff|things) to me", r"makes? me (?:do (?:things|stuff)|watch)",
+        r"(?:send|sending) (?:him |them )?(?:pics|nudes|photos|pictures)",
+        r"(?:spread|share[ds]?) my (?:pics|photos|nudes)", r"takes? (?:pics|photos) of (?:us|me)",
+        r"clothes were off", r"woke up .{0,30}(?:didn'?t|didnt) know what happened",
+        r"(?:boyfriend|girlfriend|bf|gf) is (?:1[8-9]|[2-9]\d)", r"is 1[0-5] and (?:she|he) has "
+        r"a (?:1[8-9]|[2-9]\d)", r"pregnant and im 1[0-5]", r"im 1[0-5] and pregnant",
+    ],
+    "grooming and exploitation": [
+        r"older (?:man|men|guy|lad|lads|bloke|boy|boys)\b.{0,30}\b(?:who|gives|buys|asks|wants|"
+        r"messages|picks|offer|keeps|called|from)", r"(?:a|the) man (?:from|at|who|i met)",
+        r"(?:met|meet) (?:him|her|them)? ?online", r"wants? to meet (?:me|up)",
+        r"(?:not|dont|don'?t) tell (?:my|anyone|any1|the)", r"gives? (?:me|us|the girls|girls) "
+        r"(?:money|weed|drugs|vapes|drink|alcohol|cigs|vodka)", r"buys? me (?:vapes|drink|alcohol)",
+        r"(?:i |you )?owe (?:him|them|money)", r"pay back the debt", r"carry (?:stuff|bags|drugs|"
+        r"packages|things)", r"take bags to", r"county lines", r"hold (?:his|their) knife",
+        r"traffick", r"use (?:it|my flat|my place) to sell", r"wants? stuff in return",
+        r"offering (?:girls|boys|us|me|kids)\b.{0,20}money", r"parties with (?:men|older|lads)",
+        r"go(?:es|ing)? missing", r"keeps? messaging me", r"work for them",
+        r"in (?:his|their) car", r"following me",
+    ],
+    "neglect": [
+        r"(?:no|never(?: any)?|not allowed(?: any)?) food", r"(?:nobody|no one|no1) feeds me",
+        r"(?:havent|haven'?t|not) eaten (?:properly )?in (?:days|\d+ days)",
+        r"fridge is (?:always )?empty", r"take my food", r"sleep(?:s|ing)? (?:in|on) the "
+        r"(?:shed|garage|floor|street|streets|park)", r"slept (?:in|on) the (?:park|street|floor)",
+        r"locked (?:out|in)\b", r"locks? me (?:in|out)\b",
+        r"(?:leaves?|left) me (?:on my own|alone|by myself)",
+        r"heating (?:has been |is )?off", r"no bed\b",
+    ],
+    "emotional abuse and threats": [
+        r"(?:says|said|tells me|calls me) (?:im|i'?m|i am) (?:worthless|useless|nothing)",
+        r"(?:no ?one|nobody) will (?:ever )?(?:want|love) me", r"calls? me (?:a )?(?:slag|names)",
+        rf"{_THEY} (?:will |would |gonna |going to )?(?:kill|hurt|stab|find|get) (?:me|my \w+)"
+        r".{0,40}(?:if|tell|told|snitch|after)",
+        r"(?:if|when) i (?:tell|told|say|snitch)", r"know where i live",
+        r"(?:kill|hurt|stab) me (?:if|after)", r"come and find me",
+        r"checks? my phone", r"takes? my money", r"wont let me see", r"won'?t let me (?:leave|see)",
+        r"(?:sending|send) me back .{0,20}(?:if|and)",
+    ],
+    "forced marriage and fgm": [
+        r"\bfgm\b", r"to be cut\b", r"(?:take|taking|send|sending) me (?:abroad|back home|away)"
+        r".{0,40}(?:marr|cut)", r"forced (?:to )?marr", r"get married.{0,20}im 1[0-7]",
+        r"(?:abroad|away) to (?:get )?marr",
+    ],
+    "unsafe or in danger": [
+        rf"{_NOT} (?:feel )?(?:safe|sfe)\b(?!\s+to\s+(?:drive|eat|use|swim|ride))",
+        r"\bunsafe\b", r"(?:scared|afraid|frightened|terrified) (?:of|for) (?:him|her|them|my|"
+        r"going|what|he|she|they|the (?:man|men|lads|people))\b", r"(?:scared|afraid|frightened|"
+        r"terrified) to go (?:home|back)", r"\bim (?:scared|frightened|terrified)(?!\s+of\b)",
+        r"\bim hiding", r"ran away (?:from (?:home|the home|my \w+|care|foster)|again|last night|"
+        r"yesterday|cos|because)", r"running away", r"sleeping rough", r"sofa surfing",
+        r"kicked out",
+        r"(?:pls|please|plz) help", r"need (?:someone|somebody|some1) to talk to",
+        r"\bim not ok", r"i'?m not ok(?:ay)?\b", r"drinking every (?:night|day)",
+        r"(?:can'?t|cant) stop (?:crying|shaking)", r"feel numb",
+    ],
+    "cymraeg / gàidhlig": [
+        r"lladd fy hun", r"hunanladd", r"niweidio fy hun", r"cam-?dri?n",
+        r"ddim yn (?:saff|ddiogel)",
+        r"(?:taro|curo|brifo) fi", r"f[eè]in-?mhurt", r"droch-?dh[iì]ol",
+        r"chan eil mi s[aà]bhailte", r"gam bhualadh", r"gam ghort[aà]chadh",
+    ],
+}
+
+_COMPILED = {kind: re.compile("|".join(f"(?:{p})" for p in patterns))
+             for kind, patterns in PATTERNS.items()}
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
+
+
+def features(text: str) -> set[str]:
+    """What the model looks at: words, word pairs and 4-letter fragments (for misspellings)."""
+    folded = re.sub(r"['’]", "", _fold(text))
+    words = re.findall(r"[^\W_]+", folded)
+    found = set(words) | {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
+    joined = f" {' '.join(words)} "
+    found |= {"#" + joined[i:i + 4] for i in range(len(joined) - 3)}
+    return found
+
+
+@functools.cache
+def _model() -> dict:
+    return json.loads(resources.files(__package__).joinpath("safeguarding_model.json")
+                      .read_text("utf-8"))
+
+
+def model_score(text: str) -> float:
+    """The model's log-odds that the text is a disclosure (-inf if nothing points to one)."""
+    model = _model()
+    weights, bias, min_evidence = model["weights"], model["bias"], model["min_evidence"]
+    values = [weights.get(f, 0.0) for f in features(text)]
+    if sum(v for v in values if v > 0) < min_evidence:
+        return float("-inf")
+    return bias + sum(values)
+
+
+def phrase_match(text: str) -> bool:
+    """True if one of the phrase families matches."""
+    folded = _fold(text)
+    return any(pattern.search(folded) for pattern in _COMPILED.values())
+
+
+def harm_kinds(text: str) -> list[str]:
+    """The kinds of harm the text seems to disclose (empty if none)."""
+    folded = _fold(text)
+    kinds = [kind for kind, pattern in _COMPILED.items() if pattern.search(folded)]
+    if not kinds and model_score(text) >= _model()["review"]:
+        kinds.append("worrying words")
+    return kinds
+
+
+def looks_like_harm(text: str, locale: str = "en") -> bool:
+    """True if the conversation should offer help now (phrases, or the model when sure)."""
+    return phrase_match(text) or model_score(text) >= _model()["conversation"]
+
+
+def needs_review_first(text: str) -> bool:
+    """True if a comment should go first in the review queue (phrases, or the model at all)."""
+    return phrase_match(text) or model_score(text) >= _model()["review"]

@@ -1,0 +1,312 @@
+"""`flows check`: the findings and figures an analyst gets."""
+
+from textwrap import dedent
+
+import pytest
+
+from chatsurvey.engine.catalogue import Catalogue, Entry
+from chatsurvey.engine.library import FlowLibrary
+from chatsurvey.engine.lint import check_flow, check_library, check_paths
+from tests.helpers import FIXTURE_FLOWS, flow_from
+
+HEAD = """
+spec_version: "1.0"
+id: {id}
+title: Test flow
+survey: demo
+locales: {locales}
+reading_age: 7
+start: {start}
+"""
+
+
+def write(tmp_path, name, body, id=None, locales="[en]", start="q"):
+    text = HEAD.format(id=id or name, locales=locales, start=start) + dedent(body)
+    (tmp_path / f"{name}.yaml").write_text(text)
+
+
+def problems(result, code=None):
+    found = result.all_problems()
+    return [p for p in found if code is None or p.code == code]
+
+
+def test_fixture_flows_have_no_errors():
+    result = check_paths([FIXTURE_FLOWS])
+    assert result.count("error") == 1  # the Welsh fixture has a deliberately broken placeholder
+    [error] = [p for p in result.all_problems() if p.level == "error"]
+    assert error.code == "translation" and "{placeholders}" in error.message
+    assert error.locale == "cy" and error.field == "messages.hello"
+
+
+def test_structure_findings(tmp_path):
+    write(tmp_path, "shape", """
+        states:
+          q: {type: question, ask: yesno, key: same, prompt: q}
+          r: {type: question, ask: scale, key: same, prompt: q, signpost_if: {lte: 2}}
+          loop_a: {type: message, say: q, next: loop_b}
+          loop_b: {type: branch, cases: [{when: {channel: sms}, next: loop_a}], otherwise: stop}
+          stop: {type: end}
+          orphan: {type: message, say: q}
+        messages:
+          q: "Is this right?"
+          spare: "Never said."
+    """)
+    result = check_paths([tmp_path])
+    codes = {(p.code, p.state) for p in problems(result)}
+    assert ("duplicate-key", "r") in codes
+    assert ("signpost", "r") in codes
+    assert ("loop", "loop_a") in codes
+    assert ("unreachable", "orphan") in codes
+    assert ("dead-end", "orphan") not in codes  # unreachable says enough
+    assert ("unused-message", None) in codes
+    [loop] = problems(result, "loop")
+    assert "loop_a -> loop_b" in loop.message and loop.level == "error"
+
+
+def test_dead_end_and_self_loop(tmp_path):
+    write(tmp_path, "ends", """
+        states:
+          q: {type: question, ask: yesno, key: q, prompt: q, next: spin}
+          spin: {type: branch, cases: [{when: {channel: sms}, next: spin}], otherwise: last}
+          last: {type: message, say: q}
+        messages:
+          q: "Is this right?"
+    """)
+    result = check_paths([tmp_path])
+    assert {p.state for p in problems(result, "dead-end")} == {"last"}
+    assert {p.state for p in problems(result, "loop")} == {"spin"}
+
+
+def test_sub_flows_with_questions_break_a_loop(tmp_path):
+    write(tmp_path, "outer", """
+        states:
+          q: {type: subflow, flow: inner, next: again}
+          again: {type: branch, cases: [{when: {channel: sms}, next: q}], otherwise: done}
+          done: {type: end}
+    """)
+    write(tmp_path, "inner", """
+        states:
+          q: {type: question, ask: yesno, key: inner_q, prompt: q}
+        messages:
+          q: "Inner?"
+    """)
+    result = check_paths([tmp_path])
+    assert not problems(result, "loop")
+
+
+def test_consent_must_come_first(tmp_path):
+    write(tmp_path, "early", """
+        requires_consent: true
+        states:
+          q: {type: question, ask: yesno, key: early, prompt: q}
+          sub: {type: subflow, flow: other}
+          c: {type: question, ask: consent, prompt: q, declined: bye}
+          after: {type: question, ask: yesno, key: fine, prompt: q}
+          bye: {type: end}
+        messages:
+          q: "Yes?"
+    """)
+    write(tmp_path, "other", """
+        states:
+          q: {type: end}
+    """)
+    write(tmp_path, "none", """
+        requires_consent: true
+        states:
+          q: {type: question, ask: yesno, key: q2, prompt: q}
+        messages:
+          q: "Yes?"
+    """)
+    result = check_paths([tmp_path])
+    found = {(p.level, p.state, p.source.rsplit("/", 1)[-1]) for p in problems(result, "consent")}
+    assert found == {("error", "q", "early.yaml"), ("warning", "sub", "early.yaml"),
+                     ("error", None, "none.yaml")}
+
+
+def test_sms_length_and_reading_age(tmp_path):
+    write(tmp_path, "words", f"""
+        states:
+          q: {{type: question, ask: yesno, key: q, prompt: long}}
+          m: {{type: message, say: [medium, hard]}}
+          end: {{type: end}}
+        messages:
+          long: "{'Please tell us about it. ' * 22}"
+          medium: "{'This message is long. ' * 8}"
+          hard: "Unquestionably, institutional responsibilities necessitate comprehensive deliberation."
+    """)
+    result = check_paths([tmp_path])
+    [report] = [r for r in result.reports if r.flow_id == "words"]
+    levels = {p.state: p.level for p in problems(result, "sms-length")}
+    assert levels == {"q": "error", "m": "warning"}
+    assert report.sms["messages"] == 3 and report.sms["max_segments"] == 4
+    assert report.sms["one_segment"] == 1
+    reading = problems(result, "reading-age")
+    assert [p.field for p in reading] == ["messages.hard"]
+    assert report.reading["target"] == 7 and report.reading["measured"] == 3
+    assert report.reading["highest"] > 15
+
+
+def test_translations_are_counted_and_checked():
+    catalogue = Catalogue({"cy": {
+        "t:a": Entry("Call 0800 1111 now.", "Ffoniwch nawr.", False, False),
+        "t:b": Entry("Hi {param.name}", "Helo {param.enw}", False, False),
+        "t:c": Entry("Cat", "Cath", True, False),
+        "t:c#synonyms": Entry("kitty", "pws", False, False),
+    }})
+    flow = flow_from("""
+        spec_version: "1.0"
+        id: t
+        title: T
+        survey: demo
+        locales: [en, cy]
+        start: m
+        states:
+          m: {type: message, say: [a, b, c, d]}
+        messages:
+          a: "Call 0800 1111 now."
+          b: "Hi {param.name}"
+          c: {text: "Cat", synonyms: [kitty]}
+          d: {text: "Dog", sms: "Dg"}
+    """, catalogue)
+    report = check_flow(flow, catalogue)
+    status = report.translations["cy"]
+    assert (status["translated"], status["fuzzy"], status["missing"], status["total"]) == \
+        (3, 1, 2, 6)
+    assert status["untranslated"] == ["d", "d#sms"]
+    messages = [p.message for p in report.problems if p.code == "translation"]
+    assert any("missing the number(s) 08001111" in m for m in messages)
+    assert any("same {placeholders}" in m for m in messages)
+    assert any("2 of 6 messages have no current translation (d, d#sms)" in m for m in messages)
+
+
+def test_untranslated_lists_are_shortened(tmp_path):
+    body = "states:\n  m: {type: message, say: [m1, m2, m3, m4, m5, m6, m7]}\nmessages:\n" + \
+        "".join(f"  m{i}: \"Message {i}\"\n" for i in range(1, 8))
+    write(tmp_path, "many", body, locales="[en, gd]", start="m")
+    result = check_paths([tmp_path])
+    [warning] = [p for p in problems(result, "translation") if p.source.endswith("many.yaml")]
+    assert warning.message.endswith("(m1, m2, m3, m4, m5 and 2 more)")
+    system = [r for r in result.reports if r.flow_id == "system"][0]
+    assert system.translations["gd"]["complete"] == 0
+
+
+def test_library_level_problems(tmp_path):
+    write(tmp_path, "a", """
+        states:
+          q: {type: question, ask: yesno, key: shared, prompt: q, core: true}
+          go: {type: subflow, flow: b}
+        messages:
+          q: "Q?"
+    """)
+    write(tmp_path, "b", """
+        states:
+          q: {type: question, ask: scale, key: shared, prompt: q}
+          go: {type: subflow, flow: a}
+        messages:
+          q: "Q?"
+    """)
+    write(tmp_path, "c", """
+        states:
+          q: {type: question, ask: yesno, key: shared, prompt: q}
+        messages:
+          q: "Q?"
+    """)
+    write(tmp_path, "dup", """
+        states:
+          q: {type: end}
+    """, id="c")
+    write(tmp_path, "missing", """
+        states:
+          q: {type: subflow, flow: ghost}
+    """)
+    write(tmp_path, "uses-missing", """
+        states:
+          q: {type: subflow, flow: missing}
+    """)
+    (tmp_path / "_notes.yaml").write_text("not: a flow\n")
+    (tmp_path / "indicators.yaml").write_text("indicators: []\n")
+    (tmp_path / "broken.yaml").write_text("id: [\n")
+    library = FlowLibrary.load([tmp_path])
+    assert set(library.flows) == {"a", "b", "c"}
+    result = check_library(library)
+    codes = sorted((p.code, p.level) for p in result.problems)
+    assert ("comparability", "error") in codes and ("comparability", "warning") in codes
+    assert codes.count(("loop", "error")) == 2
+    assert ("duplicate-flow", "error") in codes and ("syntax", "error") in codes
+    assert codes.count(("missing-flow", "error")) == 2
+
+
+def test_unreadable_files_are_reported(tmp_path):
+    (tmp_path / "latin1.yaml").write_bytes(b"title: caf\xe9\n")
+    library = FlowLibrary.load([tmp_path])
+    assert library.problems[0].code == "unreadable"
+
+
+def test_library_finds_flows_by_id_or_path(library):
+    assert library.find("pets").id == "pets"
+    assert library.find(str(FIXTURE_FLOWS / "pets.yaml")).id == "pets"
+    with pytest.raises(KeyError, match="no working flow called 'nope'"):
+        library.find("nope")
+    assert library.catalogue.locales() == ["ar", "cy"]
+
+
+def test_more_shapes(tmp_path):
+    # A cross edge into a finished part of the graph, a Welsh-source flow (no reading age),
+    # and a chain of sub-flows that loops without the flow that starts it.
+    write(tmp_path, "cross", """
+        states:
+          q: {type: branch, cases: [{when: {channel: sms}, next: a}], otherwise: b}
+          a: {type: branch, cases: [{when: {channel: sms}, next: c}], otherwise: c}
+          b: {type: branch, cases: [{when: {channel: sms}, next: c}], otherwise: c}
+          c: {type: end}
+    """)
+    write(tmp_path, "welsh", """
+        source_locale: cy
+        states:
+          q: {type: message, say: m}
+          end: {type: end}
+        messages:
+          m: "Croeso i'r arolwg bach hwn, diolch yn fawr iawn."
+    """, locales="[cy]")
+    write(tmp_path, "p", "states:\n  q: {type: subflow, flow: qq}\n")
+    write(tmp_path, "qq", "states:\n  q: {type: subflow, flow: r}\n")
+    write(tmp_path, "r", "states:\n  q: {type: subflow, flow: qq}\n")
+    result = check_paths([tmp_path])
+    assert not [p for p in result.all_problems() if p.source.endswith("cross.yaml")
+                and p.level != "info"]
+    welsh = [r for r in result.reports if r.flow_id == "welsh"][0]
+    assert welsh.reading == {}
+    loops = {p.source.rsplit("/", 1)[-1] for p in problems(result, "loop")}
+    assert loops == {"qq.yaml", "r.yaml"}
+
+
+def test_a_complete_translation_raises_no_warning():
+    from chatsurvey.engine.catalogue import context, system_messages
+
+    entries = {}
+    for key, message in system_messages().items():
+        entries[context("system", key)] = Entry(message.text, message.text, False, False)
+        for variant in ("sms", "web"):
+            if getattr(message, variant):
+                entries[context("system", key, variant)] = Entry(getattr(message, variant),
+                                                                 "x", False, False)
+        if message.synonyms:
+            entries[context("system", key, "synonyms")] = Entry("|".join(message.synonyms),
+                                                                "x", False, False)
+    entries["t:a"] = Entry("Hello", "Helo", False, False)
+    catalogue = Catalogue({"cy": entries})
+    flow = flow_from("""
+        spec_version: "1.0"
+        id: t
+        title: T
+        survey: demo
+        locales: [en, cy]
+        start: m
+        states:
+          m: {type: message, say: a}
+        messages:
+          a: "Hello"
+    """, catalogue)
+    library = FlowLibrary(flows={"t": flow}, files={"t": "t.yaml"}, catalogue=catalogue)
+    result = check_library(library)
+    assert [p for p in result.all_problems() if p.code == "translation"] == []

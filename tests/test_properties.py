@@ -1,0 +1,81 @@
+"""Properties that must hold for every flow and every message a young person might send."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chatsurvey.engine import FlowLibrary, advance, start
+from tests.helpers import FIXTURE_FLOWS, PROJECT
+
+LIBRARIES = {"fixtures": FlowLibrary.load([FIXTURE_FLOWS]),
+             "flows": FlowLibrary.load([PROJECT / "flows"])}
+ALL_FLOWS = [(name, flow_id) for name, lib in LIBRARIES.items() for flow_id in sorted(lib.flows)]
+
+words = st.sampled_from([
+    "yes", "no", "y", "1", "2", "3", "10", "0", "skip", "back", "help", "support", "restart",
+    "stop", "not sure", "👍", "😢", "dog and cat", "1 3", "", " ", "{", "nine", "always",
+    "he hits me", "x" * 3000, "\x00", "١٢", "ŵ", "🇬🇧", "-1", "99999999999999999999",
+])
+inbound = st.one_of(
+    st.text(max_size=60),
+    words,
+    st.builds(lambda v: {"value": v}, st.one_of(st.text(max_size=10), st.integers(),
+                                                 st.lists(st.text(max_size=5), max_size=3),
+                                                 st.none(), st.booleans())),
+    st.builds(lambda c: {"command": c}, st.sampled_from(["skip", "back", "help", "stop",
+                                                          "restart", "support", "fly"])),
+    st.none(),
+)
+
+
+@pytest.mark.parametrize("library, flow_id", ALL_FLOWS, ids=[f for _, f in ALL_FLOWS])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(messages=st.lists(inbound, max_size=25), channel=st.sampled_from(["web", "sms"]),
+       locale=st.sampled_from(["en", "cy", "gd", "ar"]))
+def test_any_message_at_any_state_gets_a_reply_and_never_raises(library, flow_id, messages,
+                                                                 channel, locale):
+    flow = LIBRARIES[library].get(flow_id)
+    state, replies, _ = start(flow, channel=channel, locale=locale, country="scotland")
+    assert replies
+    for message in messages:
+        state, replies, events = advance(flow, state, message)
+        assert replies, f"no reply to {message!r}"
+        assert all(isinstance(r["text"], str) for r in replies)
+        if channel == "sms":
+            assert all(r["segments"] >= 1 for r in replies)
+
+
+def sensible_answer(reply: dict, rng: random.Random):
+    """Something a young person might send to this reply: usually an answer."""
+    roll = rng.random()
+    if roll < 0.1:
+        return rng.choice(["skip", "help", "back", "support", "hmm"])
+    if reply.get("input") in ("choice", "faces") and reply.get("options"):
+        return {"value": rng.choice(reply["options"])["value"]}
+    if reply.get("input") == "multi":
+        picked = rng.sample(reply["options"], rng.randint(1, len(reply["options"])))
+        return {"value": [o["value"] for o in picked]}
+    if reply.get("input") in ("scale", "number"):
+        return str(rng.randint(reply["min"], reply["max"]))
+    if reply.get("input") == "text":
+        return rng.choice(["more time with friends", "no idea", "my dog"])
+    return rng.choice(["yes", "1", "2"])
+
+
+@pytest.mark.parametrize("library, flow_id", ALL_FLOWS, ids=[f for _, f in ALL_FLOWS])
+def test_random_walks_always_end(library, flow_id):
+    flow = LIBRARIES[library].get(flow_id)
+    limit = 20 * max(1, sum(len(f.nodes) for f in flow.bundle.values()))
+    for seed in range(40):
+        rng = random.Random(seed)
+        state, replies, _ = start(flow, channel="web", locale=rng.choice(flow.locales),
+                                  country=rng.choice(["england", "wales", "scotland"]))
+        for _ in range(limit):
+            if state["status"] != "active":
+                break
+            state, replies, _ = advance(flow, state, sensible_answer(replies[-1], rng))
+        assert state["status"] in ("complete", "partial", "declined"), (seed, state["at"])
