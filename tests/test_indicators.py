@@ -1,0 +1,342 @@
+"""The indicator catalogue (flows/indicators.yaml) and chatsurvey.indicators."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from textwrap import dedent
+
+import pytest
+
+from chatsurvey.engine import FlowLibrary
+from chatsurvey.indicators import (
+    DOMAINS,
+    CatalogueError,
+    Threshold,
+    check_catalogue,
+    load_catalogue,
+    parse_catalogue,
+)
+from tests.helpers import PROJECT
+
+CATALOGUE = PROJECT / "flows" / "indicators.yaml"
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue(CATALOGUE)
+
+
+@pytest.fixture(scope="module")
+def flows():
+    return FlowLibrary.load([PROJECT / "flows"])
+
+
+def by_key(catalogue):
+    return {i.key: i for i in catalogue}
+
+
+# -- the real catalogue ---------------------------------------------------------
+
+
+def test_the_catalogue_agrees_with_the_flows(catalogue, flows):
+    assert check_catalogue(catalogue, flows) == []
+
+
+def test_every_age_band_covers_every_domain(catalogue):
+    for band in ("4-7", "8-11", "11-18", "16-25"):
+        domains = {i.domain for i in catalogue if band in i.age_bands}
+        assert domains == set(DOMAINS), band
+
+
+def test_shared_topics_are_one_indicator_across_ages(catalogue):
+    indicators = by_key(catalogue)
+    assert indicators["knows_why_in_care"].age_bands == ("4-7", "8-11", "11-18", "16-25")
+    assert indicators["feels_safe"].age_bands == ("4-7", "8-11", "11-18", "16-25")
+    assert indicators["life_satisfaction"].age_bands == ("11-18", "16-25")
+
+
+def test_comparators_point_the_same_way_as_their_indicator(catalogue):
+    indicators = by_key(catalogue)
+    expected = {  # the published figure is about the negative side; we hold the positive share
+        "life_satisfaction": 0.97, "worthwhile": 0.96, "lonely": 0.902, "money_coping": 0.93,
+        "afraid_bullying": 0.83, "has_good_friend": 0.975, "happy_with_appearance": 0.90,
+        "anxious_yesterday": 0.80, "internet_at_home": 0.91,
+    }
+    with_comparator = {i.key for i in catalogue if i.comparator}
+    assert with_comparator == set(expected)
+    for key, value in expected.items():
+        comparator = indicators[key].comparator
+        assert comparator.value == pytest.approx(value), key
+        assert comparator.source and comparator.population and 2000 < comparator.year < 2030
+        assert set(comparator.age_bands) <= set(indicators[key].age_bands)
+    # ONS items are close paraphrases, not the same wording: the catalogue must say so.
+    assert not indicators["life_satisfaction"].comparator.wording_matches
+    assert "paraphrase" in indicators["life_satisfaction"].comparator.note
+
+
+def test_ons_thresholds(catalogue):
+    indicators = by_key(catalogue)
+    for key in ("life_satisfaction", "worthwhile", "happy_yesterday", "happy_with_appearance"):
+        assert indicators[key].positive == Threshold("gte", 5)
+    assert indicators["anxious_yesterday"].positive == Threshold("lte", 5)
+    assert indicators["lonely"].is_positive("often_always") is False
+    assert indicators["lonely"].is_positive("some_of_the_time") is True
+
+
+# -- deciding what counts as positive ------------------------------------------------
+
+
+def test_is_positive_for_each_form(catalogue):
+    indicators = by_key(catalogue)
+    satisfaction = indicators["life_satisfaction"]
+    assert [satisfaction.is_positive(n) for n in (0, 4, 5, 10)] == [False, False, True, True]
+    assert satisfaction.is_positive(None) is None
+    assert satisfaction.is_positive("seven") is None and satisfaction.is_positive(True) is None
+    school = indicators["likes_school"]  # faces, stored as numbers
+    assert school.is_positive(4) is True and school.is_positive(3) is False
+    eet = indicators["eet_now"]  # multiple choice: any pick in the list counts
+    assert eet.is_positive(["volunteering", "work"]) is True
+    assert eet.is_positive(["volunteering"]) is False
+    assert eet.is_positive([]) is None
+    assert indicators["knows_why_in_care"].is_positive("a_bit") is False
+    assert satisfaction.count([3, 7, None, 9, 5]) == (3, 4)
+
+
+def test_thresholds():
+    assert Threshold("between", (3, 5))(3) and not Threshold("between", (3, 5))(6)
+    assert Threshold("gt", 4)(5) and not Threshold("gt", 4)(4)
+    assert Threshold("lt", 4)(3) and not Threshold("lt", 4)(4)
+    assert Threshold("between", (3, 5)).bounds() == [3, 5]
+
+
+# -- loading errors ---------------------------------------------------------------------
+
+GOOD = """
+indicators:
+  - key: feels_safe
+    domain: rights
+    label: Always feels safe
+    surveys: [demo]
+    age_bands: [8-11]
+    positive: [always]
+"""
+
+
+def load_text(tmp_path, text):
+    path = tmp_path / "indicators.yaml"
+    path.write_text(dedent(text))
+    return load_catalogue(path)
+
+
+def test_a_good_catalogue_loads(tmp_path):
+    [indicator] = load_text(tmp_path, GOOD)
+    assert indicator.key == "feels_safe" and indicator.positive == ("always",)
+    assert indicator.comparator is None
+
+
+def test_yes_and_no_stay_text(tmp_path):
+    [indicator] = load_text(tmp_path, GOOD.replace("[always]", "[yes, no]"))
+    assert indicator.positive == ("yes", "no")
+
+
+@pytest.mark.parametrize("change, message", [
+    (("domain: rights", "domain: safety"), "indicators[0] (feels_safe).domain: 'safety' is not one of"),
+    (("    positive: [always]\n", ""), "'positive' is a required property"),
+    (("positive: [always]", "positive: {gte: 5, lte: 8}"), "indicators[0] (feels_safe).positive"),
+    (("positive: [always]", "positive: []"), "indicators[0] (feels_safe).positive"),
+    (("key: feels_safe", "key: Feels Safe"), "indicators[0] (Feels Safe).key"),
+    (("age_bands: [8-11]", "age_bands: [eight]"), "age_bands[0]: 'eight' does not match"),
+    (("label: Always feels safe", "colour: red\n    label: x"), "Additional properties"),
+])
+def test_schema_errors_say_where(tmp_path, change, message):
+    with pytest.raises(CatalogueError) as caught:
+        load_text(tmp_path, GOOD.replace(*change))
+    assert any(message in p for p in caught.value.problems), caught.value.problems
+    assert str(tmp_path) in str(caught.value)
+
+
+def test_semantic_errors(tmp_path):
+    text = GOOD + GOOD.split("indicators:\n")[1].replace("[always]", "{between: [7, 3]}") + """
+  - key: lonely
+    domain: wellbeing
+    label: Not often lonely
+    surveys: [demo]
+    age_bands: [16-25]
+    positive: [never]
+    comparator: {value: 0.9, published: "10%", population: p, source: s, year: 2018,
+                 wording_matches: false, age_bands: [11-18]}
+"""
+    with pytest.raises(CatalogueError) as caught:
+        load_text(tmp_path, text)
+    problems = caught.value.problems
+    assert "indicators[1] (feels_safe): the key 'feels_safe' is listed twice" in problems
+    assert "indicators[1] (feels_safe).positive: between [7, 3] is empty" in problems
+    assert ("indicators[2] (lonely).comparator.age_bands: 11-18 not in the indicator's"
+            " age_bands") in problems
+
+
+def test_comparator_value_must_be_a_share(tmp_path):
+    text = GOOD + """    comparator: {value: 97, published: "3%", population: p, source: s, year: 2020,
+                 wording_matches: false, age_bands: [8-11]}
+"""
+    with pytest.raises(CatalogueError, match="comparator.value: 97 is greater than"):
+        load_text(tmp_path, text)
+
+
+def test_unreadable_and_broken_files(tmp_path):
+    with pytest.raises(CatalogueError, match="cannot read"):
+        load_catalogue(tmp_path / "missing.yaml")
+    with pytest.raises(CatalogueError, match="not valid YAML"):
+        load_text(tmp_path, "indicators: [\n")
+    with pytest.raises(CatalogueError, match="'indicators' is a required property"):
+        load_text(tmp_path, "states: {}\n")
+    with pytest.raises(CatalogueError, match="the catalogue: 'x' is not of type 'object'"):
+        parse_catalogue("x")
+
+
+def test_the_flow_loader_skips_the_catalogue(flows):
+    assert not [p for p in flows.problems if "indicators" in p.source]
+
+
+# -- checking against flows -------------------------------------------------------------
+
+FLOW = """
+spec_version: "1.0"
+id: {id}
+title: Test
+survey: {survey}
+age_band: {band}
+locales: [en]
+start: safe
+states:
+  safe:
+    type: question
+    ask: frequency
+    scale: always4
+    key: feels_safe
+    prompt: q
+    core: {core}
+  happy:
+    type: question
+    ask: scale
+    key: happy
+    prompt: q
+    core: true
+  faces:
+    type: question
+    ask: faces
+    key: school
+    prompt: q
+    core: true
+  doing:
+    type: question
+    ask: multi
+    key: doing
+    prompt: q
+    options: [work, study]
+    core: true
+  words:
+    type: question
+    ask: text
+    key: words
+    prompt: q
+  end:
+    type: end
+messages:
+  q: "A question?"
+  work: Work
+  study: Study
+"""
+
+
+def library_of(tmp_path, *flows):
+    for i, (survey, band, core) in enumerate(flows):
+        (tmp_path / f"f{i}.yaml").write_text(dedent(FLOW).format(
+            id=f"f{i}", survey=survey, band=band, core="true" if core else "false"))
+    library = FlowLibrary.load([tmp_path])
+    assert not library.problems
+    return library
+
+
+def catalogue_of(*entries):
+    return parse_catalogue({"indicators": [
+        {"key": k, "domain": "wellbeing", "label": k, "surveys": s, "age_bands": b, "positive": p}
+        for k, s, b, p in entries]})
+
+
+COMPLETE = [("feels_safe", ["demo"], ["8-11"], ["always"]), ("happy", ["demo"], ["8-11"], {"gte": 5}),
+            ("school", ["demo"], ["8-11"], [4, 5]), ("doing", ["demo"], ["8-11"], ["work"])]
+
+
+def test_a_matching_catalogue_has_no_problems(tmp_path):
+    library = library_of(tmp_path, ("demo", "8-11", True))
+    assert check_catalogue(catalogue_of(*COMPLETE), library) == []
+
+
+def test_check_reports_every_kind_of_problem(tmp_path):
+    library = library_of(tmp_path, ("demo", "8-11", False), ("demo", "11-18", True),
+                         ("other", "4-7", True))
+    catalogue = catalogue_of(
+        ("feels_safe", ["demo", "nosuch"], ["8-11", "16-25"], ["always", "sometimes", "often"]),
+        ("happy", ["demo"], ["8-11"], {"gte": 11}),
+        ("school", ["demo"], ["8-11"], {"gte": 4}),
+        ("doing", ["demo"], ["8-11"], ["work", 7]),
+        ("words", ["demo"], ["8-11"], ["anything"]),
+        ("missing", ["demo"], ["8-11"], ["yes"]),
+    )
+    problems = check_catalogue(catalogue, library)
+    expected = [
+        "feels_safe: no flow belongs to the survey 'nosuch'",
+        "feels_safe: in flow 'f0' (8-11) it is not a core question (add core: true)",
+        "feels_safe: in flow 'f0' often is not an answer of the question (answers: always,"
+        " most_of_the_time, never, sometimes)",
+        "feels_safe: no flow of demo, nosuch is written for the age band 16-25",
+        "feels_safe: flow 'f1' (11-18) asks it as a core question, but the indicator does not"
+        " list that survey and age band",
+        "happy: in flow 'f0' the threshold [11] lies outside the answers 0 to 10",
+        "school: in flow 'f0' the question is a faces question; a threshold like {gte: ...} only"
+        " fits numbers and 0-10 scales. List the positive answers instead",
+        "doing: in flow 'f0' 7 is not an answer of the question (answers: study, work)",
+        "words: in flow 'f0' the question is free text; it cannot have positive answers",
+        "missing: flow 'f0' (8-11) does not ask it",
+    ]
+    for problem in expected:
+        assert problem in problems
+    # core questions of the other survey and age band have no indicator of their own
+    assert "happy: flow 'f1' (11-18) asks it as a core question, but the indicator does not" \
+           " list that survey and age band" in problems
+
+
+def test_check_reports_core_questions_without_an_indicator(tmp_path):
+    library = library_of(tmp_path, ("demo", "8-11", True))
+    problems = check_catalogue(catalogue_of(*COMPLETE[:2]), library)
+    assert problems == [
+        "school: a core question in flow 'f0' with no indicator in the catalogue",
+        "doing: a core question in flow 'f0' with no indicator in the catalogue",
+    ]
+
+
+def test_numbers_listed_for_a_scale_must_be_on_it(tmp_path):
+    library = library_of(tmp_path, ("demo", "8-11", True))
+    entries = [e if e[0] != "happy" else ("happy", ["demo"], ["8-11"], [9, 10, 11]) for e in COMPLETE]
+    assert check_catalogue(catalogue_of(*entries), library) == [
+        "happy: in flow 'f0' 11 is not an answer (answers are 0 to 10)"]
+
+
+def test_the_module_is_pure():
+    script = textwrap.dedent("""
+        import sys
+        class Blocker:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in {"flask", "werkzeug", "redis", "rq", "sqlalchemy"}:
+                    raise ImportError("blocked: " + name)
+        sys.meta_path.insert(0, Blocker())
+        import chatsurvey.indicators as indicators
+        print(len(indicators.load_catalogue(sys.argv[1])) > 0)
+    """)
+    result = subprocess.run([sys.executable, "-c", script, str(CATALOGUE)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
