@@ -1,0 +1,156 @@
+"""One turn of a conversation: load, advance, save, hand off — the door both channels use.
+
+The engine decides what to say; this module acts on the events it returns
+(mailroom-style handlers): a finished conversation is either handed off to
+be anonymised and stored, or discarded (withdrawn, declined, or nothing to
+keep). Channels only translate between their wire format and these calls.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from flask import current_app
+
+from . import jobs
+from .engine import Flow, Options, advance, start, transcript
+from .engine.state import pack, unpack
+from .flowstore import flow_store
+from .models import SurveyRound, Tenant
+from .sessions import CREATED, REPLAY, Conversation, SessionStore, sessions
+
+KEPT = ("complete", "partial", "failed")
+
+
+@dataclass
+class Outcome:
+    """What a turn produced: the replies to send and where the conversation stands."""
+
+    conversation: str | None
+    status: str
+    replies: list[dict] = field(default_factory=list)
+    replayed: bool = False
+
+    def dump(self) -> str:
+        data = asdict(self)
+        del data["replayed"]
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def load(cls, text: str) -> Outcome:
+        return cls(**json.loads(text), replayed=True)
+
+
+class NotFound(LookupError):
+    """No such conversation (it finished, expired, or never existed)."""
+
+
+def engine_options() -> Options:
+    config = current_app.config
+    return Options(max_steps=config["ENGINE_MAX_STEPS"], max_turns=config["ENGINE_MAX_TURNS"],
+                   max_inbound_chars=config["ENGINE_MAX_INBOUND_CHARS"],
+                   max_answer_chars=config["ENGINE_MAX_ANSWER_CHARS"])
+
+
+def choose_locale(tenant: Tenant, flow_locales: tuple[str, ...], wanted: str | None) -> str:
+    """The language to start in: the one asked for if offered, else the council's first."""
+    offered = [loc for loc in tenant.offered_locales() if loc in flow_locales]
+    if wanted and wanted in flow_locales:
+        return wanted
+    return offered[0] if offered else flow_locales[0]
+
+
+def begin(survey_round: SurveyRound, channel: str, *, locale: str | None = None,
+          age_band: str | None = None, message_id: str | None = None,
+          pointer: str | None = None) -> Outcome | None:
+    """Start a conversation on a round's pinned flow version.
+
+    Returns None only if ``pointer`` (an SMS sender) already has a conversation:
+    another message from the same phone won the race to start one. A start
+    with a message id seen before returns the conversation it started.
+    """
+    store = sessions()
+    tenant = survey_round.tenant
+    version = survey_round.flow_version
+    flow = flow_store().get(version.flow_id, version.version)
+    state, replies, events = start(
+        flow, channel=channel, locale=choose_locale(tenant, flow.locales, locale),
+        country=tenant.country, age_band=age_band, params={"council": tenant.display_name},
+        options=engine_options())
+    conversation = Conversation(id=store.new_id(), tenant_id=tenant.id, round_id=survey_round.id,
+                                channel=channel, flow_id=flow.id, flow_version=flow.version,
+                                created=0, updated=0, packed=pack(flow, state), pointer=pointer)
+    outcome = Outcome(conversation.id, state["status"], replies)
+    created = store.create(conversation, message_id, outcome.dump())
+    if created == REPLAY:
+        return Outcome.load(store.outcome(tenant.id, message_id))
+    return outcome if created == CREATED else None
+
+
+def reply(cid: str, tenant_id: int, message_id: str | None, inbound: Any) -> Outcome:
+    """Take one message for a conversation; replays of a handled message change nothing."""
+    store = sessions()
+    with store.turn(cid, tenant_id, message_id) as turn:
+        if turn.replayed is not None:
+            replayed = Outcome.load(turn.replayed)
+            if replayed.conversation != cid:
+                raise NotFound(cid)  # that message id belongs to another conversation
+            return replayed
+        conversation = turn.conversation
+        if conversation is None or conversation.tenant_id != tenant_id:
+            raise NotFound(cid)
+        flow = _flow_of(conversation)
+        state = unpack(flow, conversation.packed)
+        state, replies, events = advance(flow, state, inbound, engine_options())
+        return _settle(store, turn, conversation, flow, state, replies, events)
+
+
+def close(cid: str, tenant_id: int | None = None) -> Outcome:
+    """End a conversation without a message (quick exit, or abandoned): keep what can be kept."""
+    store = sessions()
+    with store.turn(cid) as turn:
+        conversation = turn.conversation
+        if conversation is None or (tenant_id is not None and conversation.tenant_id != tenant_id):
+            raise NotFound(cid)
+        flow = _flow_of(conversation)
+        state = unpack(flow, conversation.packed)
+        state["status"] = "partial"
+        events = [{"type": "finished", "status": "partial"}]
+        return _settle(store, turn, conversation, flow, state, [], events)
+
+
+def _flow_of(conversation: Conversation) -> Flow:
+    return flow_store().get(conversation.flow_id, conversation.flow_version)
+
+
+def worth_keeping(flow: Flow, state: dict) -> bool:
+    """Complete conversations; unfinished ones only with consent and at least one answer."""
+    if state["status"] == "complete":
+        return True
+    consented = state["consent"] is True or not flow.requires_consent
+    return (state["status"] in KEPT and consented
+            and any(v is not None for v in state["answers"].values()))
+
+
+def _settle(store: SessionStore, turn, conversation: Conversation, flow, state: dict,
+            replies: list[dict], events: list[dict]) -> Outcome:
+    outcome = Outcome(conversation.id, state["status"], replies)
+    if not any(e["type"] == "finished" for e in events):
+        conversation.packed = pack(flow, state)
+        turn.save(conversation, outcome.dump())
+        return outcome
+    if not worth_keeping(flow, state):
+        turn.end(conversation, outcome.dump())
+        return outcome
+    submission_id = secrets.token_hex(16)
+    record = transcript(flow, state)
+    record.update(submission_id=submission_id, tenant_id=conversation.tenant_id,
+                  round_id=conversation.round_id, started_at=conversation.created,
+                  finished_at=int(store.clock()))
+    turn.end(conversation, outcome.dump(), submission_id,
+             json.dumps(record, separators=(",", ":"), ensure_ascii=False))
+    jobs.queue_store(submission_id)
+    return outcome

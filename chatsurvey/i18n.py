@@ -1,0 +1,57 @@
+"""The chat page's own words (buttons, headings), from ``locales/<lang>/LC_MESSAGES/web.po``.
+
+What the survey says comes from the flow catalogues (`chatsurvey.engine.catalogue`);
+these are the few words around it: "Quick exit", "Read aloud", "Send". English is
+the source language, so a missing catalogue or an untranslated entry shows the
+English rather than a blank button. The page marks its own words with the
+language of the catalogue used (`PageText.lang`: English when there is none), so a
+screen reader does not read English words with a Welsh voice.
+
+Strings are marked in templates as ``{{ _("Quick exit") }}`` for `pybabel extract`
+(babel.cfg's jinja2 line); placeholders use ``%(name)s``.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+DOMAIN = "web"
+SOURCE_LOCALE = "en"
+
+
+@functools.lru_cache(maxsize=64)
+def _catalogue(locales_dir: str, locale: str) -> dict[str, str] | None:
+    """Translations by English text; None when there is no catalogue for ``locale``.
+
+    Cached for the life of the process: catalogues change only with a deploy.
+    """
+    path = Path(locales_dir) / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.is_file():
+        return None
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    return {m.id: m.string for m in catalog
+            if isinstance(m.id, str) and m.id and m.string and not m.fuzzy}
+
+
+class PageText:
+    """``_`` for one page: translates into ``locale``, falling back to English."""
+
+    def __init__(self, locales_dir: str, locale: str) -> None:
+        found = _catalogue(locales_dir, locale) if locale != SOURCE_LOCALE else None
+        self.lang = locale if found is not None else SOURCE_LOCALE
+        self._found = found or {}
+
+    def __call__(self, text: str, **values: object) -> str:
+        shown = self._found.get(text, text)
+        return shown % values if values else shown
+
+
+def page_text(locale: str) -> PageText:
+    """The page words for ``locale`` in the current app (its LOCALES_DIR)."""
+    from flask import current_app
+
+    return PageText(current_app.config["LOCALES_DIR"], locale)

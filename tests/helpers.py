@@ -1,0 +1,107 @@
+"""Builders shared by the tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from textwrap import dedent
+
+from chatsurvey.engine import Catalogue, FlowLibrary, advance, compile_flow, link, start
+
+TESTS = Path(__file__).parent
+FIXTURE_FLOWS = TESTS / "flows"
+PROJECT = TESTS.parent
+
+
+def fixture_library() -> FlowLibrary:
+    """The small flows under tests/flows, with their catalogues."""
+    return FlowLibrary.load([FIXTURE_FLOWS])
+
+
+def flow_from(yaml_text: str, catalogue: Catalogue | None = None, others: tuple[str, ...] = ()):
+    """Compile (and link) a flow written inline in a test."""
+    flow = compile_flow(dedent(yaml_text), catalogue or Catalogue(), "<test>")
+    extra = {f.id: f for f in (compile_flow(dedent(t), catalogue or Catalogue()) for t in others)}
+    return link(flow, lambda flow_id: extra.get(flow_id))
+
+
+def play(flow, inputs, **start_kwargs):
+    """Start ``flow`` and send each input; returns (state, every reply, every event)."""
+    state, replies, events = start(flow, **start_kwargs)
+    all_replies, all_events = list(replies), list(events)
+    for inbound in inputs:
+        state, replies, events = advance(flow, state, inbound)
+        all_replies.extend(replies)
+        all_events.extend(events)
+    return state, all_replies, all_events
+
+
+def texts(replies) -> list[str]:
+    return [r["text"] for r in replies]
+
+
+def kinds(events) -> list[str]:
+    return [e["type"] for e in events]
+
+
+MINIMAL = """
+spec_version: "1.0"
+id: mini
+title: Mini
+survey: demo
+locales: [en]
+start: q
+states:
+  q:
+    type: question
+    ask: yesno
+    key: q
+    prompt: q
+  end:
+    type: end
+messages:
+  q: "Is this a question?"
+"""
+
+
+def seed_tenant(slug="testshire", country="england", number="+447700900001",
+                auth_token="twilio-test-token", origins=("https://www.testshire.gov.uk",)):
+    """A council with one SMS number (call inside an app context)."""
+    from chatsurvey.extensions import db
+    from chatsurvey.models import SmsNumber, Tenant
+
+    tenant = Tenant(slug=slug, name=f"{slug.title()} Council", country=country,
+                    twilio_account_sid="AC" + "0" * 32, twilio_auth_token=auth_token,
+                    web_origins=list(origins), help_text=f"{slug.title()} survey. Text STOP to leave.",
+                    branding={"colour": "#005ea5"})
+    tenant.numbers.append(SmsNumber(number=number))
+    db.session.add(tenant)
+    db.session.commit()
+    return tenant
+
+
+def publish_fixture_flows():
+    """Publish tests/flows as flow versions; returns {flow id: FlowVersion}."""
+    from chatsurvey.extensions import db
+    from chatsurvey.flowstore import flow_store
+
+    published = {v.flow_id: v for v in flow_store().publish_directory(FIXTURE_FLOWS)}
+    db.session.commit()
+    return published
+
+
+def open_round(tenant, version, keyword=None, **kwargs):
+    """A survey round open from yesterday for a month."""
+    from datetime import UTC, datetime, timedelta
+
+    from chatsurvey.extensions import db
+    from chatsurvey.models import SurveyRound
+
+    now = datetime.now(UTC)
+    survey_round = SurveyRound(tenant=tenant, name=kwargs.pop("name", "Autumn survey"),
+                               flow_version=version, keyword=keyword,
+                               opens_at=kwargs.pop("opens_at", now - timedelta(days=1)),
+                               closes_at=kwargs.pop("closes_at", now + timedelta(days=30)),
+                               **kwargs)
+    db.session.add(survey_round)
+    db.session.commit()
+    return survey_round

@@ -1,0 +1,316 @@
+"""The chat page and widget in a real browser: whole surveys by mouse, by keyboard, in Arabic.
+
+Debian's Chromium driven by Playwright against a real server thread that shares the test
+Redis and database. Screenshots go to test-output/screenshots/ and axe-core findings to
+test-output/axe/; a serious or critical axe finding fails the test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+from chatsurvey.extensions import db, redis_client
+from chatsurvey.sessions import DONE, record_key, transcript_key
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PHONE,
+    axe_scan,
+    describe,
+    screenshot,
+    serve,
+    static_site,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.slow]
+
+# speechSynthesis.speak is replaced so the tests can see what would be read aloud.
+SPEECH_SPY = """
+window.__spoken = [];
+if (window.speechSynthesis) {
+  window.speechSynthesis.speak = function (u) { window.__spoken.push({text: u.text, lang: u.lang}); };
+}
+"""
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("BROWSER TESTS SKIPPED: Chromium is not installed at /usr/bin/chromium. "
+                    "Run `make browser-deps` (apt-get install chromium) to run them.")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                          headless=True)
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def live(app, survey):
+    """The app on a real port; quick exit goes to a harmless page on the same server."""
+    with serve(app) as base:
+        app.config["QUICK_EXIT_URL"] = f"{base}/healthz"
+        yield base
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport=PHONE, locale="en-GB", reduced_motion="reduce")
+    context.add_init_script(SPEECH_SPY)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def accessible(target, name):
+    serious = axe_scan(target, name)
+    assert not serious, f"axe found serious problems on {name}:\n{describe(serious)}"
+
+
+def stored_answers():
+    [submission] = [s.decode() for s in redis_client().zrange(DONE, 0, -1)]
+    return json.loads(redis_client().get(transcript_key(submission)))
+
+
+def nothing_kept_in_the_browser(page):
+    assert page.evaluate("localStorage.length + sessionStorage.length") == 0
+    assert page.evaluate("document.cookie") == ""
+    assert page.context.cookies() == []
+    assert page.evaluate("indexedDB.databases().then(d => d.length)") == 0
+
+
+def focused(page) -> str:
+    return page.evaluate("document.activeElement.textContent.trim()")
+
+
+def test_a_whole_survey_by_mouse_with_faces(page, live, survey):
+    page.goto(f"{live}/s/{survey.link}")
+    screenshot(page, "01-start")
+    accessible(page, "start")
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("button", name="Yes").click()
+    page.get_by_role("textbox", name="How old are you?").fill("5")
+    page.get_by_role("button", name="Send").click()
+
+    faces = page.get_by_role("group", name="How did you feel yesterday?")
+    faces.get_by_role("button", name="Happy", exact=True).wait_for()
+    log = page.get_by_role("log")
+    assert log.get_attribute("aria-live") == "polite"
+    assert log.get_by_text("How did you feel yesterday?").is_visible(), "announced in the log"
+    assert page.locator("progress").get_attribute("value") == "1"
+    assert page.get_by_text("Question 1 of 2").is_visible()
+    for box in faces.get_by_role("button").all():
+        size = box.bounding_box()
+        assert size["width"] >= 44 and size["height"] >= 44, "tap targets are at least 44px"
+    page.locator(".msg.bot").last.get_by_role("button", name="Read aloud").click()
+    spoken = page.evaluate("window.__spoken")
+    assert spoken[-1]["lang"] == "en" and spoken[-1]["text"].startswith(
+        "How did you feel yesterday?") and "Very happy" in spoken[-1]["text"]
+    screenshot(page, "02-faces-question")
+    accessible(page, "faces-question")
+    page.set_viewport_size({"width": 320, "height": 640})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320, "no sideways scrolling"
+    tops = {round(b.bounding_box()["y"]) for b in faces.get_by_role("button").all()}
+    assert len(tops) == 1, "the five faces stay in one row on a 320px screen"
+    faces.scroll_into_view_if_needed()
+    screenshot(page, "02b-faces-320px")
+    page.set_viewport_size(PHONE)
+
+    faces.get_by_role("button", name="Happy", exact=True).click()
+    page.get_by_role("group", name="Do you feel safe at home?").get_by_role(
+        "button", name="Yes").click()
+    page.get_by_text("The chat has finished").wait_for()
+    assert page.locator(".msg.bot p").last.inner_text() == "Thank you!"
+    screenshot(page, "03-end")
+    accessible(page, "end")
+    nothing_kept_in_the_browser(page)
+    record = stored_answers()
+    assert record["status"] == "complete" and record["survey"] == "little-ones"
+    assert record["answers"] == {"age": 5, "happy_yesterday": 4, "feels_safe": "yes"}
+
+    page.get_by_role("button", name="Clear this chat and leave").click()
+    page.wait_for_url(f"{live}/healthz")
+    nothing_kept_in_the_browser(page)
+
+
+def test_a_whole_survey_by_keyboard_only(page, live, survey):
+    page.goto(f"{live}/s/{survey.link}")
+    keys = page.keyboard
+    for _ in range(4):
+        keys.press("Tab")
+        if page.evaluate("document.activeElement.id") == "start":
+            break
+    assert page.evaluate("document.activeElement.id") == "start"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid", "the focused control shows where it is"
+    keys.press("Enter")
+    page.get_by_role("button", name="English").wait_for()
+    assert focused(page) == "English", "focus moves to the new question's first answer"
+    keys.press("Enter")
+    page.get_by_role("button", name="Yes").wait_for()
+    assert focused(page) == "Yes"
+    keys.press("Space")
+    page.get_by_role("textbox", name="How old are you?").wait_for()
+    assert page.evaluate("document.activeElement.tagName") == "INPUT"
+    keys.type("5")
+    keys.press("Enter")
+    page.get_by_role("group", name="How did you feel yesterday?").wait_for()
+    assert "Very sad" in focused(page)
+    for _ in range(3):
+        keys.press("ArrowRight")
+    assert "Happy" in focused(page) and "Very" not in focused(page)
+    keys.press("Enter")
+    page.get_by_role("group", name="Do you feel safe at home?").wait_for()
+    keys.press("Tab")  # Tab works too: Yes -> No
+    assert focused(page) == "No"
+    keys.press("Shift+Tab")
+    keys.press("Enter")
+    page.get_by_text("The chat has finished").wait_for()
+    assert page.evaluate("document.activeElement.textContent").startswith("The chat has finished")
+    assert stored_answers()["answers"] == {"age": 5, "happy_yesterday": 4, "feels_safe": "yes"}
+    screenshot(page, "04-keyboard-end")
+
+
+def test_a_whole_survey_in_arabic_right_to_left(page, live, survey, app):
+    survey.tenant.locales = ["en", "ar"]
+    db.session.commit()
+    page.goto(f"{live}/s/{survey.link}?lang=ar")
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    assert page.evaluate("document.documentElement.lang") == "ar"
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="العربية").click()
+
+    consent = page.get_by_role("group", name="هل تريد المشاركة؟")
+    consent.wait_for()
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    bubble = page.locator(".msg.bot", has_text="لن يعرف أحد أنك أنت.")
+    assert bubble.get_attribute("dir") == "rtl" and bubble.get_attribute("lang") == "ar"
+    box = consent.bounding_box()
+    quick_exit = page.get_by_role("button", name="Quick exit").bounding_box()
+    assert quick_exit["x"] < box["x"] + box["width"] / 2, "the layout is mirrored"
+    screenshot(page, "05-rtl-consent")
+    accessible(page, "rtl-question")
+    consent.get_by_role("button", name="نعم").click()
+    page.get_by_role("textbox", name="How old are you?").fill("6")
+    page.get_by_role("button", name="Send").click()
+
+    faces = page.get_by_role("group", name="كيف شعرت أمس؟")
+    faces.wait_for()
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    page.keyboard.press("ArrowLeft")  # right-to-left: the next face is to the left
+    assert page.evaluate("document.activeElement.textContent").strip().endswith("Sad")
+    screenshot(page, "06-rtl-faces")
+    faces.get_by_role("button", name="Happy", exact=True).click()
+    safe = page.get_by_role("group", name="Do you feel safe at home?")
+    safe.get_by_role("button", name="نعم").click()  # English question, Arabic answers
+    page.get_by_text("The chat has finished").wait_for()
+    record = stored_answers()
+    assert record["locale"] == "ar" and record["channel"] == "web"
+    assert record["answers"] == {"age": 6, "happy_yesterday": 4, "feels_safe": "yes"}
+
+
+def test_quick_exit_leaves_clears_and_keeps_consented_answers(page, live, survey):
+    page.goto(f"{live}/healthz?before=1")
+    page.goto(f"{live}/s/{survey.link}")
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("button", name="Yes").click()
+    page.get_by_role("textbox", name="How old are you?").fill("5")
+    page.get_by_role("button", name="Send").click()
+    page.get_by_role("group", name="How did you feel yesterday?").get_by_role(
+        "button", name="OK", exact=True).click()
+    page.get_by_role("group", name="Do you feel safe at home?").wait_for()
+
+    with page.expect_request(lambda r: r.url.endswith("/conversation/exit")) as exit_request:
+        page.keyboard.press("Escape")
+    assert exit_request.value.headers["authorization"].startswith("Bearer ")
+    page.wait_for_url(f"{live}/healthz")
+    nothing_kept_in_the_browser(page)
+    page.go_back()
+    assert page.url == f"{live}/healthz?before=1", "Back does not return to the survey"
+    for _ in range(50):
+        if redis_client().zcard(DONE):
+            break
+        page.wait_for_timeout(100)
+    record = stored_answers()
+    assert record["status"] == "partial" and record["answers"]["happy_yesterday"] == 3
+
+
+def test_a_lost_response_is_sent_again_and_answered_once(page, live, survey):
+    sent = []
+
+    def lose_the_first_answer(route):
+        sent.append(json.loads(route.request.post_data))
+        response = route.fetch()  # the server handles it...
+        if len(sent) == 1:
+            route.abort("connectionreset")  # ...but the phone never hears back
+        else:
+            route.fulfill(response=response)
+
+    page.goto(f"{live}/s/{survey.link}")
+    page.get_by_role("button", name="Start").click()
+    page.route("**/conversation/messages", lose_the_first_answer)
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("button", name="Yes").wait_for()
+    assert len(sent) == 2 and sent[0] == sent[1], "the same message, with the same id"
+    assert page.get_by_text("Nobody will know it was you.").count() == 1
+    [key] = redis_client().keys(record_key("*"))
+    record = redis_client().get(key).decode().split("\n")[1]
+    assert json.loads(record)["t"] == 1, "the server counted one turn"
+
+
+def test_the_widget_on_a_council_page(page, browser, live, survey):
+    host_page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+                 f'<title>Testshire Council</title></head><body><main><h1>Testshire Council</h1>'
+                 f'<p>Children in care: tell us how things are.</p></main>'
+                 f'<script src="{live}/widget.js" data-survey="{survey.link}" async></script>'
+                 f'</body></html>')
+    with serve(static_site({"/": host_page})) as council:
+        survey.tenant.web_origins = [council]
+        db.session.commit()
+        page.goto(council + "/")
+        launcher = page.get_by_role("button", name="Take our survey")
+        assert launcher.get_attribute("aria-expanded") == "false"
+        screenshot(page, "07-widget-closed")
+        accessible(page, "widget-closed")
+        launcher.click()
+        chat = page.frame_locator("iframe[title='Survey chat']")
+        expect(chat.get_by_role("button", name="Start")).to_be_focused()
+        expect(page.locator("iframe")).to_have_attribute("style", re.compile(r"height: [1-5]\d\dpx"))
+        chat.get_by_role("button", name="Start").click()
+        chat.get_by_role("button", name="English").click()
+        chat.get_by_role("button", name="Yes").wait_for()
+        frame = next(f for f in page.frames if "/s/" in f.url)
+        query = parse_qs(urlsplit(frame.url).query)
+        assert query == {"embed": ["1"], "parent": [council]}
+        screenshot(page, "08-widget-open")
+        accessible(page, "widget-host-page")
+        accessible(frame, "widget-frame")
+
+        page.get_by_role("button", name="Close").click()
+        assert launcher.get_attribute("aria-expanded") == "false"
+        expect(launcher).to_be_focused()
+        launcher.click()  # the conversation is still there
+        chat.get_by_role("button", name="Yes").focus()
+        page.keyboard.press("Escape")  # quick exit leaves the council's page too
+        page.wait_for_url(f"{live}/healthz")
+
+        # Another site may not frame the chat: the browser refuses (CSP frame-ancestors).
+        stranger = browser.new_context()
+        other = stranger.new_page()
+        other.goto(council.replace("127.0.0.1", "localhost") + "/")
+        other.get_by_role("button", name="Take our survey").click()
+        other.wait_for_timeout(500)
+        blocked = next(f for f in other.frames if f != other.main_frame)
+        assert blocked.url.startswith("chrome-error://"), blocked.url
+        stranger.close()

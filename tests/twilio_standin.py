@@ -1,0 +1,146 @@
+"""A stand-in for Twilio's Messages API, so tests use the real Twilio client without Twilio.
+
+It speaks the shape the client expects: ``POST /2010-04-01/Accounts/{sid}/Messages.json``
+with Basic auth (account SID and auth token), form fields To/From/Body, and a
+201 JSON reply like Twilio's; errors come back as Twilio's error JSON (code,
+message, status). Tests can make the next requests fail (429) or a number
+opted out (21610).
+
+One server per test session (``twilio_server``); ``twilio`` gives each test
+an empty one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import threading
+from dataclasses import dataclass, field
+from email.utils import formatdate
+
+import pytest
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+_PATH = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-zA-Z]+)/Messages\.json$")
+
+
+@dataclass
+class Sent:
+    sid: str
+    account: str
+    to: str
+    from_: str
+    body: str
+
+
+@dataclass
+class TwilioStandIn:
+    accounts: dict[str, str] = field(default_factory=dict)
+    messages: list[Sent] = field(default_factory=list)
+    opted_out: set[str] = field(default_factory=set)
+    failures: list[tuple[int, int]] = field(default_factory=list)
+    """(HTTP status, Twilio code) for the next requests, in order."""
+    requests: int = 0
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._server = None
+
+    # -- test controls --------------------------------------------------------
+
+    def reset(self) -> None:
+        with self._lock:
+            self.accounts.clear()
+            self.messages.clear()
+            self.opted_out.clear()
+            self.failures.clear()
+            self.requests = 0
+
+    def account(self, sid: str, token: str) -> None:
+        self.accounts[sid] = token
+
+    def fail_next(self, status: int = 429, code: int = 20429, times: int = 1) -> None:
+        self.failures.extend([(status, code)] * times)
+
+    # -- the server -------------------------------------------------------------
+
+    def start(self) -> TwilioStandIn:
+        self._server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    @staticmethod
+    def _error(status: int, code: int, message: str) -> Response:
+        return Response(json.dumps({"code": code, "message": message, "status": status,
+                                    "more_info": f"https://www.twilio.com/docs/errors/{code}"}),
+                        status=status, mimetype="application/json")
+
+    def wsgi(self, environ, start_response):
+        request = Request(environ)
+        with self._lock:
+            self.requests += 1
+            response = self._handle(request)
+        return response(environ, start_response)
+
+    def _handle(self, request: Request) -> Response:
+        match = _PATH.match(request.path)
+        if request.method != "POST" or not match:
+            return self._error(404, 20404, "The requested resource was not found")
+        account = match.group(1)
+        auth = request.authorization
+        if (auth is None or auth.username != account
+                or self.accounts.get(account) != auth.password):
+            return self._error(401, 20003, "Authenticate")
+        to, from_, body = (request.form.get(k, "") for k in ("To", "From", "Body"))
+        if not to:
+            return self._error(400, 21604, "A 'To' phone number is required.")
+        if not from_ or not body:
+            return self._error(400, 21603, "A 'From' phone number and a Body are required.")
+        if self.failures:
+            status, code = self.failures.pop(0)
+            return self._error(status, code, f"Simulated error {code} for {to}")
+        if to in self.opted_out:
+            return self._error(400, 21610, f"Attempt to send to unsubscribed recipient {to}")
+        sid = "SM" + secrets.token_hex(16)
+        self.messages.append(Sent(sid, account, to, from_, body))
+        now = formatdate(usegmt=True)
+        return Response(json.dumps({
+            "sid": sid, "account_sid": account, "to": to, "from": from_, "body": body,
+            "status": "queued", "num_segments": "1", "num_media": "0",
+            "direction": "outbound-api", "api_version": "2010-04-01", "date_created": now,
+            "date_updated": now, "date_sent": None, "price": None, "price_unit": "GBP",
+            "error_code": None, "error_message": None, "messaging_service_sid": None,
+            "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
+            "subresource_uris": {"media": f"/2010-04-01/Accounts/{account}/Messages/{sid}"
+                                          "/Media.json"}}),
+            status=201, mimetype="application/json")
+
+
+_shared: TwilioStandIn | None = None
+
+
+@pytest.fixture(scope="session")
+def twilio_server():
+    """The session's stand-in (shared by every module that imports these fixtures)."""
+    global _shared
+    if _shared is None:
+        _shared = TwilioStandIn().start()
+    yield _shared
+    _shared.stop()
+
+
+@pytest.fixture
+def twilio(twilio_server):
+    twilio_server.reset()
+    return twilio_server
