@@ -1,0 +1,51 @@
+"""Background job queues (RQ), with JSON payloads only — never pickle.
+
+Jobs carry nothing but ids. The functions they run live in `workers/`.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from rq import Queue, Retry
+from rq.serializers import JSONSerializer
+
+from .extensions import redis_client
+
+EXTENSION = "chatsurvey.queues"
+STORE = "store"
+"""Finished conversations waiting to be anonymised and stored."""
+SEND = "send"
+"""Invitations and reminders to send by SMS."""
+
+STORE_TIMEOUT = 30
+"""Seconds a store job may run; shorter than a worker's heartbeat, so a slow job is
+never mistaken for an abandoned one."""
+FAILURE_TTL = 365 * 24 * 3600
+
+
+def init_app(app: Flask) -> None:
+    connection = redis_client(app)
+    app.extensions[EXTENSION] = {
+        name: Queue(name, connection=connection, serializer=JSONSerializer,
+                    is_async=app.config.get("JOBS_ASYNC", True))
+        for name in (STORE, SEND)
+    }
+
+
+def queue(name: str) -> Queue:
+    return current_app.extensions[EXTENSION][name]
+
+
+def store_job_id(submission_id: str) -> str:
+    return f"store-{submission_id}"
+
+
+def queue_store(submission_id: str, job_id: str | None = None) -> None:
+    """Ask a worker to anonymise and store a finished conversation."""
+    intervals = list(current_app.config["STORE_RETRY_INTERVALS"])
+    queue(STORE).enqueue(
+        "workers.store.store_response", submission_id,
+        job_id=job_id or store_job_id(submission_id),
+        retry=Retry(max=len(intervals), interval=intervals), job_timeout=STORE_TIMEOUT,
+        result_ttl=0, failure_ttl=FAILURE_TTL,
+        description="anonymise and store a finished conversation")

@@ -1,0 +1,168 @@
+"""From a finished conversation to a stored response, exactly once, whatever fails."""
+
+import json
+
+import pytest
+from rq.registry import FailedJobRegistry
+from sqlalchemy.exc import OperationalError
+
+from chatsurvey import conversations
+from chatsurvey.cli import main
+from chatsurvey.extensions import db, redis_client
+from chatsurvey.jobs import STORE, queue, queue_store, store_job_id
+from chatsurvey.models import Comment, Response
+from chatsurvey.sessions import DONE, sessions, transcript_key
+from chatsurvey.worker import make_worker
+from workers.store import store_response
+from workers.sweep import sweep
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture
+def fast_retries(app):
+    app.config["STORE_RETRY_INTERVALS"] = (0, 0)
+
+
+def finish(survey, *messages):
+    outcome = conversations.begin(survey, "web")
+    for i, message in enumerate(messages):
+        outcome = conversations.reply(outcome.conversation, survey.tenant_id,
+                                      f"{outcome.conversation}-{i}", message)
+    return outcome
+
+
+def submissions():
+    return [s.decode() for s in redis_client().zrange(DONE, 0, -1)]
+
+
+def work():
+    make_worker([STORE]).work(burst=True)
+
+
+def test_a_finished_conversation_is_stored_once(survey):
+    finish(survey, "English", "yes", "12", "7", "never", "2", "1", "my carer Kevin hits me",
+           "yes", "call 07700 900123")
+    [submission] = submissions()
+    work()
+    response = db.session.get(Response, submission)
+    assert response.survey == "demo" and response.age_band == "11-17"
+    assert response.answers == {"happy_yesterday_10": 7, "lonely": "never",
+                                "hobbies": ["music"], "good_friends": 1}
+    assert "age" not in response.answers
+    texts = {c.key: c for c in response.comments}
+    assert texts["music_kind"].text == "my carer [name] hits me" and texts["music_kind"].flagged
+    assert texts["better"].text == "call [phone]" and texts["better"].status == "pending"
+    assert redis_client().get(transcript_key(submission)) is None and submissions() == []
+    assert store_response(submission) == "already stored"
+    assert db.session.query(Response).count() == 1
+
+
+def test_a_job_delivered_twice_stores_one_response(survey):
+    finish(survey, "English", "yes", "5", "3", "yes")
+    [submission] = submissions()
+    queue_store(submission, job_id=store_job_id(submission) + "-again")
+    work()
+    assert db.session.query(Response).count() == 1
+
+
+def test_a_worker_that_died_after_the_commit_leaves_nothing_twice(survey):
+    finish(survey, "English", "yes", "5", "3", "yes")
+    [submission] = submissions()
+    raw = redis_client().get(transcript_key(submission))
+    assert store_response(submission) == "stored"
+    redis_client().set(transcript_key(submission), raw)  # as if the delete never happened
+    redis_client().zadd(DONE, {submission: 1})
+    assert store_response(submission) == "already stored"
+    assert redis_client().get(transcript_key(submission)) is None and submissions() == []
+    assert db.session.query(Response).count() == 1
+
+
+def test_a_lost_transcript_is_reported_not_invented(app):
+    with app.app_context():
+        redis_client().zadd(DONE, {"f" * 32: 1})
+        assert store_response("f" * 32) == "nothing to store"
+        assert submissions() == []
+
+
+def test_a_database_outage_is_retried_then_kept_visible(survey, monkeypatch, fast_retries):
+    finish(survey, "English", "yes", "5", "3", "yes")
+    [submission] = submissions()
+    real_commit = db.session.commit
+    failures = {"left": 2}
+
+    def flaky_commit():
+        if failures["left"]:
+            failures["left"] -= 1
+            raise OperationalError("INSERT", {}, Exception("database went away"))
+        return real_commit()
+
+    monkeypatch.setattr(db.session, "commit", flaky_commit)
+    work()  # fails twice, stored on the third try
+    assert db.session.query(Response).count() == 1
+
+    finish(survey, "English", "yes", "5", "3", "yes")
+    failures["left"] = 99
+    work()
+    [second] = submissions()
+    failed = FailedJobRegistry(queue=queue(STORE))
+    assert failed.get_job_ids() == [store_job_id(second)]
+    assert redis_client().get(transcript_key(second)) is not None  # nothing lost
+    runner = survey_runner()
+    result = runner.invoke(main, ["jobs"])
+    assert result.exit_code == 0, result.exception
+    status = result.output
+    assert "1 failed" in status and "database went away" in status
+    assert "not yet stored: 1" in status
+    assert sweep()["orphans"] == 0  # a failed job is left for a person to see
+    monkeypatch.setattr(db.session, "commit", real_commit)
+    assert "1 job put back" in runner.invoke(main, ["jobs", "retry", "--all"]).output
+    work()
+    assert db.session.query(Response).count() == 2 and submissions() == []
+
+
+def survey_runner():
+    from flask import current_app
+
+    return current_app.test_cli_runner()
+
+
+def test_the_sweeper_gives_lost_transcripts_a_job(survey, app):
+    finish(survey, "English", "yes", "5", "3", "yes")
+    [submission] = submissions()
+    queue(STORE).empty()  # the job was lost (say, a Redis fail-over)
+    assert sweep()["orphans"] == 0  # too recent to call it lost
+    later = redis_client().zscore(DONE, submission) + app.config["ORPHAN_AFTER"] + 1
+    assert sweep(now=later)["orphans"] == 1
+    assert sweep(now=later)["orphans"] == 0  # queued now: not enqueued again
+    work()
+    assert db.session.query(Response).count() == 1
+
+
+def test_the_sweeper_closes_abandoned_conversations(survey):
+    kept = conversations.begin(survey, "web")
+    for i, m in enumerate(["English", "yes", "12", "6"]):
+        conversations.reply(kept.conversation, survey.tenant_id, f"k{i}", m)
+    dropped = conversations.begin(survey, "web")
+    store = sessions()
+    result = sweep(now=store.clock() + store.ttl_web + 1)
+    assert result["closed"] == 2
+    work()
+    [response] = db.session.query(Response).all()
+    assert response.status == "partial" and response.answers == {"happy_yesterday_10": 6}
+    assert store.due(now=store.clock() + 10 * store.ttl_web) == []
+    assert dropped.conversation not in store.due()
+
+
+def test_the_sweeper_forgets_idle_entries_of_vanished_conversations(survey):
+    store = sessions()
+    redis_client().zadd("cs:idle", {"ghost": 1})
+    assert sweep()["closed"] == 0 and store.due(now=2) == []
+
+
+def test_comments_wait_for_review(survey):
+    finish(survey, "English", "yes", "12", "7", "never", "1", "0", "no thanks")
+    work()
+    comment = db.session.query(Comment).one()
+    assert comment.status == "pending" and comment.text == "no thanks"
+    assert json.loads(json.dumps(comment.found)) == {}

@@ -1,0 +1,67 @@
+"""A worker killed with kill -9 in the middle of a job: the sweeper gets the job run again."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from rq import Retry
+from rq.registry import StartedJobRegistry
+
+from chatsurvey.extensions import redis_client
+from chatsurvey.jobs import STORE, queue
+from chatsurvey.worker import make_worker
+from tests.helpers import PROJECT
+from workers.sweep import sweep
+
+pytestmark = [pytest.mark.redis, pytest.mark.chaos, pytest.mark.slow]
+
+
+def worker_env(app):
+    env = dict(os.environ)
+    env.update({
+        "REDIS_URL": app.config["REDIS_URL"],
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "CHATSURVEY_SECRET_KEY": app.config["SECRET_KEY"],
+        "CHATSURVEY_LOCALES_DIR": app.config["LOCALES_DIR"],
+    })
+    return env
+
+
+def wait_for(predicate, seconds, message):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(message)
+
+
+def test_a_killed_worker_s_job_runs_again(app, tmp_path):
+    marker = tmp_path / "marker"
+    with app.app_context():
+        job = queue(STORE).enqueue("tests.jobs_for_tests.sleepy", 30, str(marker),
+                                   retry=Retry(max=1), job_timeout=45)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "chatsurvey", "worker", "--queue", STORE, "--burst"],
+            cwd=PROJECT, env=worker_env(app), stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        registry = StartedJobRegistry(queue=queue(STORE))
+        try:
+            wait_for(lambda: job.id in registry.get_job_ids(), 30, "the worker never took the job")
+            worker.send_signal(signal.SIGKILL)
+        finally:
+            worker.wait(10)
+        assert not marker.exists()
+        # Until its heartbeat runs out the job still looks like it is running ...
+        assert sweep()["abandoned_jobs"] == 0
+        # ... and once it has, the sweeper puts it back (RQ alone would wait minutes).
+        later = redis_client().time()[0] + 45 + app.config["HEARTBEAT_GRACE"] + 1
+        assert sweep(now=later)["abandoned_jobs"] == 1
+        assert queue(STORE).job_ids == [job.id]
+        job.args = [0, str(marker)]  # this time, do not dawdle
+        job.save()
+        make_worker([STORE]).work(burst=True)
+        assert marker.read_text() == "done"

@@ -1,0 +1,1 @@
+"""Background job entry points (RQ). Each job takes plain JSON arguments only."""

@@ -1,0 +1,49 @@
+"""The Flask app a job runs in: built once per worker process, reused for every job.
+
+RQ jobs carry only ids (JSON serializer), so each job function opens an app
+context itself::
+
+    def my_job(thing_id: int) -> None:
+        with job_context():          # or with_app(); both yield the app
+            ...
+
+Building the app costs a database engine and a Redis client, so it happens on
+the first job, not on every one (`chatsurvey worker` sets ``_app`` to the app it
+already built). Configuration comes from the environment, as for the web
+process. A job called inside an app context already (a test, the worker
+command, or a queue with JOBS_ASYNC off) uses that app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, current_app, has_app_context
+
+_app: Flask | None = None
+"""This process's app; the worker command may set it to the app it built."""
+
+
+def worker_app() -> Flask:
+    """This process's app, built on first use."""
+    global _app
+    if _app is None:
+        from chatsurvey import create_app
+
+        _app = create_app()
+    return _app
+
+
+@contextmanager
+def job_context() -> Iterator[Flask]:
+    """An app context for one job (the caller's, if there is one)."""
+    if has_app_context():
+        yield current_app._get_current_object()  # type: ignore[attr-defined]
+        return
+    app = worker_app()
+    with app.app_context():
+        yield app
+
+
+with_app = job_context

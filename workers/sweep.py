@@ -1,0 +1,80 @@
+"""The sweeper: what RQ alone recovers too slowly, recovered every SWEEP_INTERVAL seconds.
+
+1. Jobs whose worker died (kill -9, lost machine) go back on their queue.
+   RQ does this itself only when some worker next runs its maintenance,
+   which can take more than three minutes; we do it on every sweep.
+2. Finished transcripts that have no job (the job was lost, e.g. with a Redis
+   fail-over) get one again. Failed jobs are left alone: they stay visible in
+   the failed registry until someone retries them (`chatsurvey jobs retry`).
+3. Conversations idle past their timeout are closed: consented answers are
+   kept as a partial response, anything else is discarded.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import current_app
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
+
+from chatsurvey import conversations, jobs
+from chatsurvey.extensions import redis_client
+from chatsurvey.sessions import DONE, Busy, sessions
+
+from .app import job_context
+
+log = logging.getLogger(__name__)
+LOCK = "cs:sweeper"
+_WAITING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED,
+            JobStatus.FAILED}
+
+
+def _job_status(job_id: str) -> JobStatus | None:
+    try:
+        return Job.fetch(job_id, connection=redis_client(),
+                         serializer=jobs.queue(jobs.STORE).serializer).get_status()
+    except NoSuchJobError:
+        return None
+
+
+def sweep(now: float | None = None) -> dict[str, int]:
+    """One sweep; returns how many of each thing it did."""
+    with job_context():
+        now = time.time() if now is None else now
+        done = {"abandoned_jobs": 0, "orphans": 0, "closed": 0}
+        for name in (jobs.STORE, jobs.SEND):
+            registry = StartedJobRegistry(queue=jobs.queue(name))
+            before = registry.count
+            registry.cleanup(timestamp=now)
+            done["abandoned_jobs"] += before - registry.count
+        orphan_after = current_app.config["ORPHAN_AFTER"]
+        for raw in redis_client().zrangebyscore(DONE, "-inf", now - orphan_after):
+            submission_id = raw.decode("ascii")
+            if _job_status(jobs.store_job_id(submission_id)) not in _WAITING:
+                jobs.queue_store(submission_id)
+                done["orphans"] += 1
+        store = sessions()
+        for cid in store.due(now):
+            try:
+                conversations.close(cid)
+                done["closed"] += 1
+            except conversations.NotFound:
+                store.forget_idle(cid)
+            except Busy:
+                continue  # a young person is answering right now: not abandoned after all
+        return done
+
+
+def run_forever(interval: float | None = None) -> None:
+    """Sweep every SWEEP_INTERVAL seconds; with several sweepers, one sweeps at a time."""
+    with job_context() as app:
+        interval = interval or app.config["SWEEP_INTERVAL"]
+        while True:
+            if redis_client().set(LOCK, "1", nx=True, ex=max(1, int(interval * 0.9))):
+                result = sweep()
+                if any(result.values()):
+                    log.info("sweep: %s", result)
+            time.sleep(interval)
