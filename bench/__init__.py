@@ -1,0 +1,1 @@
+"""Benchmarks for `make bench`. Each writes its figures into docs/benchmarks.md."""

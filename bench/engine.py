@@ -1,0 +1,125 @@
+"""Engine micro-benchmark: one `advance` over the largest flows, per channel.
+
+Turns come from random walks that answer like a young person would (mostly
+answers, some skips, help and back), so the figure covers rendering, progress
+counting, input reading and sub-flow entry, not just one easy path.
+Target: under 50 µs per turn at p99.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import random
+import time
+from pathlib import Path
+
+from chatsurvey.engine import FlowLibrary, advance, compile_flow, start
+
+from .report import percentile, write_section
+
+ROOT = Path(__file__).resolve().parent.parent
+TURNS = 30_000
+
+
+def synthetic_flow(questions: int = 200):
+    """A long flow with every question type and a branch every ten questions."""
+    kinds = [
+        "{type: question, ask: yesno, key: k%d, prompt: p}",
+        "{type: question, ask: frequency, scale: always4, key: k%d, prompt: p}",
+        "{type: question, ask: scale, key: k%d, prompt: p, signpost_if: {lte: 1}}",
+        "{type: question, ask: faces, key: k%d, prompt: p}",
+        "{type: question, ask: choice, key: k%d, prompt: p, options: [a, b, c]}",
+        "{type: question, ask: multi, key: k%d, prompt: p, options: [a, b, c]}",
+        "{type: question, ask: number, key: k%d, prompt: p, min: 0, max: 30}",
+        "{type: question, ask: text, key: k%d, prompt: p}",
+    ]
+    lines = ['spec_version: "1.0"', "id: synthetic", "title: Synthetic", "survey: bench",
+             "locales: [en]", "start: q0", "states:"]
+    for i in range(questions):
+        lines.append(f"  q{i}: " + kinds[i % len(kinds)] % i)
+        if i % 10 == 9 and i + 1 < questions:
+            lines.append(f"  b{i}: {{type: branch, cases: [{{when: {{answer: k{i - 9}, equals: "
+                         f"'no'}}, next: q{i + 1}}}], otherwise: q{i + 1}}}")
+    lines += ["  end: {type: end, say: p}", "messages:", '  p: "How is this going for you?"',
+              "  a: A", "  b: B", "  c: C"]
+    return compile_flow("\n".join(lines))
+
+
+def answer_for(reply: dict, rng: random.Random):
+    roll = rng.random()
+    if roll < 0.05:
+        return rng.choice(["skip", "help", "back", "hmm"])
+    kind = reply.get("input")
+    if kind in ("choice", "faces") and reply.get("options"):
+        return rng.choice([o["label"] for o in reply["options"]] + ["1", "2"])
+    if kind == "multi":
+        return "1 and 2"
+    if kind in ("scale", "number"):
+        return str(rng.randint(reply["min"], reply["max"]))
+    if kind == "text":
+        return "more time with my friends"
+    return rng.choice(["yes", "no", "1", "2"])
+
+
+def measure(flow, channel: str, turns: int) -> dict:
+    rng = random.Random(7)
+    samples: list[float] = []
+    sizes: list[int] = []
+    gc.disable()
+    try:
+        while len(samples) < turns:
+            state, replies, _ = start(flow, channel="web", country="england")
+            while state["status"] == "active" and len(samples) < turns:
+                message = answer_for(replies[-1], rng)
+                if channel == "sms" and isinstance(message, dict):
+                    message = "1"
+                if channel == "sms":
+                    state["ctx"]["channel"] = "sms"
+                began = time.perf_counter_ns()
+                state, replies, _ = advance(flow, state, message)
+                samples.append((time.perf_counter_ns() - began) / 1000)
+                sizes.append(len(json.dumps(state, separators=(",", ":"))))
+    finally:
+        gc.enable()
+    samples.sort()
+    return {"p50": percentile(samples, 50), "p90": percentile(samples, 90),
+            "p99": percentile(samples, 99), "max": samples[-1],
+            "mean": sum(samples) / len(samples), "state": max(sizes)}
+
+
+def largest_flows(library: FlowLibrary, count: int = 2) -> list:
+    def size(flow):
+        return sum(len(f.questions()) for f in flow.bundle.values())
+    return sorted(library.flows.values(), key=size, reverse=True)[:count]
+
+
+def run() -> str:
+    flows = largest_flows(FlowLibrary.load([ROOT / "flows"]))
+    if not flows:
+        flows = largest_flows(FlowLibrary.load([ROOT / "tests" / "flows"]), 1)
+    flows.append(synthetic_flow())
+    rows = []
+    for flow in flows:
+        questions = sum(len(f.questions()) for f in flow.bundle.values()) or len(flow.questions())
+        for channel in ("web", "sms"):
+            advance_figures = measure(flow, channel, TURNS)
+            rows.append(
+                f"| {flow.id} ({questions} questions) | {channel} | "
+                f"{advance_figures['p50']:.1f} | {advance_figures['p90']:.1f} | "
+                f"{advance_figures['p99']:.1f} | {advance_figures['max']:.0f} | "
+                f"{advance_figures['state']} |")
+    body = "\n".join([
+        "## Engine: one `advance` (target: p99 under 50 µs)",
+        "",
+        f"`python -m bench engine`: {TURNS:,} turns per row from random walks (answers, "
+        "skips, help, back), garbage collector paused while timing. Times in µs; "
+        "state is the largest JSON state seen, in bytes (before the compact form the "
+        "session store keeps).",
+        "",
+        "| flow | channel | p50 | p90 | p99 | max | state bytes |",
+        "|---|---|---|---|---|---|---|",
+        *rows,
+    ])
+    write_section("engine", body)
+    return body
