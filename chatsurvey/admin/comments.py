@@ -1,0 +1,76 @@
+"""Comments review (programme analysts): redacted free-text answers, flagged ones first.
+
+Each comment was redacted when it was stored (chatsurvey/redact.py) and waits
+as "pending". A reviewer approves it, edits the redaction (takes more out) and
+approves it, or rejects it. Reports must show approved comments only, so
+nothing unreviewed reaches a council. The audit entry records the decision,
+never the words.
+"""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import REVIEW_STATUSES, Comment, Response, SurveyRound, Tenant
+from .audit import record
+from .blueprint import analyst_only, bp
+from .scoping import for_tenant
+
+PAGE = 25
+
+
+def queue(status: str = "pending", limit: int = PAGE) -> list[Comment]:
+    """Comments with ``status``: safeguarding-flagged first, then oldest first."""
+    return db.session.scalars(
+        select(Comment).join(Response, Comment.response_id == Response.id)
+        .where(Comment.status == status)
+        .order_by(Comment.flagged.desc(), Comment.id).limit(limit)).all()
+
+
+@bp.get("/comments")
+@analyst_only
+def comments():
+    status = request.args.get("status", "pending")
+    if status not in REVIEW_STATUSES:
+        status = "pending"
+    items = queue(status)
+    counts = dict(db.session.execute(select(Comment.status, func.count())
+                                     .group_by(Comment.status)).all())
+    rounds = {r.id: r for r in db.session.scalars(select(SurveyRound).where(
+        SurveyRound.id.in_({c.response.round_id for c in items})))}
+    tenants = {t.id: t for t in db.session.scalars(select(Tenant))}
+    return render_template("admin/comments.html", items=items, status=status, counts=counts,
+                           rounds=rounds, tenants=tenants)
+
+
+@bp.post("/comments/<int:comment_id>")
+@analyst_only
+def comment_review(comment_id: int):
+    comment = for_tenant(Comment, comment_id)
+    action = request.form.get("action")
+    tenant_id = comment.response.tenant_id
+    if action == "approve":
+        comment.status = "approved"
+    elif action == "reject":
+        comment.status = "rejected"
+    elif action == "edit":
+        text = request.form.get("text", "").strip()
+        if not text:
+            flash("The edited comment is empty: reject it instead.", "error")
+            return redirect(url_for("admin.comments") + f"#comment-{comment.id}")
+        comment.text = text[:5000]
+        comment.edited = True
+        comment.status = "approved"
+    else:
+        flash("Choose approve, edit or reject.", "error")
+        return redirect(url_for("admin.comments"))
+    record(f"comment.{comment.status}", comment, tenant_id=tenant_id, flagged=comment.flagged,
+           edited=comment.edited)
+    db.session.commit()
+    flash({"approved": "Approved" + (" with your edits" if comment.edited else ""),
+           "rejected": "Rejected"}[comment.status] + ": it "
+          + ("can appear in reports." if comment.status == "approved" else
+             "will not appear in any report."), "success")
+    return redirect(url_for("admin.comments"))

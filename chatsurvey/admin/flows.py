@@ -1,0 +1,237 @@
+"""Flow pages: the list, versions, the editor with live checks, diff, publish, roll back.
+
+Drafts are kept per person and flow (FlowDraft) until published or thrown away.
+The editor posts the YAML to ``/flows/<id>/check`` as you type (it saves the
+draft too) and shows the problems beside it, each pointing at its line. Who may
+change what is in corelock.py; how publishing pins versions is in flowtools.py.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from ..engine import FlowError
+from ..extensions import db
+from ..models import FlowVersion
+from ..models_admin import FlowDraft
+from . import flowtools
+from .audit import record
+from .blueprint import analyst_only, bp, current_user, editors
+
+FLOW_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+
+
+def _flow_id(flow_id: str) -> str:
+    if not FLOW_ID.fullmatch(flow_id):
+        abort(404)
+    return flow_id
+
+
+def _versions(flow_id: str) -> list[FlowVersion]:
+    return db.session.scalars(select(FlowVersion).where(FlowVersion.flow_id == flow_id)
+                              .order_by(FlowVersion.version.desc())).all()
+
+
+def _version(flow_id: str, version: int) -> FlowVersion:
+    row = db.session.scalars(select(FlowVersion).where(
+        FlowVersion.flow_id == flow_id, FlowVersion.version == version)).first()
+    if row is None:
+        abort(404)
+    return row
+
+
+def _draft(flow_id: str) -> FlowDraft | None:
+    return db.session.scalars(select(FlowDraft).where(
+        FlowDraft.user_id == current_user().id, FlowDraft.flow_id == flow_id)).first()
+
+
+@bp.get("/flows")
+def flows_list():
+    latest = flowtools.latest_versions()
+    running = flowtools.running_counts()
+    drafts = {d.flow_id for d in db.session.scalars(select(FlowDraft).where(
+        FlowDraft.user_id == current_user().id))}
+    return render_template("admin/flows.html", latest=latest, running=running, drafts=drafts)
+
+
+@bp.post("/flows/new")
+@analyst_only
+def flow_new():
+    flow_id = request.form.get("flow_id", "").strip().lower()
+    if not FLOW_ID.fullmatch(flow_id):
+        flash("A flow id uses lower-case letters, digits and dashes, like local-fife.", "error")
+        return redirect(url_for("admin.flows_list"))
+    if _versions(flow_id):
+        return redirect(url_for("admin.flow_edit", flow_id=flow_id))
+    draft = _draft(flow_id) or FlowDraft(user_id=current_user().id, flow_id=flow_id,
+                                         source=flowtools.NEW_FLOW.format(flow_id=flow_id))
+    db.session.add(draft)
+    db.session.commit()
+    return redirect(url_for("admin.flow_edit", flow_id=flow_id))
+
+
+@bp.get("/flows/<flow_id>")
+def flow_detail(flow_id: str):
+    versions = _versions(_flow_id(flow_id))
+    if not versions:
+        abort(404)
+    running = flowtools.running_counts()
+    return render_template("admin/flow.html", flow_id=flow_id, versions=versions,
+                           running=running, draft=_draft(flow_id))
+
+
+@bp.get("/flows/<flow_id>/versions/<int:version>")
+def flow_version(flow_id: str, version: int):
+    row = _version(_flow_id(flow_id), version)
+    return render_template("admin/flow_version.html", row=row,
+                           lines=row.source.splitlines())
+
+
+@bp.get("/flows/<flow_id>/diff")
+def flow_diff(flow_id: str):
+    versions = _versions(_flow_id(flow_id))
+    if not versions:
+        abort(404)
+    numbers = [v.version for v in versions]
+    draft = _draft(flow_id)
+    a = request.args.get("a", type=int) or (numbers[1] if len(numbers) > 1 else numbers[0])
+    b_raw = request.args.get("b", "")
+    if b_raw == "draft" and draft is not None:
+        b_source, b_name = draft.source, "your draft"
+    else:
+        b = int(b_raw) if b_raw.isdigit() else numbers[0]
+        b_source, b_name = _version(flow_id, b).source, f"version {b}"
+    a_row = _version(flow_id, a)
+    lines = flowtools.diff_lines(a_row.source, b_source, f"version {a}", b_name)
+    return render_template("admin/flow_diff.html", flow_id=flow_id, numbers=numbers, a=a,
+                           b=b_raw or str(numbers[0]), lines=lines, draft=draft)
+
+
+@bp.route("/flows/<flow_id>/edit", methods=["GET", "POST"])
+@editors
+def flow_edit(flow_id: str):
+    """The editor: GET shows it; POST saves the draft (without JavaScript too)."""
+    versions = _versions(_flow_id(flow_id))
+    draft = _draft(flow_id)
+    if not versions and draft is None:
+        abort(404)
+    if request.method == "POST":
+        draft = _save_draft(flow_id, request.form.get("source", ""), versions)
+        db.session.commit()
+        flash("Draft saved. Nobody sees it until you publish it.", "success")
+        return redirect(url_for("admin.flow_edit", flow_id=flow_id))
+    source = draft.source if draft else versions[0].source
+    outcome = flowtools.check_draft(source, flow_id, current_user())
+    tenant = current_user().tenant
+    return render_template("admin/flow_edit.html", flow_id=flow_id, source=source,
+                           versions=versions, draft=draft, outcome=outcome,
+                           locales=list(outcome.flow.locales) if outcome.flow else ["en"],
+                           council=flowtools.council_name(current_user()),
+                           country=tenant.country if tenant else "england")
+
+
+def _save_draft(flow_id: str, source: str, versions: list[FlowVersion]) -> FlowDraft:
+    draft = _draft(flow_id)
+    if draft is None:
+        draft = FlowDraft(user_id=current_user().id, flow_id=flow_id,
+                          base_version=versions[0].version if versions else None, source=source)
+        db.session.add(draft)
+    draft.source = source
+    return draft
+
+
+@bp.post("/flows/<flow_id>/check")
+@editors
+def flow_check(flow_id: str):
+    """Live check (JSON): problems with line numbers; the draft is saved as it goes."""
+    versions = _versions(_flow_id(flow_id))
+    data = request.get_json(silent=True) or {}
+    source = data.get("source")
+    if not isinstance(source, str):
+        return jsonify(error="send {\"source\": the flow's YAML}"), 400
+    if not versions and _draft(flow_id) is None:
+        abort(404)
+    unchanged = versions and versions[0].source == source
+    draft = _draft(flow_id)
+    if not unchanged or draft is not None:
+        _save_draft(flow_id, source, versions)
+        db.session.commit()
+    outcome = flowtools.check_draft(source, flow_id, current_user())
+    return jsonify(outcome.as_json())
+
+
+@bp.post("/flows/<flow_id>/publish")
+@editors
+def flow_publish(flow_id: str):
+    versions = _versions(_flow_id(flow_id))
+    source = request.form.get("source")
+    draft = _draft(flow_id)
+    if source is None:
+        source = draft.source if draft else None
+    if source is None:
+        abort(400)
+    if not versions and draft is None:
+        abort(404)
+    _save_draft(flow_id, source, versions)
+    outcome = flowtools.check_draft(source, flow_id, current_user())
+    if outcome.errors:
+        db.session.commit()
+        flash(f"Not published: {len(outcome.errors)} problem(s) to fix first. They are listed"
+              " beside the editor.", "error")
+        return redirect(url_for("admin.flow_edit", flow_id=flow_id))
+    try:
+        published = flowtools.publish(source, flow_id)
+    except FlowError as exc:
+        db.session.rollback()
+        flash("Not published: " + "; ".join(p.message for p in exc.problems[:3]), "error")
+        return redirect(url_for("admin.flow_edit", flow_id=flow_id))
+    for row in published:
+        record("flow.published", row, flow=row.flow_id, version=row.version,
+               pinned=row.bundle, repinned=row.flow_id != flow_id)
+    draft = _draft(flow_id)
+    if draft is not None:
+        db.session.delete(draft)
+    db.session.commit()
+    if not published:
+        flash("Nothing to publish: the draft is the same as the latest version.", "info")
+    else:
+        flash("Published " + ", ".join(f"{r.flow_id} version {r.version}" for r in published)
+              + ". Conversations already going on stay on their version.", "success")
+    return redirect(url_for("admin.flow_detail", flow_id=flow_id))
+
+
+@bp.post("/flows/<flow_id>/versions/<int:version>/rollback")
+@analyst_only
+def flow_rollback(flow_id: str, version: int):
+    """Publish an earlier version's YAML as a new version."""
+    row = _version(_flow_id(flow_id), version)
+    try:
+        published = flowtools.publish(row.source, flow_id)
+    except FlowError as exc:
+        db.session.rollback()
+        flash("Cannot roll back: " + "; ".join(p.message for p in exc.problems[:3]), "error")
+        return redirect(url_for("admin.flow_detail", flow_id=flow_id))
+    for new in published:
+        record("flow.rolled_back" if new.flow_id == flow_id else "flow.published", new,
+               flow=new.flow_id, version=new.version, source_version=version,
+               repinned=new.flow_id != flow_id)
+    db.session.commit()
+    flash(f"Version {version} is published again as the latest version." if published else
+          "That version is already the latest.", "success")
+    return redirect(url_for("admin.flow_detail", flow_id=flow_id))
+
+
+@bp.post("/flows/<flow_id>/draft/discard")
+@editors
+def flow_discard(flow_id: str):
+    draft = _draft(_flow_id(flow_id))
+    if draft is not None:
+        db.session.delete(draft)
+        db.session.commit()
+    flash("Your draft is thrown away.", "info")
+    if _versions(flow_id):
+        return redirect(url_for("admin.flow_detail", flow_id=flow_id))
+    return redirect(url_for("admin.flows_list"))

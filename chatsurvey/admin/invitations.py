@@ -1,0 +1,74 @@
+"""Inviting young people by SMS from the admin: upload a CSV of numbers, watch the sending.
+
+The upload goes through `chatsurvey.invitations.add_invitations` (the same checks
+and the same report as `chatsurvey invitations add`: each refused line is named
+by its line number and reason, never by its number), then a worker texts them.
+Numbers are kept only encrypted and only until nothing more will be sent to them;
+the page shows how many are still held. The file itself is never stored, logged
+or audited; the audit entry has the counts only.
+"""
+
+from __future__ import annotations
+
+from flask import flash, render_template, request
+
+from ..extensions import db
+from ..invitations import InvitationError, add_invitations, check_round, status
+from ..models import SurveyRound
+from .audit import record
+from .blueprint import bp, editors
+from .scoping import for_tenant
+
+
+def progress(survey_round: SurveyRound) -> dict:
+    """Counts for the progress bar (no numbers, no hashes)."""
+    counts = status(survey_round)
+    done = counts["sent"] + counts["failed"] + counts["skipped"]
+    counts["done"] = done
+    counts["percent"] = round(100 * done / counts["total"]) if counts["total"] else 0
+    try:
+        check_round(survey_round)
+        counts["problem"] = None
+    except InvitationError as exc:
+        counts["problem"] = str(exc)
+    return counts
+
+
+@bp.route("/rounds/<int:round_id>/invitations", methods=["GET", "POST"])
+@editors
+def round_invitations(round_id: int):
+    survey_round = for_tenant(SurveyRound, round_id)
+    report = None
+    error = None
+    if request.method == "POST":
+        upload = request.files.get("csv")
+        text = ""
+        if upload is not None and upload.filename:
+            try:
+                text = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                error = "The file is not a CSV saved as UTF-8 text. Save it as CSV and try again."
+        else:
+            text = request.form.get("numbers", "")
+        if not error and not text.strip():
+            error = "Choose a CSV file (or paste the numbers), then press Upload."
+        if not error:
+            try:
+                report = add_invitations(survey_round, text)
+            except InvitationError as exc:
+                db.session.rollback()
+                error = str(exc).replace(f"round {survey_round.id}", "this round")
+        del text
+        if report is not None:
+            record("invitations.uploaded", survey_round, lines=report.lines,
+                   accepted=report.accepted, refused=len(report.rejected))
+            db.session.commit()
+            if report.accepted:
+                from workers.send import queue_invitations
+
+                queue_invitations(survey_round.id)
+                flash(f"{report.accepted} invitation(s) will be texted by a worker, outside "
+                      "quiet hours.", "success")
+    return render_template("admin/invitations.html", survey_round=survey_round,
+                           report=report.summary() if report else None, error=error,
+                           counts=progress(survey_round)), 400 if error else 200

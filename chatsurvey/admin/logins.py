@@ -1,0 +1,218 @@
+"""Server-side admin sessions in Redis, behind a random id in one cookie.
+
+Flask's own session is a signed cookie, which cannot be revoked; this module
+replaces it (``app.session_interface``) with one whose data stays in Redis.
+The cookie (ADMIN_SESSION_COOKIE, ``HttpOnly``, ``Secure``, ``SameSite=Lax``,
+``Path=/``) holds only a 256-bit random id. A request without the cookie (the
+chat API, Twilio) never touches Redis, and nothing is stored or set until
+something is put in the session (the sign-in form's CSRF secret, a user).
+
+Redis keys:
+
+``cs:as:{session id}``
+    JSON: ``data`` (Flask's session dict: the CSRF secret, ``uid`` once signed
+    in), ``created``, ``seen`` (epoch seconds), ``handle`` (a public id for the
+    "your sessions" page, so the secret id is never shown or put in a URL),
+    ``agent`` (a short browser name). TTL: ADMIN_SESSION_IDLE for a signed-in
+    session, renewed on each request but never past ``created`` +
+    ADMIN_SESSION_ABSOLUTE; ADMIN_SESSION_ANONYMOUS before signing in.
+``cs:au:{user id}``
+    Hash of the user's sessions: handle -> session id. Lives as long as the
+    longest of them (entries whose session expired are pruned when listed).
+
+Ending sessions: signing out deletes the key; "sign out everywhere" and
+disabling an account delete every key in the user's hash *and* raise
+``User.session_version``, which every request checks, so a session missed here
+(Redis restored from a backup) is refused anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from typing import Any
+
+from flask import Flask, Request, Response
+from flask.sessions import SessionInterface, SessionMixin
+from werkzeug.datastructures import CallbackDict
+
+from ..extensions import redis_client
+
+SID = re.compile(r"[A-Za-z0-9_-]{43}")
+clock = time.time
+"""The time source (tests move it forward)."""
+
+
+def session_key(sid: str) -> str:
+    return f"cs:as:{sid}"
+
+
+def user_key(uid: int) -> str:
+    return f"cs:au:{uid}"
+
+
+def _agent(user_agent: str) -> str:
+    """A short, non-identifying browser name for the sessions list."""
+    ua = user_agent or ""
+    browser = next((name for token, name in (("Edg/", "Edge"), ("Firefox/", "Firefox"),
+                                             ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+                    if token in ua), "A browser")
+    system = next((name for token, name in (("Android", "Android"), ("iPhone", "iPhone"),
+                                            ("iPad", "iPad"), ("Windows", "Windows"),
+                                            ("Mac OS", "macOS"), ("Linux", "Linux"))
+                   if token in ua), "")
+    return f"{browser} on {system}" if system else browser
+
+
+class AdminSession(CallbackDict, SessionMixin):
+    """Flask's ``session``, kept in Redis (see the module docstring)."""
+
+    def __init__(self, data: dict | None = None, sid: str | None = None,
+                 meta: dict | None = None) -> None:
+        def on_update(_: Any) -> None:
+            self.modified = True
+
+        super().__init__(data or {}, on_update)
+        self.sid = sid
+        self.meta = meta or {}
+        self.new = sid is None
+        self.modified = False
+        self.ended = False
+        self.old_sid: str | None = None
+
+    def sign_in(self, uid: int, session_version: int, agent: str) -> None:
+        """A new id for a signed-in session (never keep a pre-login id: ASVS 7.2.4)."""
+        self.clear()  # the CSRF secret too: a new one is made for the signed-in session
+        self["uid"] = uid
+        self["sv"] = session_version
+        self.old_sid, self.sid, self.new = self.sid, None, True
+        now = clock()
+        self.meta = {"created": now, "seen": now, "handle": secrets.token_urlsafe(9),
+                     "agent": agent}
+        self.modified = True
+
+    def end(self) -> None:
+        """Sign out: the key goes, and the cookie with it."""
+        self.ended = True
+        self.modified = True
+
+
+class RedisSessionInterface(SessionInterface):
+    """Keeps Flask's session in Redis under a random id (see the module docstring)."""
+
+    def _settings(self, app: Flask) -> dict:
+        config = app.config
+        return {"cookie": config["ADMIN_SESSION_COOKIE"],
+                "secure": config["ADMIN_SESSION_COOKIE_SECURE"],
+                "idle": int(config["ADMIN_SESSION_IDLE"]),
+                "absolute": int(config["ADMIN_SESSION_ABSOLUTE"]),
+                "anonymous": int(config["ADMIN_SESSION_ANONYMOUS"])}
+
+    def open_session(self, app: Flask, request: Request) -> AdminSession:
+        settings = self._settings(app)
+        sid = request.cookies.get(settings["cookie"], "")
+        if not SID.fullmatch(sid):
+            return AdminSession()
+        raw = redis_client(app).get(session_key(sid))
+        if raw is None:
+            return AdminSession()
+        stored = json.loads(raw)
+        meta = {k: v for k, v in stored.items() if k != "data"}
+        if "uid" in stored["data"] and clock() - meta["created"] > settings["absolute"]:
+            forget(app, sid, stored["data"]["uid"], meta.get("handle"))
+            return AdminSession()
+        return AdminSession(stored["data"], sid, meta)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        assert isinstance(session, AdminSession)  # noqa: S101 (set by open_session)
+        settings = self._settings(app)
+        redis = redis_client(app)
+        if session.old_sid:
+            redis.delete(session_key(session.old_sid))
+        if session.ended:
+            if session.sid:
+                forget(app, session.sid, session.get("uid"), session.meta.get("handle"))
+            response.delete_cookie(settings["cookie"], path="/", secure=settings["secure"],
+                                   httponly=True, samesite="Lax")
+            return
+        if not session and session.new:
+            return
+        signed_in = "uid" in session
+        if not (session.modified or signed_in):
+            return
+        now = clock()
+        if session.sid is None:
+            session.sid = secrets.token_urlsafe(32)
+            session.meta.setdefault("created", now)
+        session.meta["seen"] = now
+        if signed_in:
+            left = settings["absolute"] - (now - session.meta["created"])
+            ttl = max(1, int(min(settings["idle"], left)))
+        else:
+            ttl = settings["anonymous"]
+        pipe = redis.pipeline()
+        pipe.set(session_key(session.sid), json.dumps({"data": dict(session), **session.meta}),
+                 ex=ttl)
+        if signed_in and session.new:
+            pipe.hset(user_key(session["uid"]), session.meta["handle"], session.sid)
+            pipe.expire(user_key(session["uid"]), settings["absolute"])
+        pipe.execute()
+        if session.new:
+            response.set_cookie(settings["cookie"], session.sid, path="/",
+                                secure=settings["secure"], httponly=True, samesite="Lax")
+
+
+def forget(app: Flask, sid: str, uid: int | None, handle: str | None) -> None:
+    """Delete one session and its entry in the user's list."""
+    pipe = redis_client(app).pipeline()
+    pipe.delete(session_key(sid))
+    if uid is not None and handle:
+        pipe.hdel(user_key(uid), handle)
+    pipe.execute()
+
+
+def sessions_of(app: Flask, uid: int) -> list[dict]:
+    """The user's live sessions, newest first: handle, created, seen, agent."""
+    redis = redis_client(app)
+    found = []
+    for handle, sid in redis.hgetall(user_key(uid)).items():
+        raw = redis.get(session_key(sid.decode()))
+        if raw is None:
+            redis.hdel(user_key(uid), handle)
+            continue
+        stored = json.loads(raw)
+        found.append({"handle": handle.decode(), "sid": sid.decode(),
+                      "created": stored["created"], "seen": stored["seen"],
+                      "agent": stored.get("agent", "")})
+    return sorted(found, key=lambda s: -s["created"])
+
+
+def end_session(app: Flask, uid: int, handle: str) -> bool:
+    """End one of the user's sessions by its public handle; False if there is none."""
+    sid = redis_client(app).hget(user_key(uid), handle)
+    if sid is None:
+        return False
+    forget(app, sid.decode(), uid, handle)
+    return True
+
+
+def end_all(app: Flask, uid: int, keep_sid: str | None = None) -> int:
+    """End every session of a user (but ``keep_sid``); returns how many were ended."""
+    redis = redis_client(app)
+    ended = 0
+    for handle, sid in redis.hgetall(user_key(uid)).items():
+        if sid.decode() == keep_sid:
+            continue
+        forget(app, sid.decode(), uid, handle.decode())
+        ended += 1
+    return ended
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = RedisSessionInterface()
+
+
+agent_name = _agent
+"""A short browser name for the sessions list ("Firefox on Linux")."""

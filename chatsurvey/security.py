@@ -1,0 +1,112 @@
+"""App-wide browser security: CSRF on every unsafe request, security headers, rate limits.
+
+* **CSRF** (ASVS 3.5.1): Flask-WTF's ``CSRFProtect`` checks a token on every POST,
+  PUT, PATCH and DELETE in the app, so a new form is protected without anyone
+  remembering to. Two blueprints opt out by name, because they have their own
+  authentication and no cookies: ``sms`` (Twilio's signature) and ``webchat``
+  (a bearer token in a header, JSON only). The token's secret lives in the
+  server-side admin session (chatsurvey/admin/logins.py).
+* **Headers** (ASVS 3.4): every response gets HSTS, nosniff, a Referrer-Policy and a
+  CSP that forbids framing, unless a blueprint already set its own: the chat page
+  sets a CSP whose ``frame-ancestors`` lists the council's sites, and that is kept.
+  Admin pages get the full strict CSP (no inline script or style).
+* **Rate limits** (ASVS 2.4.1, 6.3.1): a fixed-window counter in Redis,
+  ``hit(name, key, limit, window)``; used for sign-in per account and per IP.
+
+Redis keys: ``cs:rl:{name}:{sha256(key)[:24]}:{window number}``, an integer that
+expires with its window. Keys are hashed so no e-mail address or IP sits in Redis.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from flask import Flask, Response, current_app, request
+from flask_wtf.csrf import CSRFProtect
+
+from .extensions import redis_client
+
+csrf = CSRFProtect()
+
+EXEMPT_BLUEPRINTS = ("sms", "webchat")
+"""Blueprints with their own request authentication (Twilio signature, bearer token)."""
+
+ADMIN_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+             "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+DEFAULT_CSP = "frame-ancestors 'none'"
+LARGE_BODY_ENDPOINTS: set[str] = set()
+"""Endpoints allowed ADMIN_MAX_UPLOAD_BYTES instead of MAX_CONTENT_LENGTH (the flow editor,
+CSV and catalogue uploads); filled by the admin blueprint with `allow_large_body`."""
+
+
+def allow_large_body(endpoint: str) -> None:
+    """Let ``endpoint`` take a body up to ADMIN_MAX_UPLOAD_BYTES."""
+    LARGE_BODY_ENDPOINTS.add(endpoint)
+
+
+def _raise_body_limit() -> None:
+    # Runs before CSRFProtect reads the form, so the bigger limit applies to that read too.
+    if request.endpoint in LARGE_BODY_ENDPOINTS:
+        request.max_content_length = current_app.config["ADMIN_MAX_UPLOAD_BYTES"]
+        request.max_form_memory_size = current_app.config["ADMIN_MAX_UPLOAD_BYTES"]
+
+
+def _headers(response: Response) -> Response:
+    """Security headers, never replacing one a blueprint set (the chat page's own CSP)."""
+    headers = response.headers
+    config = current_app.config
+    headers.setdefault("Strict-Transport-Security",
+                       f"max-age={int(config['ADMIN_HSTS_MAX_AGE'])}; includeSubDomains")
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    admin = request.blueprint == "admin" or request.path.startswith("/admin")
+    headers.setdefault("Content-Security-Policy", ADMIN_CSP if admin else DEFAULT_CSP)
+    if admin:
+        headers.setdefault("Cache-Control", "no-store")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """CSRF everywhere but the two self-authenticating blueprints; headers on every response."""
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the token lives as long as the session
+    app.config.setdefault("WTF_CSRF_SSL_STRICT", True)
+    app.before_request(_raise_body_limit)
+    csrf.init_app(app)
+    for name in EXEMPT_BLUEPRINTS:
+        blueprint = app.blueprints.get(name)
+        if blueprint is None:
+            raise RuntimeError(f"security.init_app must run after the {name} blueprint is"
+                               " registered (channels.init_app)")
+        csrf.exempt(blueprint)
+    app.after_request(_headers)
+
+
+# -- rate limits ------------------------------------------------------------------
+
+
+def _key(name: str, key: str, window: int, now: float) -> str:
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+    return f"cs:rl:{name}:{digest}:{int(now // window)}"
+
+
+def hit(name: str, key: str, limit: int, window: int, now: float | None = None) -> int | None:
+    """Count one attempt; None if allowed, else the seconds until the window ends."""
+    now = time.time() if now is None else now
+    redis_key = _key(name, key, window, now)
+    pipe = redis_client().pipeline()
+    pipe.incr(redis_key)
+    pipe.expire(redis_key, window + 1)
+    count = pipe.execute()[0]
+    if count > limit:
+        return max(1, int(window - now % window))
+    return None
+
+
+def blocked(name: str, key: str, limit: int, window: int, now: float | None = None) -> int | None:
+    """Like `hit` without counting: the seconds left if ``key`` is over its limit."""
+    now = time.time() if now is None else now
+    count = int(redis_client().get(_key(name, key, window, now)) or 0)
+    return max(1, int(window - now % window)) if count >= limit else None
