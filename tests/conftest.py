@@ -90,6 +90,7 @@ def app(make_app):
         db.create_all()
     yield app
     with app.app_context():
+        db.session.remove()  # a test may leave a transaction open; PostgreSQL's DROP would wait
         db.drop_all()
 
 
