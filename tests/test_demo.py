@@ -1,0 +1,48 @@
+"""`make demo` seeds a council a newcomer can talk to straight away, and keeps it between runs."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from chatsurvey.defaults import FLOWS_DIR, PROJECT_DIR
+from chatsurvey.demo import DEMO_NUMBER, demo_secret_key, seed_demo_council
+from chatsurvey.extensions import db
+from chatsurvey.models import SurveyRound, Tenant
+
+
+def test_the_demo_council_has_an_open_round_on_the_entry_flow(make_app):
+    app = make_app(FLOWS_DIR=FLOWS_DIR, LOCALES_DIR=str(PROJECT_DIR / "locales"))
+    with app.app_context():
+        db.create_all()
+        try:
+            first = seed_demo_council(app)
+            again = seed_demo_council(app)
+            assert (again.round_id, again.link) == (first.round_id, first.link)
+            assert db.session.scalar(select(func.count()).select_from(Tenant)) == 1
+            survey_round = db.session.get(SurveyRound, first.round_id)
+            assert survey_round.is_open() and survey_round.flow_version.flow_id == "your-life"
+            assert set(survey_round.channels) == {"web", "sms"}
+            assert [n.number for n in survey_round.tenant.numbers] == [DEMO_NUMBER]
+            assert survey_round.tenant.twilio_auth_token  # `make phone` signs with it
+        finally:
+            db.session.remove()
+            db.drop_all()
+
+
+def test_the_demo_secret_key_is_kept_and_private(tmp_path):
+    key = demo_secret_key(tmp_path)
+    assert len(key) >= 48 and demo_secret_key(tmp_path) == key
+    assert (tmp_path / "demo-secret-key").stat().st_mode & 0o077 == 0
+
+
+def test_the_web_chat_link_answers(make_app):
+    app = make_app(FLOWS_DIR=FLOWS_DIR, LOCALES_DIR=str(PROJECT_DIR / "locales"))
+    with app.app_context():
+        db.create_all()
+        try:
+            council = seed_demo_council(app)
+            page = app.test_client().get(f"/s/{council.link}")
+            assert page.status_code == 200 and "Demo Council" in page.text
+        finally:
+            db.session.remove()
+            db.drop_all()
