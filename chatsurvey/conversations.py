@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
@@ -35,8 +35,8 @@ class Outcome:
     replayed: bool = False
 
     def dump(self) -> str:
-        data = asdict(self)
-        del data["replayed"]
+        # Plain attributes, not dataclasses.asdict: its deep copy showed in every turn's profile.
+        data = {"conversation": self.conversation, "status": self.status, "replies": self.replies}
         return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod

@@ -230,3 +230,15 @@ REPORT_QUOTES_PER_QUESTION = 3
 
 REPORT_CATALOGUE = None
 """Path of the indicator catalogue; None: indicators.yaml in FLOWS_DIR."""
+
+REPORT_QUASI_IDENTIFIERS = ["gender", "placement_type", "disability", "time_in_care",
+                            "living_situation", "is_parent", "age_group"]
+"""Background answers that could single a young person out when combined (reference §6.3).
+Raw-data exports keep them (in this order of priority) only where every combination of them with
+the age band is shared by at least REPORT_K_ANONYMITY young people; rarer answers are broadened
+(REPORT_GENERALISE) or left blank."""
+
+REPORT_GENERALISE = {"placement_type": {
+    "foster_care": "family-based", "kinship_care": "family-based", "with_parents": "family-based",
+    "residential": "other", "supported_accommodation": "other", "somewhere_else": "other"}}
+"""Broader categories a raw-data export falls back to before dropping a background column."""

@@ -38,7 +38,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from flask import Flask, current_app
 from redis import Redis
@@ -95,13 +95,16 @@ class Conversation:
     pointer: str | None = None
 
     def dump(self) -> str:
-        meta = {k: v for k, v in asdict(self).items() if k not in ("id", "packed")}
+        meta = {k: getattr(self, k) for k in self.META}
         return json.dumps(meta, separators=(",", ":")) + "\n" + self.packed
 
     @classmethod
     def load(cls, cid: str, raw: bytes) -> Conversation:
         meta, _, packed = raw.decode("utf-8").partition("\n")
         return cls(id=cid, packed=packed, **json.loads(meta))
+
+
+Conversation.META = tuple(f.name for f in fields(Conversation) if f.name not in ("id", "packed"))
 
 
 # Scripts run atomically in Redis; each first checks that the caller still holds the lock.

@@ -14,6 +14,8 @@ Anything a council owns is loaded through ``scoping.for_tenant`` (404 otherwise)
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
@@ -83,6 +85,13 @@ for _code in (400, 401, 403, 404, 405, 413, 429):
     bp.register_error_handler(_code, _admin_http_error)
 
 
+def _timestamp(epoch: float | None) -> str:
+    """Seconds since the epoch as "23 Nov 2026, 12:54 UTC" (the sessions lists)."""
+    if not epoch:
+        return "–"
+    return datetime.fromtimestamp(epoch, UTC).strftime("%-d %b %Y, %H:%M UTC")
+
+
 def init_app(app: Flask) -> None:
     """Server-side sessions, the admin pages, and their error pages."""
     from . import (  # noqa: F401  (each module adds its views to the blueprint)
@@ -105,6 +114,8 @@ def init_app(app: Flask) -> None:
                      "admin.simulate", "admin.round_invitations", "admin.translation_upload"):
         security.allow_large_body(endpoint)
     app.register_blueprint(bp)
+
+    app.add_template_filter(_timestamp, "timestamp")
 
     @app.context_processor
     def _admin_globals():

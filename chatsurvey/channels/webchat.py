@@ -153,6 +153,22 @@ def _round_or_404(link: str) -> SurveyRound:
     return found
 
 
+def _tenant_id_or_404(link: str) -> int:
+    """The council a link belongs to, without a database query on every turn.
+
+    A link never moves to another council, so a found link is remembered for the
+    life of the process; unknown links are asked every time (they may be new).
+    """
+    known = current_app.extensions.setdefault("chatsurvey.link_tenants", {})
+    tenant_id = known.get(link)
+    if tenant_id is None:
+        tenant_id = _round_or_404(link).tenant_id
+        if len(known) > 10_000:
+            known.clear()
+        known[link] = tenant_id
+    return tenant_id
+
+
 def offered_locales(survey_round: SurveyRound) -> list[str]:
     """Languages the council offers that this round's flow is written in."""
     version = survey_round.flow_version
@@ -304,11 +320,11 @@ def start_conversation(link: str) -> Response:
 @bp.post(f"{API}/surveys/<link>/conversation/messages")
 def send_message(link: str) -> Response:
     """One message from the young person; the same message_id again changes nothing."""
-    survey_round = _round_or_404(link)
+    tenant_id = _tenant_id_or_404(link)
     token = _token()
     body = _body(("message_id", *INBOUND))
     message_id = _message_id(body.get("message_id"))
-    outcome = conversations.reply(token, survey_round.tenant_id, message_key(token, message_id),
+    outcome = conversations.reply(token, tenant_id, message_key(token, message_id),
                                   _inbound(body))
     return json_response(_turn(outcome))
 
