@@ -42,6 +42,7 @@ def roles(*allowed: str) -> Callable:
                 denied("role", view.__name__)
                 abort(403)
             return view(*args, **kwargs)
+        inner.allowed_roles = allowed  # type: ignore[attr-defined]  (read by the tests)
         return inner
     return wrap
 
