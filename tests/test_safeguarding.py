@@ -7,6 +7,7 @@ from chatsurvey.engine.safeguarding import (
     looks_like_harm,
     model_score,
     needs_review_first,
+    phrase_match,
 )
 
 
@@ -53,3 +54,10 @@ def test_the_review_flag_catches_more_than_the_conversation_does():
 
 def test_case_and_curly_apostrophes_do_not_matter():
     assert looks_like_harm("I DON’T WANT TO BE ALIVE")
+
+
+def test_words_no_phrase_catches_can_still_put_a_comment_first_for_review():
+    # No phrase family matches these; the model's score does, so a person reads them first.
+    for text in ("he scares me when he drinks", "i get hurt at home"):
+        assert not phrase_match(text)
+        assert harm_kinds(text) == ["worrying words"]

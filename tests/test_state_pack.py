@@ -45,3 +45,15 @@ def test_damaged_or_foreign_states_are_refused(library):
     for broken in ["", "[]", "{}", packed.replace('"s":0', '"s":99'), packed[:-5]]:
         with pytest.raises(StateError, match="damaged conversation state"):
             unpack(pets, broken)
+
+
+def test_a_sub_flow_s_own_entry_has_a_position_too(library):
+    # A frame can point at a flow of the bundle before any of its states ([flow, None]).
+    from chatsurvey.engine.state import _Index
+
+    router = library.get("router")
+    index = _Index(router)
+    for flow_id in index.flow_ids:
+        assert index.pos([flow_id, None]) < 0
+        assert index.at(index.pos([flow_id, None])) == [flow_id, None]
+    assert index.pos(None) is None and index.at(None) is None
