@@ -75,6 +75,8 @@ def _csrf_error(exc: CSRFError):
 
 
 def _admin_http_error(exc: HTTPException):
+    if isinstance(exc, CSRFError):  # the blueprint's 400 handler is found before the app's
+        return _csrf_error(exc)
     if request.accept_mimetypes.best == "application/json" and request.path.startswith(
             "/admin") and request.method == "POST":
         return {"error": MESSAGES.get(exc.code or 500, ("Error", ""))[0]}, exc.code
