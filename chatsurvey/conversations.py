@@ -20,7 +20,7 @@ from .engine import Flow, Options, advance, start, transcript
 from .engine.state import pack, unpack
 from .flowstore import flow_store
 from .models import SurveyRound, Tenant
-from .sessions import CREATED, REPLAY, Conversation, SessionStore, sessions
+from .sessions import CREATED, REPLAY, Conversation, SessionStore, finished_key, sessions
 
 KEPT = ("complete", "partial", "failed")
 
@@ -153,4 +153,7 @@ def _settle(store: SessionStore, turn, conversation: Conversation, flow, state: 
     turn.end(conversation, outcome.dump(), submission_id,
              json.dumps(record, separators=(",", ":"), ensure_ascii=False))
     jobs.queue_store(submission_id)
+    if conversation.pointer and state["status"] == "complete":
+        store.redis.set(finished_key(conversation.pointer, conversation.round_id), 1,
+                        ex=current_app.config["SMS_FINISHED_TTL"])
     return outcome

@@ -117,6 +117,10 @@ TWILIO_TIMEOUT_SECONDS = 10
 """A Twilio REST call that takes longer is abandoned and retried later, so one slow
 request cannot hold up a whole round's invitations."""
 
+SMS_FINISHED_TTL = 120 * 24 * 3600
+"""Seconds to remember that a (hashed) number finished a round, so texting again afterwards
+gets a thank-you instead of the survey a second time. Longer than a round usually runs."""
+
 # -- web chat (chatsurvey/channels/webchat.py, the widget) --
 
 QUICK_EXIT_URL = "https://www.bbc.co.uk/weather"

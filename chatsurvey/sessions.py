@@ -22,6 +22,10 @@ Key patterns (``cs:`` prefix), what each holds, and how long it lives:
     No TTL: deleted only after it is committed to SQL.
 ``cs:done``
     Sorted set of submission ids, scored by when they finished. Until stored.
+``cs:f:{tenant}:{phone hash}:{round}``
+    An SMS sender finished this round (so a later "thanks" does not start the
+    survey again and count them twice). Holds nothing else and is not linked to
+    the response. SMS_FINISHED_TTL.
 
 Every turn costs two round trips: one pipeline that takes the lock and reads
 the record and the de-duplication key, and one script that writes the new
@@ -54,6 +58,11 @@ def record_key(cid: str) -> str:
 
 def pointer_key(tenant_id: int, phone_hash: str) -> str:
     return f"cs:p:{tenant_id}:{phone_hash}"
+
+
+def finished_key(pointer: str, round_id: int) -> str:
+    """The marker that the SMS sender behind ``pointer`` finished round ``round_id``."""
+    return f"cs:f:{pointer.removeprefix('cs:p:')}:{round_id}"
 
 
 def lock_key(cid: str) -> str:

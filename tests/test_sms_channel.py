@@ -463,6 +463,39 @@ def test_a_finished_conversation_lets_the_next_text_start_again(client, survey):
     assert texts(text(client, "hi"))[0].startswith("Which language?")
 
 
+def finish_the_survey(client, survey, sender=SENDER):
+    text(client, "hi", sender=sender)
+    text(client, "English", sender=sender)
+    text(client, "yes", sender=sender)
+    for _ in range(60):
+        if sessions().find(pointer(sender, tenant_id=survey.tenant_id)) is None:
+            return
+        text(client, "skip", sender=sender)
+    raise AssertionError("the survey did not end")
+
+
+def test_someone_who_finished_is_thanked_not_surveyed_again(client, survey):
+    finish_the_survey(client, survey)
+    [message] = texts(text(client, "thanks x"))
+    assert message.startswith("You have already done this survey. Thank you!")
+    assert sessions().find(pointer(tenant_id=survey.tenant_id)) is None
+    # Nothing about the marker links it to the answers: it names the round, not the response.
+    keys = [k.decode() for k in redis_client().scan_iter("cs:f:*")]
+    assert keys == [f"cs:f:{survey.tenant_id}:{pointer(tenant_id=survey.tenant_id).split(':')[-1]}"
+                    f":{survey.id}"]
+    assert 0 < redis_client().ttl(keys[0]) <= current_app.config["SMS_FINISHED_TTL"]
+    # Someone else, texting the same number, still gets the survey.
+    assert texts(text(client, "hi", sender="+447700900999"))[0].startswith("Which language?")
+
+
+def test_a_new_round_can_be_answered_by_someone_who_finished_the_last(client, survey):
+    finish_the_survey(client, survey)
+    survey.closes_at = survey.opens_at  # the old round closes, a new one opens
+    db.session.commit()
+    open_round(survey.tenant, survey.flow_version)
+    assert texts(text(client, "hi"))[0].startswith("Which language?")
+
+
 # -- the terminal phone ----------------------------------------------------------------------
 
 

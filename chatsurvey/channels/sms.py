@@ -36,7 +36,7 @@ from ..crypto import crypto, normalise_number
 from ..extensions import db, redis_client
 from ..models import SmsNumber, SurveyRound, Tenant
 from ..models_sms import Invitation, OptOut
-from ..sessions import Busy, LockLost, pointer_key, sessions
+from ..sessions import Busy, LockLost, finished_key, pointer_key, sessions
 
 bp = Blueprint("sms", __name__)
 log = logging.getLogger(__name__)
@@ -67,6 +67,8 @@ TEXTS = {
         "opted_out": "You asked us to stop texting you. Text START if you want to take part.",
         "which": "Which survey? Please text one of these words: {keywords}",
         "help": "This number is run by {council}. Text STOP to stop getting texts.",
+        "already_done": "You have already done this survey. Thank you! Your answers help "
+                        "{council} make things better.",
     },
     "cy": {
         "no_survey": "Helo! Does dim arolwg ar hyn o bryd. Diolch am gysylltu.",
@@ -76,6 +78,8 @@ TEXTS = {
                      "ti gymryd rhan.",
         "which": "Pa arolwg? Tecstia un o'r geiriau hyn: {keywords}",
         "help": "{council} sy'n rhedeg y rhif hwn. Tecstia STOP i stopio cael negeseuon.",
+        "already_done": "Rwyt ti wedi gwneud yr arolwg hwn yn barod. Diolch! Mae dy atebion "
+                        "yn helpu {council} i wneud pethau'n well.",
     },
     "gd": {
         "no_survey": "Halò! Chan eil suirbhidh a' dol an-dràsta. Tapadh leat airson fios a "
@@ -87,6 +91,8 @@ TEXTS = {
         "which": "Dè an suirbhidh? Cuir fear dhe na faclan seo: {keywords}",
         "help": "Tha an àireamh seo aig {council}. Cuir STOP gus stad a chur air "
                 "teacsaichean.",
+        "already_done": "Rinn thu an suirbhidh seo mu thràth. Tapadh leat! Tha na freagairtean "
+                        "agad a' cuideachadh {council} gus cùisean a dhèanamh nas fheàrr.",
     },
 }
 
@@ -262,6 +268,8 @@ def converse(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str]
         chosen = choose_round(tenant, body, phone)
         if isinstance(chosen, str):
             return [chosen], "no round chosen"
+        if store.redis.exists(finished_key(pointer, chosen.id)):
+            return [say(tenant, "already_done")], "finished this round before"
         outcome = conversations.begin(chosen, "sms", message_id=sid, pointer=pointer)
         if outcome is not None:
             return reply_texts(outcome), f"started round {chosen.id}"
