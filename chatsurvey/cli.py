@@ -270,6 +270,7 @@ def redact(jsonl: bool) -> None:
 def _register() -> None:
     from .cli_sms import invitations, phone
     from .cli_tenants import rounds, tenants
+    from .cli_users import users
     from .worker import jobs_group, sweeper_command, worker_command
 
     main.add_command(tenants)
@@ -279,6 +280,7 @@ def _register() -> None:
     main.add_command(jobs_group)
     main.add_command(phone)
     main.add_command(invitations)
+    main.add_command(users)
 
 
 _register()
