@@ -21,6 +21,7 @@ from . import (
     jobs,
     models,  # noqa: F401  (registers the tables with SQLAlchemy)
     models_admin,  # noqa: F401
+    models_reports,  # noqa: F401
     models_sms,  # noqa: F401
     security,
     sessions,

@@ -1,0 +1,37 @@
+"""Reports: each council's Bright Spots, compared with other councils and young people in general.
+
+The pipeline is ``compute`` (exact counts from the response store) ->
+``publish`` (disclosure control, the only door to any output) -> a renderer
+(``render_html``, ``render_pdf``, ``summary``) or an export (``exports``:
+anonymised raw data as CSV or a FLOIP Flow Results package, with their own
+k-anonymity rule). The programme view across councils is ``programme``.
+
+Method and rules, for people: docs/reports.md.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+
+from ..models import SurveyRound, Tenant
+from .model import Published
+from .rules import Rules, from_config
+
+
+def rules() -> Rules:
+    """The disclosure-control and comparison rules the app is configured with."""
+    return from_config(current_app.config)
+
+
+def council_report(tenant: Tenant, survey_round: SurveyRound,
+                   now: datetime | None = None) -> Published:
+    """The council's report for a round, as any output may show it."""
+    from .compute import build_report
+    from .publish import publish
+
+    return publish(build_report(tenant, survey_round, now=now), rules())
+
+
+__all__ = ["Published", "Rules", "council_report", "rules"]

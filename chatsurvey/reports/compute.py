@@ -1,0 +1,258 @@
+"""Computing a council's report from the response store: whole-round queries, one pass.
+
+Which responses count:
+
+- **The council**: every stored response of the round (complete and partial;
+  a partial response counts for the questions it reached).
+- **Other councils, pooled**: for each survey in the round, each *other*
+  council's most recent round of that survey that had closed when the report
+  is made. The council itself is never in its own comparison, and a council
+  with several past rounds counts once, so large or frequent councils do not
+  drown the rest. All three countries are pooled (the survey is the same);
+  the programme view gives per-country comparisons.
+- **Change**: the council's latest earlier round of the same survey (one that
+  closed before this round opened).
+
+Responses are read with a single query selecting only the columns needed,
+and each row's JSON is parsed once (see :mod:`.tally`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from ..indicators import Indicator, load_catalogue
+from ..models import Comment, FlowVersion, Response, SurveyRound, Tenant
+from .model import BandResult, IndicatorResult, Pool, RawQuote, Report
+from .tally import Judge, Tally, band_order, tally_rows
+
+SURVEY_TITLES = {"your-life-your-care": "Your Life, Your Care",
+                 "your-life-beyond-care": "Your Life Beyond Care"}
+
+
+_CATALOGUES: dict[tuple[str, float], list[Indicator]] = {}
+
+
+def catalogue() -> list[Indicator]:
+    """The indicator catalogue the app is configured with (read again only when it changes)."""
+    path = Path(current_app.config.get("REPORT_CATALOGUE") or
+                Path(current_app.config["FLOWS_DIR"]) / "indicators.yaml")
+    key = (str(path), path.stat().st_mtime if path.exists() else 0.0)
+    if key not in _CATALOGUES:
+        _CATALOGUES.clear()
+        _CATALOGUES[key] = load_catalogue(path)
+    return _CATALOGUES[key]
+
+
+def survey_title(survey: str) -> str:
+    return SURVEY_TITLES.get(survey) or survey.replace("-", " ").capitalize()
+
+
+def iso_weeks(start: datetime, end: datetime) -> list[str]:
+    """Every ISO week from ``start`` to ``end``, like "2026-W48"."""
+    weeks, day = [], start
+    while day <= end + timedelta(days=6):
+        year, week, _ = day.isocalendar()
+        label = f"{year}-W{week:02d}"
+        if label not in weeks and day <= end:
+            weeks.append(label)
+        day += timedelta(days=7)
+    year, week, _ = end.isocalendar()
+    if f"{year}-W{week:02d}" not in weeks:
+        weeks.append(f"{year}-W{week:02d}")
+    return weeks
+
+
+class RoundIndex:
+    """Every round with the surveys and age bands it holds responses for (small queries)."""
+
+    def __init__(self) -> None:
+        self.rounds = {r.id: r for r in db.session.scalars(select(SurveyRound))}
+        self.surveys: dict[int, set[str]] = defaultdict(set)
+        self.band_survey: dict[str, str] = {}
+        for round_id, survey, band in db.session.execute(
+                select(Response.round_id, Response.survey, Response.age_band).distinct()):
+            self.surveys[round_id].add(survey)
+            if band:
+                self.band_survey.setdefault(band, survey)
+
+    def previous(self, current: SurveyRound, survey: str) -> SurveyRound | None:
+        """The council's latest round of ``survey`` that closed before ``current`` opened."""
+        earlier = [r for r in self.rounds.values()
+                   if r.tenant_id == current.tenant_id and r.id != current.id
+                   and r.closes_at <= current.opens_at and survey in self.surveys[r.id]]
+        return max(earlier, key=lambda r: (r.closes_at, r.id), default=None)
+
+    def latest_closed(self, survey: str, now: datetime,
+                      tenants: Iterable[int] | None = None) -> dict[int, SurveyRound]:
+        """Each council's most recent round of ``survey`` closed by ``now``."""
+        wanted = None if tenants is None else set(tenants)
+        out: dict[int, SurveyRound] = {}
+        for r in self.rounds.values():
+            if r.closes_at > now or survey not in self.surveys[r.id]:
+                continue
+            if wanted is not None and r.tenant_id not in wanted:
+                continue
+            best = out.get(r.tenant_id)
+            if best is None or (r.closes_at, r.id) > (best.closes_at, best.id):
+                out[r.tenant_id] = r
+        return out
+
+
+def load_tallies(round_ids: Iterable[int], judge: Judge, council_round: int | None = None,
+                 ) -> tuple[dict[tuple, Tally], Counter, Counter]:
+    """Tallies per (round, survey, band) for ``round_ids``, in one query.
+
+    Also counts the council round's responses per (band, channel) and per week.
+    """
+    by_channel: Counter = Counter()
+    by_week: Counter = Counter()
+    ids = sorted(set(round_ids))
+    if not ids:
+        return {}, by_channel, by_week
+    table = Response.__table__
+    query = select(table.c.round_id, table.c.survey, table.c.age_band, table.c.answers,
+                   table.c.skipped, table.c.channel, table.c.week
+                   ).where(table.c.round_id.in_(ids))
+
+    def rows() -> Iterator[tuple]:
+        result = db.session.connection().execution_options(yield_per=5000).execute(query)
+        for round_id, survey, band, answers, skipped, channel, week in result:
+            if round_id == council_round:
+                by_channel[(band or "", channel)] += 1
+                by_week[week] += 1
+            yield round_id, survey, band, answers, skipped
+
+    return tally_rows(rows(), judge), by_channel, by_week
+
+
+def _flow_info(round_id: int) -> tuple[dict[str, str], dict[str, str], set[str]]:
+    """(band -> flow title, key -> English question, open question keys) of a round's flows."""
+    from ..flowstore import flow_store
+
+    titles: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    open_keys: set[str] = set()
+    pairs = db.session.execute(select(Response.flow_id, Response.flow_version)
+                               .where(Response.round_id == round_id).distinct()).all()
+    for flow_id, version in pairs:
+        try:
+            flow = flow_store().get(flow_id, version)
+        except KeyError:
+            row = db.session.scalars(select(FlowVersion).where(
+                FlowVersion.flow_id == flow_id)).first()
+            if row is not None:
+                titles.setdefault(flow_id, row.title)
+            continue
+        if flow.age_band:
+            titles[flow.age_band] = flow.title
+        for node in flow.questions():
+            if not node.key or not node.record:
+                continue
+            if node.ask == "text":
+                open_keys.add(node.key)
+            try:
+                text = flow.texts.text(node.prompt, "en", "web")
+            except KeyError:
+                text = node.key.replace("_", " ")
+            labels.setdefault(node.key, " ".join(text.split()))
+    return titles, labels, open_keys
+
+
+def _quotes(round_id: int) -> tuple[list[RawQuote], dict[tuple[str, str], int]]:
+    """Approved, unflagged comments of the round, and how many answered each open question."""
+    cells: Counter = Counter()
+    quotes: list[RawQuote] = []
+    rows = db.session.execute(
+        select(Comment.id, Comment.key, Comment.text, Comment.status, Comment.flagged,
+               Response.age_band).join(Response, Comment.response_id == Response.id)
+        .where(Response.round_id == round_id))
+    for comment_id, key, text, status, flagged, band in rows:
+        cells[(band, key)] += 1
+        if status == "approved" and not flagged and text.strip():
+            order = hashlib.sha256(f"quote:{round_id}:{comment_id}".encode()).hexdigest()
+            quotes.append(RawQuote(band or "", key, text.strip(), order))
+    return quotes, dict(cells)
+
+
+def build_report(tenant: Tenant, survey_round: SurveyRound, now: datetime | None = None,
+                 indicators: list[Indicator] | None = None) -> Report:
+    """The council's report for ``survey_round``, exact counts (not yet publishable)."""
+    now = now or datetime.now(UTC)
+    judge = Judge(indicators if indicators is not None else catalogue())
+    index = RoundIndex()
+    is_open = survey_round.is_open(now)
+    eligible = {str(k): int(v) for k, v in (survey_round.eligible or {}).items()}
+    surveys = sorted(index.surveys[survey_round.id] |
+                     {index.band_survey[b] for b in eligible if b in index.band_survey})
+
+    previous: dict[str, SurveyRound] = {}
+    others: dict[str, dict[int, SurveyRound]] = {}
+    for survey in surveys:
+        found = index.previous(survey_round, survey)
+        if found is not None:
+            previous[survey] = found
+        pool = index.latest_closed(survey, now)
+        pool.pop(tenant.id, None)
+        others[survey] = pool
+    wanted = {survey_round.id}
+    if not is_open:
+        wanted |= {r.id for r in previous.values()}
+        wanted |= {r.id for pool in others.values() for r in pool.values()}
+    tallies, by_channel, by_week = load_tallies(wanted, judge, survey_round.id)
+    total = sum(t.responses for (rid, _, _), t in tallies.items() if rid == survey_round.id)
+
+    bands_seen = {(s, b) for (rid, s, b) in tallies if rid == survey_round.id}
+    bands_seen |= {(index.band_survey[b], b) for b, n in eligible.items()
+                   if n and b in index.band_survey}
+    titles, labels, open_keys = ({}, {}, set()) if is_open else _flow_info(survey_round.id)
+    bands: list[BandResult] = []
+    for survey, band in sorted(bands_seen, key=lambda sb: band_order(sb[1])):
+        mine = tallies.get((survey_round.id, survey, band), Tally())
+        pooled = Tally()
+        for r in others.get(survey, {}).values():
+            pooled += tallies.get((r.id, survey, band), Tally())
+        before = tallies.get((previous[survey].id, survey, band)) if survey in previous else None
+        results = [
+            IndicatorResult(
+                indicator=i, council=mine.counts(i.key), others=pooled.counts(i.key),
+                previous=before.counts(i.key) if before is not None else None,
+                comparator=i.comparator if i.comparator and band in i.comparator.age_bands
+                else None)
+            for i in judge.for_keys(survey, band)]
+        asked = {key: (mine.present[key], mine.skipped[key])
+                 for key in set(mine.present) | set(mine.skipped) if key not in open_keys}
+        bands.append(BandResult(
+            survey=survey, band=band or "",
+            title=titles.get(band or "") or f"{survey_title(survey)} {band}",
+            responses=mine.responses, eligible=eligible.get(band or ""),
+            indicators=results, asked=asked))
+
+    quotes, quote_cells = ([], {}) if is_open else _quotes(survey_round.id)
+    for i in judge.indicators:
+        labels[i.key] = i.label
+    pools = {s: Pool(len(p), len(p), _pool_text(s, len(p), now)) for s, p in others.items()}
+    return Report(
+        tenant_slug=tenant.slug, tenant_name=tenant.display_name, country=tenant.country,
+        round_id=survey_round.id, round_name=survey_round.name,
+        opens_at=survey_round.opens_at, closes_at=survey_round.closes_at, is_open=is_open,
+        generated_at=now, total=total, eligible=eligible, surveys=surveys,
+        by_band_channel=dict(by_channel), by_week=dict(by_week),
+        weeks=sorted(set(iso_weeks(survey_round.opens_at, survey_round.closes_at)) |
+                     set(by_week)),
+        bands=bands, previous={s: r.name for s, r in previous.items()}, pools=pools,
+        quotes=quotes, quote_cells=quote_cells, labels=labels)
+
+
+def _pool_text(survey: str, councils: int, now: datetime) -> str:
+    plural = "council" if councils == 1 else "councils"
+    return (f"{survey_title(survey)}: {councils} other {plural}, each counted once with its"
+            f" most recent round closed by {now:%-d %B %Y}.")

@@ -1,0 +1,136 @@
+"""The one door between a computed report and every output: disclosure control.
+
+:func:`publish` turns a :class:`~.model.Report` (exact counts) into a
+:class:`~.model.Published` (only what the rules allow). HTML, PDF, the young
+people's summary and the programme view all render from a ``Published``; the
+property tests check every format against the rules.
+
+While a round is open only the total number of responses (and per age band,
+protected like any count) and the response rate are published: live results
+would let someone who knows who answered when link answers to a child.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from . import flags
+from .change import publish_change
+from .disclosure import publish_count, publish_percent, round_half_up
+from .missing import missing_view
+from .model import (
+    BandResult,
+    Highlight,
+    PBand,
+    PGeneral,
+    PQuote,
+    PRow,
+    PSide,
+    PTable,
+    Published,
+    Report,
+)
+from .response_rates import (
+    band_channel_table,
+    band_responses,
+    band_table,
+    rate,
+    warnings,
+    week_table,
+)
+from .rules import Rules
+from .tally import Counts
+
+
+def _side(counts: Counts, rules: Rules) -> PSide:
+    return PSide(publish_count(counts.answered, rules), publish_count(counts.skipped, rules),
+                 publish_percent(counts.positive, counts.answered, rules))
+
+
+def _rows(band: BandResult, previous_round: str | None, rules: Rules) -> list[PRow]:
+    rows = []
+    for result in band.indicators:
+        indicator = result.indicator
+        council, others = _side(result.council, rules), _side(result.others, rules)
+        both = council.percent.shown and others.percent.shown
+        flag_others = flags.against_others(result.council, result.others, rules) if both \
+            else flags.NOT_COMPARED
+        general, flag_general = None, ""
+        if result.comparator is not None:
+            c = result.comparator
+            general = PGeneral(round_half_up(100 * c.value), c.published, c.population,
+                               c.source, c.year, c.wording_matches)
+            flag_general = flags.against_general(result.council, c.value, rules) \
+                if council.percent.shown else flags.NOT_COMPARED
+        rows.append(PRow(
+            key=indicator.key, label=indicator.label, domain=indicator.domain,
+            note=indicator.note, council=council, others=others, general=general,
+            flag_others=flag_others, flag_general=flag_general,
+            change=publish_change(result, previous_round, rules)))
+    return rows
+
+
+def _highlights(bands: list[PBand], wanted: str) -> list[Highlight]:
+    out = []
+    for band in bands:
+        for row in band.rows:
+            if row.flag_others == wanted:
+                out.append(Highlight(band.band, band.title, row.label, "other councils",
+                                     row.council.percent.value or 0,
+                                     row.others.percent.value or 0))
+            if row.flag_general == wanted and row.general is not None:
+                out.append(Highlight(band.band, band.title, row.label,
+                                     "young people in general", row.council.percent.value or 0,
+                                     row.general.percent))
+    return out
+
+
+def _quotes(report: Report, rules: Rules) -> list[PQuote]:
+    by_cell: dict[tuple[str, str], list] = defaultdict(list)
+    for quote in report.quotes:
+        by_cell[(quote.band, quote.key)].append(quote)
+    out = []
+    for (band, key), quotes in sorted(by_cell.items()):
+        if report.quote_cells.get((band, key), 0) < rules.min_cell:
+            continue
+        question = report.labels.get(key, key.replace("_", " "))
+        for quote in sorted(quotes, key=lambda q: q.order)[:rules.quotes_per_question]:
+            out.append(PQuote(band, question, quote.text))
+    return out
+
+
+def publish(report: Report, rules: Rules) -> Published:
+    """Everything any output may show about ``report``, and nothing more."""
+    eligible_total = sum(report.eligible.values()) or None
+    common = {
+        "tenant_slug": report.tenant_slug, "tenant_name": report.tenant_name,
+        "country": report.country,
+        "round_name": report.round_name, "opens_at": report.opens_at, "closes_at": report.closes_at,
+        "is_open": report.is_open, "generated_at": report.generated_at, "total": report.total,
+        "eligible_total": eligible_total, "rate": rate(report.total, eligible_total, report.total),
+        "warnings": tuple(warnings(report, rules)), "pools": (),
+        "method": flags.method_text(rules), "rules_text": flags.rules_text(rules)}
+    if report.is_open:
+        table = band_table(report, rules)
+        bands = tuple(
+            PBand(b.survey, b.band, b.title, band_responses(table, i), b.eligible,
+                  rate(b.responses, b.eligible, band_responses(table, i)), ())
+            for i, b in enumerate(report.bands))
+        return Published(**common, tables=tuple(t for t in (table,) if t), bands=bands,
+                         bright_spots=(), improvements=(), missing=(), quotes=())
+
+    tables: list[PTable] = [t for t in (band_channel_table(report, rules),
+                                        week_table(report, rules)) if t]
+    by_band = tables[0] if tables and tables[0].id == "by-band-channel" else None
+    bands = []
+    for i, b in enumerate(report.bands):
+        shown = band_responses(by_band, i)
+        bands.append(PBand(b.survey, b.band, b.title, shown, b.eligible,
+                           rate(b.responses, b.eligible, shown),
+                           tuple(_rows(b, report.previous.get(b.survey), rules))))
+    return Published(
+        **{**common, "pools": tuple(p.description for p in report.pools.values())},
+        tables=tuple(tables), bands=tuple(bands),
+        bright_spots=tuple(_highlights(bands, flags.BRIGHT)),
+        improvements=tuple(_highlights(bands, flags.IMPROVE)),
+        missing=tuple(missing_view(report, rules)), quotes=tuple(_quotes(report, rules)))

@@ -1,0 +1,71 @@
+"""The staff report as HTML: server-drawn inline SVG charts, a table and words beside each.
+
+Renders from a :class:`~.model.Published` only. The page carries no script;
+as a file (``chatsurvey report --format html``) its stylesheet is inlined so
+it can be emailed, in the admin it is linked (the admin's CSP allows no
+inline style).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import current_app
+from markupsafe import Markup
+
+from . import flags
+from .charts import band_charts, domain_name, to_svg
+from .disclosure import Percent
+from .model import PRow, Published
+
+CSS = Path(__file__).resolve().parent.parent / "static" / "reports" / "report.css"
+
+FLAG_WORDS = {flags.BRIGHT: "\u2605 Bright Spot", flags.IMPROVE: "\u25bc Area for improvement",
+              flags.SIMILAR: "Similar", flags.NOT_COMPARED: "Not compared", "": "",
+              flags.BETTER: "\u25b2 Better", flags.WORSE: "\u25bc Worse"}
+
+
+def count_text(value: int | None) -> str:
+    """A published count: the number, or "c" (hidden to protect young people)."""
+    return "c" if value is None else f"{value:,}"
+
+
+def percent_text(p: Percent, interval: bool = False) -> str:
+    """A published percentage in words a table cell can hold."""
+    if p.reason == "few":
+        return "not enough answers"
+    if not p.shown:
+        return "c"
+    if interval and p.low is not None:
+        return f"{p.value}% ({p.low}\u2013{p.high}%)"
+    return f"{p.value}%"
+
+
+def flag_text(verdict: str) -> str:
+    return FLAG_WORDS.get(verdict, verdict)
+
+
+def row_flag(row: PRow) -> str:
+    """The one flag a row is known by (other councils first)."""
+    for verdict in (row.flag_others, row.flag_general):
+        if verdict in (flags.BRIGHT, flags.IMPROVE):
+            return verdict
+    return row.flag_others
+
+
+def context(pub: Published) -> dict:
+    """What the templates need: the published report and its charts as SVG."""
+    bands = []
+    for band in pub.bands:
+        charts = [(domain_name(d), rows, chart, Markup(to_svg(chart)))  # noqa: S704 (built from escaped parts)
+                  for d, rows, chart in band_charts(band)]
+        bands.append((band, charts))
+    return {"pub": pub, "bands": bands, "count_text": count_text, "percent_text": percent_text,
+            "flag_text": flag_text, "row_flag": row_flag, "flags": flags}
+
+
+def render_staff(pub: Published, standalone: bool = True) -> str:
+    """The whole staff report as one HTML document (standalone: stylesheet inlined)."""
+    css = Markup(CSS.read_text()) if standalone else None  # noqa: S704 (our own file)
+    return current_app.jinja_env.get_template("reports/staff.html").render(
+        css=css, **context(pub))

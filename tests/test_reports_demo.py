@@ -1,0 +1,165 @@
+"""Reports end to end on synthetic data: true rates recovered, planted councils found, outputs."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+pytestmark = [pytest.mark.slow, pytest.mark.redis]
+
+OUTPUT = Path(__file__).resolve().parent.parent / "test-output" / "reports"
+
+
+@pytest.fixture
+def demo(app):
+    from chatsurvey.demo_data import generate
+
+    with app.app_context():
+        truth = generate(councils=8, seed=3, open_rounds=1)
+        yield truth
+
+
+def _tenant(slug):
+    from chatsurvey.extensions import db
+    from chatsurvey.models import Tenant
+
+    return db.session.scalars(select(Tenant).where(Tenant.slug == slug)).one()
+
+
+def test_reports_recover_true_rates_and_flag_the_planted_councils(demo):
+    from chatsurvey.extensions import db
+    from chatsurvey.models import SurveyRound
+    from chatsurvey.reports import council_report, flags
+
+    inside = outside = 0
+    found, missed, wrong_way = [], [], []
+    planted = {(s, b, k): d for s, b, k, d in demo.planted()}
+    for council in demo.councils:
+        pub = council_report(_tenant(council.slug),
+                             db.session.get(SurveyRound, council.rounds["current"]))
+        assert not pub.is_open
+        for band in pub.bands:
+            for row in band.rows:
+                p = row.council.percent
+                if not p.shown or row.key not in demo.base.get(band.band, {}):
+                    continue
+                true = 100 * demo.rate(council.slug, band.band, row.key)
+                if p.low - 0.5 <= true <= p.high + 0.5:
+                    inside += 1
+                else:
+                    outside += 1
+                delta = planted.get((council.slug, band.band, row.key))
+                if delta is None:
+                    continue
+                want = flags.BRIGHT if delta > 0 else flags.IMPROVE
+                if row.flag_others == want:
+                    found.append(row.key)
+                elif row.flag_others in (flags.BRIGHT, flags.IMPROVE):
+                    wrong_way.append(row.key)
+                elif (row.council.answered or 0) >= 80:
+                    missed.append(row.key)
+    # 95% intervals: about 1 in 20 true rates may fall outside by chance.
+    assert inside > 300
+    assert outside / (inside + outside) < 0.1, (inside, outside)
+    assert found, "no planted difference was flagged"
+    assert not wrong_way
+    assert len(missed) <= len(found) // 2, (found, missed)
+
+
+def test_open_round_shows_totals_only(demo):
+    from chatsurvey.extensions import db
+    from chatsurvey.models import SurveyRound
+    from chatsurvey.reports import council_report
+
+    council = demo.councils[0]
+    pub = council_report(_tenant(council.slug), db.session.get(SurveyRound,
+                                                               council.rounds["open"]))
+    assert pub.is_open and pub.total > 0
+    assert all(b.rows == () for b in pub.bands)
+    assert not pub.quotes and not pub.missing and not pub.bright_spots
+
+
+def test_cli_writes_every_format(app, demo, tmp_path):
+    from frictionless import validate
+
+    from chatsurvey.cli_reports import report_command
+    from chatsurvey.extensions import db
+    from chatsurvey.models_reports import Pledge
+
+    council = demo.councils[1]
+    tenant = _tenant(council.slug)
+    db.session.add(Pledge(tenant_id=tenant.id, round_id=council.rounds["current"],
+                          you_said="You want to see your brothers and sisters more.",
+                          we_will="We will plan family time with you, not for you.",
+                          position=1))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    outputs = {}
+    for fmt, name in (("html", "report.html"), ("pdf", "report.pdf"),
+                      ("summary", "summary.html"), ("csv", "responses.csv"),
+                      ("floip", "floip")):
+        out = tmp_path / name
+        result = runner.invoke(report_command, [council.slug, str(council.rounds["current"]),
+                                                "--format", fmt, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        outputs[fmt] = out
+
+    html = outputs["html"].read_text()
+    assert "<script" not in html and html.count("<svg") >= 4
+    assert html.count('role="img"') == html.count("<desc")  # every chart has its words
+    assert "Bright Spot" in html and "How to read this report" in html
+
+    summary = outputs["summary"].read_text()
+    assert "We will plan family time with you" in summary and "What you told us" in summary
+
+    rows = outputs["csv"].read_text().splitlines()
+    assert rows[0].startswith("row,survey,age_band,status")
+    assert not {"week", "channel", "locale", "helped"} & set(rows[0].split(","))
+
+    report = validate(str(outputs["floip"] / "datapackage.json"))
+    assert report.valid, report.flatten(["type", "message"])
+    package = json.loads((outputs["floip"] / "datapackage.json").read_text())
+    assert package["flow-results-specification"] == "1.0.0-rc1"
+    assert "feels_safe" in package["resources"][0]["schema"]["questions"]
+
+    # The PDF, looked at as a person would: its pages kept as PNGs with the test output.
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(outputs["pdf"].read_bytes())
+    try:
+        assert len(pdf) >= 4
+        for i in range(min(4, len(pdf))):
+            page = pdf[i]
+            page.render(scale=1.2).to_pil().save(OUTPUT / f"staff-report-page-{i + 1}.png")
+            page.close()
+    finally:
+        pdf.close()
+    (OUTPUT / "staff-report.html").write_text(html)
+    (OUTPUT / "summary.html").write_text(summary)
+
+    refused = runner.invoke(report_command, [council.slug, str(demo.councils[0].rounds["open"]),
+                                             "--format", "csv", "--out",
+                                             str(tmp_path / "x.csv")])
+    assert refused.exit_code != 0
+
+
+def test_demo_data_is_deterministic(app):
+    from chatsurvey.demo_data import generate
+    from chatsurvey.extensions import db
+    from chatsurvey.models import Response
+
+    with app.app_context():
+        first = generate(councils=3, seed=11, now=datetime(2026, 6, 1, tzinfo=UTC))
+        answers = [r.answers for r in db.session.scalars(select(Response).order_by(
+            Response.round_id, Response.id))]
+        again = generate(councils=3, seed=11, now=datetime(2026, 6, 1, tzinfo=UTC),
+                         prefix="again")
+        assert first.planted() == [(s.replace("again", "demo"), b, k, d)
+                                   for s, b, k, d in again.planted()]
+        assert first.responses == again.responses
+        assert len(answers) == first.responses
