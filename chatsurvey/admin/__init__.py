@@ -104,6 +104,7 @@ def init_app(app: Flask) -> None:
         invitations,
         paper,
         rates,
+        reports,
         rounds,
         simulator,
         tenants,

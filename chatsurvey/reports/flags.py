@@ -19,7 +19,7 @@ NOT_COMPARED = "not compared"
 BETTER, WORSE = "better", "worse"
 
 METHOD = (
-    "How to read this report. For each question we show the share of your young people who gave"
+    "For each question we show the share of your young people who gave"
     " a positive answer, with a range (a 95% confidence interval): the true figure probably lies"
     " in that range, and the fewer young people answered, the wider it is. We compare your"
     " council with young people in other councils taking part (each council's most recent"

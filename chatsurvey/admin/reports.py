@@ -1,0 +1,163 @@
+"""Reports in the admin: a round's staff report, its PDF, the young people's summary with the
+council's pledges, anonymised exports, and the programme view.
+
+Everything a council owns is loaded with ``scoping.for_tenant`` (404 for another
+council). Council viewers read reports; council admins and programme analysts
+also enter pledges and download raw data; only analysts see the programme view.
+All output passes through ``chatsurvey.reports.publish`` (disclosure control),
+and raw exports through their own k-anonymity rule (``reports.exports``).
+"""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import SurveyRound
+from ..models_reports import Pledge
+from ..reports import council_report, rules
+from ..reports.render_html import context
+from .audit import record
+from .blueprint import analyst_only, bp, editors
+from .scoping import for_tenant
+
+MAX_TEXT = 600
+"""Longest "you said" or "we will" (the summary is read by young children)."""
+
+
+def _round(round_id: int) -> SurveyRound:
+    return for_tenant(SurveyRound, round_id)
+
+
+def _pledges(survey_round: SurveyRound) -> list[Pledge]:
+    return list(db.session.scalars(select(Pledge).where(Pledge.round_id == survey_round.id)
+                                   .order_by(Pledge.position, Pledge.id)))
+
+
+def _filename(survey_round: SurveyRound, suffix: str) -> str:
+    name = "".join(c if c.isalnum() else "-" for c in
+                   f"{survey_round.tenant.slug}-{survey_round.name}".lower())
+    return f"{name.strip('-')}{suffix}"
+
+
+@bp.get("/rounds/<int:round_id>/report")
+def round_report(round_id: int):
+    """The staff report, inside the admin."""
+    survey_round = _round(round_id)
+    pub = council_report(survey_round.tenant, survey_round)
+    return render_template("admin/reports/report.html", survey_round=survey_round,
+                           **context(pub))
+
+
+@bp.get("/rounds/<int:round_id>/report.pdf")
+def round_report_pdf(round_id: int):
+    """The staff report as a PDF download."""
+    from ..reports.render_pdf import render_pdf
+
+    survey_round = _round(round_id)
+    pdf = render_pdf(council_report(survey_round.tenant, survey_round))
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{_filename(survey_round, ".pdf")}"'})
+
+
+@bp.get("/rounds/<int:round_id>/summary")
+def round_summary(round_id: int):
+    """The young people's summary, a page of its own to print or share."""
+    from ..reports.summary import render_summary
+
+    survey_round = _round(round_id)
+    pub = council_report(survey_round.tenant, survey_round)
+    return render_summary(pub, _pledges(survey_round), standalone=False)
+
+
+@bp.route("/rounds/<int:round_id>/pledges", methods=["GET", "POST"])
+@editors
+def round_pledges(round_id: int):
+    """The council's pledges: "You said, we will"."""
+    survey_round = _round(round_id)
+    if request.method == "POST":
+        if request.form.get("action") == "delete":
+            pledge = db.session.get(Pledge, request.form.get("pledge_id", type=int) or 0)
+            if pledge is None or pledge.round_id != survey_round.id:
+                abort(404)
+            db.session.delete(pledge)
+            record("pledge.delete", survey_round)
+            db.session.commit()
+            flash("Pledge removed.", "success")
+            return redirect(url_for("admin.round_pledges", round_id=survey_round.id))
+        said = " ".join(request.form.get("you_said", "").split())
+        will = " ".join(request.form.get("we_will", "").split())
+        if not said or not will or len(said) > MAX_TEXT or len(will) > MAX_TEXT:
+            flash(f"Write both parts, each in at most {MAX_TEXT} characters.", "error")
+        else:
+            position = len(_pledges(survey_round)) + 1
+            db.session.add(Pledge(tenant_id=survey_round.tenant_id, round_id=survey_round.id,
+                                  you_said=said, we_will=will, position=position))
+            record("pledge.add", survey_round)
+            db.session.commit()
+            flash("Pledge added.", "success")
+            return redirect(url_for("admin.round_pledges", round_id=survey_round.id))
+    return render_template("admin/reports/pledges.html", survey_round=survey_round,
+                           pledges=_pledges(survey_round), max_text=MAX_TEXT)
+
+
+def _export(survey_round: SurveyRound):
+    from ..reports.exports import ExportRefused, raw_export
+
+    try:
+        return raw_export(survey_round.tenant, survey_round, rules())
+    except ExportRefused as exc:
+        abort(Response(render_template("admin/error.html", status=409,
+                                       title="Not while the round is open",
+                                       text=str(exc)), status=409))
+
+
+@bp.get("/rounds/<int:round_id>/export.csv")
+@editors
+def round_export_csv(round_id: int):
+    """Anonymised raw data as CSV (closed rounds only)."""
+    from ..reports.exports import to_csv
+
+    survey_round = _round(round_id)
+    export = _export(survey_round)
+    record("export.csv", survey_round, rows=len(export.rows))
+    db.session.commit()
+    return Response(to_csv(export), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{_filename(survey_round, ".csv")}"'})
+
+
+@bp.get("/rounds/<int:round_id>/export-floip.zip")
+@editors
+def round_export_floip(round_id: int):
+    """Anonymised raw data as a FLOIP Flow Results data package (zip)."""
+    from ..reports.exports import floip_zip
+
+    survey_round = _round(round_id)
+    export = _export(survey_round)
+    record("export.floip", survey_round, rows=len(export.rows))
+    db.session.commit()
+    return Response(floip_zip(export), mimetype="application/zip", headers={
+        "Content-Disposition":
+            f'attachment; filename="{_filename(survey_round, "-floip.zip")}"'})
+
+
+@bp.get("/rounds/<int:round_id>/programme")
+@analyst_only
+def round_programme(round_id: int):
+    """Programme analysts: every council's latest closed round of this round's surveys."""
+    from ..reports.programme import programme_view
+    from ..reports.render_html import count_text, percent_text
+
+    survey_round = _round(round_id)
+    views = [programme_view(s, rules()) for s in _surveys(survey_round)]
+    return render_template("admin/reports/programme.html", survey_round=survey_round,
+                           views=views, count_text=count_text, percent_text=percent_text)
+
+
+def _surveys(survey_round: SurveyRound) -> list[str]:
+    from ..models import Response as Stored
+
+    found = set(db.session.scalars(select(Stored.survey).where(
+        Stored.round_id == survey_round.id).distinct()))
+    return sorted(found) or ["your-life-your-care", "your-life-beyond-care"]
