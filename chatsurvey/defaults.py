@@ -117,6 +117,10 @@ TWILIO_TIMEOUT_SECONDS = 10
 """A Twilio REST call that takes longer is abandoned and retried later, so one slow
 request cannot hold up a whole round's invitations."""
 
+SMS_NUMBER_CACHE_SECONDS = 30
+"""Seconds each web process remembers which council a number belongs to (and its Twilio
+credentials); a message whose signature fails is checked again against the database."""
+
 SMS_FINISHED_TTL = 120 * 24 * 3600
 """Seconds to remember that a (hashed) number finished a round, so texting again afterwards
 gets a thank-you instead of the survey a second time. Longer than a round usually runs."""

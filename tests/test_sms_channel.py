@@ -139,6 +139,14 @@ def test_another_council_s_token_does_not_sign_for_this_one(client, survey):
     assert text(client, "hi", to="+447700900002", token="other-token").status_code == 200
 
 
+def test_a_new_auth_token_works_at_once_and_the_old_one_stops(client, survey):
+    assert text(client, "hi").status_code == 200  # the council is now remembered
+    survey.tenant.twilio_auth_token = "rotated-token"
+    db.session.commit()
+    assert text(client, "English", token="rotated-token").status_code == 200
+    assert text(client, "yes", token=TOKEN).status_code == 403
+
+
 def test_behind_a_proxy_the_public_url_is_signed(make_app):
     public = "https://surveys.example.org/sms/inbound"
     headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "surveys.example.org"}

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import unicodedata
 from datetime import UTC, datetime
+from typing import Any
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Response, current_app, request
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator
@@ -44,6 +46,7 @@ log = logging.getLogger(__name__)
 REQUIRED = ("From", "To", "MessageSid", "Body")
 _SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
 _STRIP = " \t\r\n.,!?;:'\"()[]{}*_~"
+_E164 = re.compile(r"\+[1-9][0-9]{7,14}")
 MAX_MESSAGE = 1600
 """Twilio refuses a longer body; longer turns are split between replies."""
 
@@ -138,16 +141,61 @@ def reply_texts(outcome: Outcome) -> list[str]:
     return [r["text"] for r in outcome.replies if r.get("text")]
 
 
-def tenant_for(to: str) -> Tenant | None:
+class CouncilByNumber:
+    """The council behind one of our numbers, as a turn in progress needs it.
+
+    A turn needs only the council's id and Twilio credentials, so those are kept
+    per process for SMS_NUMBER_CACHE_SECONDS; anything else (help text, languages)
+    loads the council's row on first use, as if this were the row itself.
+    """
+
+    def __init__(self, tenant_id: int, slug: str, token: str | None, account: str | None,
+                 expires: float) -> None:
+        self.id, self.slug, self.expires = tenant_id, slug, expires
+        self.twilio_auth_token, self.twilio_account_sid = token, account
+        self._row: Tenant | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._row is None:
+            self._row = db.session.get(Tenant, self.id)
+        return getattr(self._row, name)
+
+
+def _number_cache() -> dict[str, CouncilByNumber]:
+    return current_app.extensions.setdefault("chatsurvey.sms_numbers", {})
+
+
+def tenant_for(to: str, fresh: bool = False) -> CouncilByNumber | None:
+    """The council a message was sent to, by the `To` number (None: not one of ours)."""
+    cache = _number_cache()
+    known = None if fresh else cache.get(to)
+    if known is not None and known.expires > time.monotonic():
+        return CouncilByNumber(known.id, known.slug, known.twilio_auth_token,
+                               known.twilio_account_sid, known.expires)
     try:
         number = normalise_number(to)
     except ValueError:
         return None
     row = db.session.scalars(select(SmsNumber).where(SmsNumber.number == number)).first()
-    return row.tenant if row else None
+    if row is None:
+        cache.pop(to, None)
+        return None
+    tenant = row.tenant
+    known = CouncilByNumber(tenant.id, tenant.slug, tenant.twilio_auth_token,
+                            tenant.twilio_account_sid,
+                            time.monotonic() + current_app.config["SMS_NUMBER_CACHE_SECONDS"])
+    if len(cache) > 1000:
+        cache.clear()
+    cache[to] = known
+    found = CouncilByNumber(known.id, known.slug, known.twilio_auth_token,
+                            known.twilio_account_sid, known.expires)
+    found._row = tenant
+    return found
 
 
-def signed(tenant: Tenant) -> bool:
+def signed(tenant: Tenant | CouncilByNumber) -> bool:
     """Did Twilio sign this request with the council's own auth token?"""
     token = tenant.twilio_auth_token
     signature = request.headers.get("X-Twilio-Signature", "")
@@ -161,6 +209,8 @@ def signed(tenant: Tenant) -> bool:
 
 def phone_hash(sender: str) -> str:
     """The keyed hash a sender is known by (Twilio sends E.164; anything else as given)."""
+    if _E164.fullmatch(sender):  # already what normalise_number would make of it
+        return crypto().phone_hash(sender)
     try:
         number = normalise_number(sender)
     except ValueError:
@@ -180,8 +230,11 @@ def inbound() -> Response:
         log.info("sms inbound %s: not one of our numbers", sid)
         return twiml(status=404)
     if not signed(tenant):
-        log.warning("sms inbound %s %s: signature does not match (403)", tenant.slug, sid)
-        return twiml(status=403)
+        slug = tenant.slug
+        tenant = tenant_for(form["To"], fresh=True)  # the council may have just changed its token
+        if tenant is None or not signed(tenant):
+            log.warning("sms inbound %s %s: signature does not match (403)", slug, sid)
+            return twiml(status=403)
     try:
         texts, what = handle(tenant, sid, phone_hash(form["From"]), form["Body"])
     except (Busy, LockLost):
