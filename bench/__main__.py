@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["engine", "redaction", "store", "http"]
+BENCHMARKS = ["engine", "redaction", "store", "http", "reports"]
 
 
 def main(names: list[str]) -> None:
