@@ -13,7 +13,6 @@ import os
 import secrets
 import tempfile
 import time
-from pathlib import Path
 
 from .report import write_section
 
