@@ -52,6 +52,18 @@ class FlowStore:
                 self._compiled.popitem(last=False)
         return flow
 
+    def warm(self) -> int:
+        """Compile the flows of every open round now, so no young person waits for it."""
+        from .models import SurveyRound, utcnow
+
+        now = utcnow()
+        rows = db.session.execute(
+            select(FlowVersion.flow_id, FlowVersion.version).join(SurveyRound)
+            .where(SurveyRound.opens_at <= now, SurveyRound.closes_at > now).distinct()).all()
+        for flow_id, version in rows:
+            self.get(flow_id, version)
+        return len(rows)
+
     def _compile(self, row: FlowVersion) -> Flow:
         root = self._compile_one(row)
         pinned = {}

@@ -1,0 +1,14 @@
+"""gunicorn settings for `gunicorn wsgi:app` (read from the working directory).
+
+Each worker compiles the flows of open rounds as it starts, so the first young
+person to reach a new worker does not wait the second that takes.
+"""
+
+
+def post_worker_init(worker):
+    from chatsurvey.flowstore import EXTENSION, flow_store
+
+    app = worker.wsgi
+    if EXTENSION in getattr(app, "extensions", {}):  # a chatsurvey app, not another one
+        with app.app_context():
+            flow_store().warm()
