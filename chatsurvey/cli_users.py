@@ -59,14 +59,14 @@ def _set_password(user: User, password: str) -> None:
     user.session_version += 1
 
 
-def _totp(user: User) -> None:
+def _totp(user: User) -> list[str]:
     from .admin.auth import totp_uri
 
     user.totp_secret = pyotp.random_base32()
     user.totp_enabled = True
     user.totp_last_step = None
-    click.echo(f"Authenticator secret (shown once): {user.totp_secret}")
-    click.echo(f"Or as a link for the app: {totp_uri(user)}")
+    return [f"Authenticator secret (shown once): {user.totp_secret}",
+            f"Or as a link for the app: {totp_uri(user)}"]
 
 
 @users.command("add")
@@ -84,6 +84,20 @@ def _totp(user: User) -> None:
               help="If the account exists, set the password given (if any) and succeed.")
 def users_add(email, role, slug, name, password_env, password_stdin, totp, exist_ok) -> None:
     """Add a staff account for EMAIL and print how they sign in."""
+    for line in add_user(email, role, slug, name=name, totp=totp, exist_ok=exist_ok,
+                         password=_password(password_env, password_stdin)):
+        click.echo(line)
+
+
+def add_user(email: str, role: str, slug: str | None = None, *, name: str | None = None,
+             password: str | None = None, totp: bool = False,
+             exist_ok: bool = False) -> list[str]:
+    """Add (or with ``exist_ok``, update) a staff account; returns lines to show.
+
+    Without a password the lines hold a one-use invitation link. Raises
+    click.ClickException (or BadParameter) when it cannot. Call it inside an app
+    context; `chatsurvey demo` can use it to make its login.
+    """
     from .admin.audit import record
     from .admin.auth import invite_url, new_invite
     from .admin.users import EMAIL
@@ -91,6 +105,8 @@ def users_add(email, role, slug, name, password_env, password_stdin, totp, exist
     email = email.strip().lower()
     if not EMAIL.fullmatch(email):
         raise click.BadParameter(f"{email!r} is not an e-mail address", param_hint="EMAIL")
+    if role not in ROLES:
+        raise click.BadParameter(f"choose one of {', '.join(ROLES)}", param_hint="--role")
     if role == ANALYST and slug:
         raise click.BadParameter("programme analysts belong to no council", param_hint="--council")
     if role != ANALYST and not slug:
@@ -102,7 +118,7 @@ def users_add(email, role, slug, name, password_env, password_stdin, totp, exist
         if tenant is None:
             raise click.ClickException(f"no council called {slug!r} (see `chatsurvey tenants "
                                        "list`)")
-    password = _password(password_env, password_stdin)
+    lines: list[str] = []
     existing = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
     if existing is not None:
         if not exist_ok:
@@ -114,13 +130,12 @@ def users_add(email, role, slug, name, password_env, password_stdin, totp, exist
             _set_password(existing, password)
             existing.active = True
         if totp and not existing.totp_enabled:
-            _totp(existing)
+            lines += _totp(existing)
         record("user.updated", existing, tenant_id=existing.tenant_id, actor="cli",
                password_set=bool(password))
         db.session.commit()
-        click.echo(f"{email} already has an account ({existing.role_name}); "
-                   + ("its password is set." if password else "nothing changed."))
-        return
+        return [f"{email} already has an account ({existing.role_name}); "
+                + ("its password is set." if password else "nothing changed."), *lines]
     user = User(email=email, name=name or email.split("@")[0].replace(".", " ").title(),
                 role=role, tenant=tenant, active=True, session_version=1, totp_enabled=False)
     db.session.add(user)
@@ -128,20 +143,21 @@ def users_add(email, role, slug, name, password_env, password_stdin, totp, exist
     if password:
         _set_password(user, password)
     if totp:
-        _totp(user)
+        lines += _totp(user)
     link = None if password else invite_url(new_invite(user, None))
     record("user.created", user, tenant_id=user.tenant_id, actor="cli", role=role)
     db.session.commit()
     where = f" for {tenant.name}" if tenant else ""
-    click.echo(f"Added {email}: {user.role_name}{where}.")
+    lines.insert(0, f"Added {email}: {user.role_name}{where}.")
     if link:
-        click.echo(f"They choose a password with this link (one use, "
-                   f"{current_app.config['ADMIN_INVITE_TTL'] // 86400} days): {link}")
+        lines.append(f"They choose a password with this link (one use, "
+                     f"{current_app.config['ADMIN_INVITE_TTL'] // 86400} days): {link}")
     else:
         base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-        click.echo(f"They sign in at {base}/admin/login")
+        lines.append(f"They sign in at {base}/admin/login")
     if role == ANALYST and not user.totp_enabled:
-        click.echo("As a programme analyst they set up an authenticator app at first sign-in.")
+        lines.append("As a programme analyst they set up an authenticator app at first sign-in.")
+    return lines
 
 
 @users.command("list")

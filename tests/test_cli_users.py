@@ -92,3 +92,17 @@ def test_disable_and_reset_totp(app, runner, monkeypatch):
     assert disabled.exit_code == 0 and "1 session(s) ended" in disabled.output
     assert client.get("/admin/").status_code == 302
     assert runner.invoke(main, args=["users", "disable", "nobody@x.example"]).exit_code == 1
+
+
+def test_add_user_as_a_function_is_repeatable(app, runner):
+    """What `chatsurvey demo` can call each time it starts."""
+    from chatsurvey.cli_users import add_user
+
+    with app.app_context():
+        first = add_user("demo@testshire.example", "council-admin", "testshire",
+                         name="Demo Admin", password=PASSWORD, exist_ok=True)
+        again = add_user("demo@testshire.example", "council-admin", "testshire",
+                         name="Demo Admin", password=PASSWORD, exist_ok=True)
+    assert first[0].startswith("Added demo@testshire.example")
+    assert again[0].endswith("its password is set.")
+    assert sign_in(app.test_client(), "demo@testshire.example").status_code == 302
