@@ -227,6 +227,13 @@ class SessionStore:
         found = self.redis.get(pointer)
         return found.decode("ascii") if found else None
 
+    def outcome_and_find(self, tenant_id: int, message_id: str,
+                         pointer: str) -> tuple[str | None, str | None]:
+        """``outcome`` and ``find`` in one round trip (an SMS turn needs both)."""
+        stored, found = self.redis.mget(seen_key(tenant_id, message_id), pointer)
+        return (stored.decode("utf-8") if stored else None,
+                found.decode("ascii") if found else None)
+
     def outcome(self, tenant_id: int, message_id: str) -> str | None:
         """The stored outcome of a message already handled."""
         found = self.redis.get(seen_key(tenant_id, message_id))

@@ -257,10 +257,10 @@ def handle(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str], 
                 ], "help"
     if kind == "start":
         opt_in(tenant, phone)
-    stored = sessions().outcome(tenant.id, sid)
+    stored, cid = sessions().outcome_and_find(tenant.id, sid, pointer_key(tenant.id, phone))
     if stored is not None:
         return reply_texts(Outcome.load(stored)), "replayed"
-    return converse(tenant, sid, phone, body)
+    return converse(tenant, sid, phone, body, cid)
 
 
 def stop(tenant: Tenant, sid: str, phone: str, body: str, locale: str | None) -> list[str]:
@@ -303,12 +303,14 @@ def opt_in(tenant: Tenant, phone: str) -> None:
         db.session.commit()
 
 
-def converse(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str], str]:
-    """A turn of the sender's conversation, or the start of a new one."""
+def converse(tenant: Tenant, sid: str, phone: str, body: str,
+             cid: str | None) -> tuple[list[str], str]:
+    """A turn of the sender's conversation ``cid`` (as just looked up), or a new one."""
     store = sessions()
     pointer = pointer_key(tenant.id, phone)
-    for _ in range(3):
-        cid = store.find(pointer)
+    for attempt in range(3):
+        if attempt:
+            cid = store.find(pointer)
         if cid:
             try:
                 outcome = conversations.reply(cid, tenant.id, sid, body)
