@@ -116,6 +116,23 @@ def test_cli_writes_every_format(app, demo, tmp_path):
 
     summary = outputs["summary"].read_text()
     assert "We will plan family time with you" in summary and "What you told us" in summary
+    # Written for young people: the summary's own words at a reading age of 11 or under
+    # (Flesch-Kincaid + 5). Indicator labels come from the catalogue, written for staff (see
+    # docs/reports.md, known limits), so lines that start with one are left out.
+    import html as html_lib
+    import re
+
+    from chatsurvey.engine.readability import reading_age
+    from chatsurvey.indicators import load_catalogue
+
+    labels = tuple(i.label for i in load_catalogue(Path(app.config["FLOWS_DIR"]) /
+                                                   "indicators.yaml"))
+
+    text = re.sub(r"<style.*?</style>", "", summary, flags=re.S)
+    lines = html_lib.unescape(re.sub(r"<[^>]+>", "\n", text)).splitlines()
+    ages = [(reading_age(line), line) for line in lines
+            if line.strip() and not line.startswith(labels)]
+    assert all(age is None or age <= 11.5 for age, _ in ages), ages
 
     rows = outputs["csv"].read_text().splitlines()
     assert rows[0].startswith("row,survey,age_band,status")
