@@ -187,3 +187,37 @@ def test_simulator_plays_the_draft(app, client, staff):
     broken = client.post("/admin/simulator", json={"source": "id: [", "flow_id": "pets"},
                          headers={"X-CSRFToken": token})
     assert broken.status_code == 422 and "line" in broken.get_json()["error"]
+
+
+def test_council_admin_may_add_a_local_question_behind_a_council_check(app, client, staff):
+    """The example in docs/admin.md: passes the core lock, publishes, only that council sees it."""
+    sign_in(client, staff["council"])
+    source = pets_source(app)
+    local = source.replace("    otherwise: feel\n", "    otherwise: my_check\n", 1).replace(
+        "messages:\n", """  my_check:
+    type: branch
+    cases:
+      - when: {param: council, equals: "Testshire Council"}
+        next: local_youth_club
+    otherwise: feel
+  local_youth_club:
+    type: question
+    ask: yesno
+    key: local_youth_club
+    prompt: local_youth_club
+    next: feel
+
+messages:
+  local_youth_club: "Do you go to the youth club in town?"
+""", 1)
+    result = check(client, "pets", local)
+    assert result["ok"], result["problems"]
+    other_council = local.replace('equals: "Testshire Council"', 'equals: "Elsewhere"')
+    assert any(p["code"] == "core-lock" for p in check(client, "pets", other_council)["problems"])
+    wrong_key = local.replace("    key: local_youth_club\n", "    key: youth_club\n")
+    assert any("must start with 'local_'" in p["message"]
+               for p in check(client, "pets", wrong_key)["problems"])
+    everyone = local.replace("    otherwise: my_check\n", "    otherwise: local_youth_club\n")
+    assert any(p["code"] == "core-lock" for p in check(client, "pets", everyone)["problems"])
+    post(client, "/admin/flows/pets/publish", {"source": local})
+    assert len(versions(app, "pets")) == 2
