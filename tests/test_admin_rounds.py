@@ -115,9 +115,13 @@ def test_round_page_links_and_qr_codes(app, client, council):
     assert printed.count("<svg") == len(re.findall(r'class="qr-card"', printed)) >= 2
 
 
-def test_invitations_csv_upload(app, client, council):
+def test_invitations_csv_upload(app, client, council, caplog):
+    import logging
+
     from chatsurvey.extensions import db
     from chatsurvey.models_sms import Invitation
+
+    caplog.set_level(logging.DEBUG)
 
     sign_in(client, council["email"])
     csv = "phone\n07700 900123\n07700900124\nnot a number\n07700900123\n"
@@ -135,6 +139,7 @@ def test_invitations_csv_upload(app, client, council):
     assert action == "invitations.uploaded" and details == {"lines": 4, "accepted": 2,
                                                             "refused": 2}
     assert "07700" not in str(audit_actions(app))
+    assert "900123" not in caplog.text and "900124" not in caplog.text
     empty = post(client, f"/admin/rounds/{council['round_id']}/invitations", {},
                  token_from=f"/admin/rounds/{council['round_id']}/invitations")
     assert empty.status_code == 400
