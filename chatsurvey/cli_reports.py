@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from .extensions import db
-from .models import SurveyRound, Tenant
+from .models import SurveyRound, Tenant, utcnow
 
 FORMATS = ("html", "pdf", "summary", "csv", "floip")
 
@@ -23,7 +23,8 @@ def _find_round(tenant: Tenant, which: str) -> SurveyRound:
         if which in (str(r.id), r.name):
             return r
     if which == "latest" and rounds:
-        return rounds[-1]
+        closed = [r for r in rounds if r.closes_at <= utcnow()]
+        return (closed or rounds)[-1]
     names = ", ".join(f"{r.id} ({r.name})" for r in rounds) or "none"
     raise click.ClickException(f"no round {which!r} for {tenant.slug}; rounds: {names}")
 
@@ -39,7 +40,7 @@ def report_command(tenant: str, round_: str, fmt: str, out: Path) -> None:
     """Write a council's report for a round: staff HTML or PDF, the young people's
     summary, or anonymised raw data as CSV or a FLOIP Flow Results package.
 
-    ROUND is a round id, its name, or "latest".
+    ROUND is a round id, its name, or "latest" (the most recent closed round).
     """
     from .models_reports import Pledge
     from .reports import council_report, rules
@@ -96,18 +97,25 @@ def report_command(tenant: str, round_: str, fmt: str, out: Path) -> None:
               help="Aim for about this many responses in all (scales every council).")
 @click.option("--open-rounds", default=1, show_default=True,
               help="Councils that also get a round still open.")
+@click.option("--prefix", default="demo", show_default=True,
+              help="Start of every synthetic council's slug (a second set needs another).")
 @click.option("--truth", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write what was planted (true rates, better/worse councils) as JSON here.")
 @with_appcontext
 def demo_data_command(councils: int, seed: int, responses: int | None, open_rounds: int,
-                      truth: Path | None) -> None:
+                      prefix: str, truth: Path | None) -> None:
     """Fill the response store with synthetic councils and responses, for trying reports."""
     from .demo_data import generate
 
+    taken = db.session.scalars(select(Tenant.slug).where(
+        Tenant.slug.startswith(f"{prefix}-"))).first()
+    if taken is not None:
+        raise click.ClickException(f"synthetic councils are already there ({taken}); use"
+                                   " another --prefix to add a second set")
     with click.progressbar(length=councils, label="councils",
                            file=sys.stderr) as bar:
         made = generate(councils=councils, seed=seed, responses=responses,
-                        open_rounds=open_rounds, progress=bar.update)
+                        open_rounds=open_rounds, prefix=prefix, progress=bar.update)
     if truth is not None:
         truth.write_text(made.to_json())
     click.echo(f"{len(made.councils)} councils, {made.responses:,} responses"

@@ -180,3 +180,17 @@ def test_demo_data_is_deterministic(app):
                                    for s, b, k, d in again.planted()]
         assert first.responses == again.responses
         assert len(answers) == first.responses
+
+
+def test_demo_data_command_refuses_to_add_the_same_set_twice(app, tmp_path):
+    from chatsurvey.cli_reports import demo_data_command
+
+    runner = app.test_cli_runner()
+    truth = tmp_path / "truth.json"
+    first = runner.invoke(demo_data_command, ["--councils", "2", "--seed", "1",
+                                              "--truth", str(truth)])
+    assert first.exit_code == 0, first.output
+    assert "2 councils" in first.output
+    assert json.loads(truth.read_text())["seed"] == 1
+    again = runner.invoke(demo_data_command, ["--councils", "2"])
+    assert again.exit_code != 0 and "another --prefix" in again.output

@@ -5,8 +5,8 @@
 people's summary and the programme view all render from a ``Published``; the
 property tests check every format against the rules.
 
-While a round is open only the total number of responses (and per age band,
-protected like any count) and the response rate are published: live results
+While a round is open only the council's total number of responses and its
+response rate are published: live results
 would let someone who knows who answered when link answers to a child.
 """
 
@@ -33,7 +33,6 @@ from .model import (
 from .response_rates import (
     band_channel_table,
     band_responses,
-    band_table,
     rate,
     warnings,
     week_table,
@@ -111,13 +110,13 @@ def publish(report: Report, rules: Rules) -> Published:
         "warnings": tuple(warnings(report, rules)), "pools": (),
         "method": flags.method_text(rules), "rules_text": flags.rules_text(rules)}
     if report.is_open:
-        table = band_table(report, rules)
-        bands = tuple(
-            PBand(b.survey, b.band, b.title, band_responses(table, i), b.eligible,
-                  rate(b.responses, b.eligible, band_responses(table, i)), ())
-            for i, b in enumerate(report.bands))
-        return Published(**common, tables=tuple(t for t in (table,) if t), bands=bands,
-                         bright_spots=(), improvements=(), missing=(), quotes=())
+        # Only the council's total (and its overall rate) while answers are still arriving:
+        # even a protected count per age band, watched from day to day, can point at the
+        # young person who has just answered.
+        bands = tuple(PBand(b.survey, b.band, b.title, None, b.eligible, None, ())
+                      for b in report.bands)
+        return Published(**common, tables=(), bands=bands, bright_spots=(), improvements=(),
+                         missing=(), quotes=())
 
     tables: list[PTable] = [t for t in (band_channel_table(report, rules),
                                         week_table(report, rules)) if t]
@@ -126,7 +125,7 @@ def publish(report: Report, rules: Rules) -> Published:
     for i, b in enumerate(report.bands):
         shown = band_responses(by_band, i)
         bands.append(PBand(b.survey, b.band, b.title, shown, b.eligible,
-                           rate(b.responses, b.eligible, shown),
+                           rate(shown or 0, b.eligible, shown),
                            tuple(_rows(b, report.previous.get(b.survey), rules))))
     return Published(
         **{**common, "pools": tuple(p.description for p in report.pools.values())},

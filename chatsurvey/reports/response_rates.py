@@ -75,6 +75,9 @@ def band_responses(table: PTable | None, index: int) -> int | None:
 
 
 def rate(count: int, eligible: int | None, published: int | None) -> int | None:
+    """A response rate in whole percent. Sub-council rates are worked out from the published
+    (rounded) count: from the exact count and a small eligible population the rate would give
+    the exact count back."""
     return share_of(count, eligible, published)
 
 
