@@ -123,7 +123,7 @@ def run_demo(host: str, port: int) -> None:
     with app.app_context():
         db.create_all()
     council = seed_demo_council(app)
-    admin_lines = demo_admin_login(app)
+    admin_lines = demo_admin_login(app, instance)
     children = start_background(dict(os.environ))
     click.echo("\n".join([
         "",
@@ -155,6 +155,20 @@ def run_demo(host: str, port: int) -> None:
             server.shutdown()
 
 
-def demo_admin_login(app: Flask) -> list[str]:
-    """Lines to print about signing in to the admin (none until the admin has accounts)."""
-    return []
+DEMO_ADMIN = "admin@demo-council.example"
+
+
+def demo_admin_login(app: Flask, instance: Path) -> list[str]:
+    """A council admin login for the demo council, with its password kept in instance/."""
+    from .cli_users import add_user
+    from .models_admin import COUNCIL_ADMIN
+
+    path = instance / "demo-admin-password"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(12) + "\n", "utf-8")
+        path.chmod(0o600)
+    password = path.read_text("utf-8").strip()
+    with app.app_context():
+        add_user(DEMO_ADMIN, COUNCIL_ADMIN, DEMO_SLUG, name="Demo Admin", password=password,
+                 exist_ok=True)
+    return [f"  Admin login:   {DEMO_ADMIN} / {password}  (Demo Council's council admin)"]

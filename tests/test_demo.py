@@ -46,3 +46,24 @@ def test_the_web_chat_link_answers(make_app):
         finally:
             db.session.remove()
             db.drop_all()
+
+
+def test_the_demo_prints_a_council_admin_login_that_stays_the_same(make_app, tmp_path):
+    from chatsurvey.admin.auth import check_password
+    from chatsurvey.demo import DEMO_ADMIN, demo_admin_login
+    from chatsurvey.models_admin import User
+
+    app = make_app(FLOWS_DIR=FLOWS_DIR, LOCALES_DIR=str(PROJECT_DIR / "locales"))
+    with app.app_context():
+        db.create_all()
+        try:
+            seed_demo_council(app)
+            [line] = demo_admin_login(app, tmp_path)
+            assert demo_admin_login(app, tmp_path) == [line]
+            password = (tmp_path / "demo-admin-password").read_text().strip()
+            assert f"{DEMO_ADMIN} / {password}" in line
+            user = db.session.scalars(select(User)).one()
+            assert user.tenant.slug == "demo" and check_password(user, password)
+        finally:
+            db.session.remove()
+            db.drop_all()
