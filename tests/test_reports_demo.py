@@ -194,3 +194,25 @@ def test_demo_data_command_refuses_to_add_the_same_set_twice(app, tmp_path):
     assert json.loads(truth.read_text())["seed"] == 1
     again = runner.invoke(demo_data_command, ["--councils", "2"])
     assert again.exit_code != 0 and "another --prefix" in again.output
+
+
+def test_programme_view_pools_every_council_and_keeps_the_rules(demo):
+    from chatsurvey.reports import rules
+    from chatsurvey.reports.programme import programme_view
+
+    view = programme_view("your-life-your-care", rules())
+    assert view.councils == len(demo.councils)
+    assert dict(view.by_country) and sum(n for _, n in view.by_country) == view.councils
+    assert [b.band for b in view.bands] == ["4-7", "8-11", "11-18"]
+    for band in view.bands:
+        assert band.responses is None or band.responses % 5 == 0
+        for row in band.rows:
+            assert row.all.answered is None or row.all.answered % 5 == 0
+            assert row.bright + row.improve <= view.councils
+            if row.councils:
+                assert 0 <= row.lowest <= row.highest <= 100
+            for _, percent in row.countries:
+                assert percent.shown or percent.reason in ("few", "hidden")
+    planted_up = {(b, k) for s, b, k, d in demo.planted() if d > 0 and b != "16-25"}
+    flagged = {(band.band, row.key) for band in view.bands for row in band.rows if row.bright}
+    assert planted_up & flagged, "the programme view finds no council planted better"
