@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo phone test lint bench locales install clean
+.PHONY: demo demo-code phone test lint bench locales install clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "chatsurvey needs Python 3.11 or newer"' \
@@ -25,6 +25,10 @@ demo: install
 ## Text the demo council's number from this terminal (while `make demo` runs).
 phone: install
 	CHATSURVEY_SECRET_KEY="$$(cat instance/demo-secret-key)" $(BIN)/chatsurvey phone --to +447700900123
+
+## The demo analyst's sign-in code (the authenticator app a real analyst would use).
+demo-code: install
+	@$(BIN)/python -c 'import pyotp; print(pyotp.TOTP(open("instance/demo-analyst-totp").read().strip()).now())'
 
 ## Debian's Chromium (and a colour emoji font) for the browser tests, which skip loudly without it.
 browser-deps:

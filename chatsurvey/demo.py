@@ -97,6 +97,25 @@ def seed_demo_council(app: Flask) -> DemoCouncil:
         return DemoCouncil(DEMO_SLUG, DEMO_NUMBER, survey_round.id, survey_round.link)
 
 
+SAMPLE_PREFIX = "sample"
+
+
+def seed_sample_councils(app: Flask) -> str | None:
+    """Past rounds of made-up councils, so reports have something to show (first run only)."""
+    from .demo_data import generate
+    from .extensions import db
+    from .models import Tenant
+
+    with app.app_context():
+        if db.session.scalars(select(Tenant.slug).where(
+                Tenant.slug.startswith(f"{SAMPLE_PREFIX}-"))).first() is not None:
+            return None
+        made = generate(councils=12, seed=7, open_rounds=1, prefix=SAMPLE_PREFIX)
+        return (f"  Sample data:   {len(made.councils)} made-up councils with "
+                f"{made.responses:,} responses in past rounds; their reports are in the admin "
+                "(analyst login)")
+
+
 def start_background(env: dict[str, str]) -> list[subprocess.Popen]:
     """A worker (stores finished conversations) and a sweeper (recovers and expires)."""
     command = [sys.executable, "-m", "chatsurvey"]
@@ -123,6 +142,8 @@ def run_demo(host: str, port: int) -> None:
     with app.app_context():
         db.create_all()
     council = seed_demo_council(app)
+    click.echo("Making sample councils for the reports (first run only)...")
+    sample = seed_sample_councils(app)
     admin_lines = demo_admin_login(app, instance)
     children = start_background(dict(os.environ))
     click.echo("\n".join([
@@ -131,6 +152,7 @@ def run_demo(host: str, port: int) -> None:
         f"  Web chat (the survey a young person sees):  {base}/s/{council.link}",
         f"  Admin:         {base}/admin/",
         *admin_lines,
+        *([sample] if sample else []),
         f"  SMS:           the demo council's number is {council.number}; to text it from",
         "                 another terminal, run:  make phone",
         f"  Health check:  {base}/healthz",
@@ -156,19 +178,35 @@ def run_demo(host: str, port: int) -> None:
 
 
 DEMO_ADMIN = "admin@demo-council.example"
+DEMO_ANALYST = "analyst@programme.example"
+
+
+def _private(path: Path, make) -> str:
+    """A value kept in a file only its owner can read, made on first use."""
+    if not path.exists():
+        path.write_text(make() + "\n", "utf-8")
+        path.chmod(0o600)
+    return path.read_text("utf-8").strip()
 
 
 def demo_admin_login(app: Flask, instance: Path) -> list[str]:
-    """A council admin login for the demo council, with its password kept in instance/."""
-    from .cli_users import add_user
-    from .models_admin import COUNCIL_ADMIN
+    """Logins for the demo: the demo council's admin, and a programme analyst.
 
-    path = instance / "demo-admin-password"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(12) + "\n", "utf-8")
-        path.chmod(0o600)
-    password = path.read_text("utf-8").strip()
+    Passwords (and the analyst's authenticator secret, which analysts must use)
+    are kept in instance/ so the same logins work on every run.
+    """
+    from .cli_users import add_user
+    from .extensions import db
+    from .models_admin import ANALYST, COUNCIL_ADMIN, User
+
+    password = _private(instance / "demo-admin-password", lambda: secrets.token_urlsafe(12))
     with app.app_context():
         add_user(DEMO_ADMIN, COUNCIL_ADMIN, DEMO_SLUG, name="Demo Admin", password=password,
                  exist_ok=True)
-    return [f"  Admin login:   {DEMO_ADMIN} / {password}  (Demo Council's council admin)"]
+        add_user(DEMO_ANALYST, ANALYST, None, name="Demo Analyst", password=password,
+                 totp=True, exist_ok=True)
+        analyst = db.session.scalars(select(User).where(User.email == DEMO_ANALYST)).one()
+        _private(instance / "demo-analyst-totp", lambda: analyst.totp_secret)
+    return [f"  Admin login:   {DEMO_ADMIN} / {password}  (the demo council's admin)",
+            f"                 {DEMO_ANALYST} / {password}  (programme analyst: all councils;",
+            "                 it asks for a code: run  make demo-code  in another terminal)"]

@@ -50,7 +50,7 @@ def test_the_web_chat_link_answers(make_app):
 
 def test_the_demo_prints_a_council_admin_login_that_stays_the_same(make_app, tmp_path):
     from chatsurvey.admin.auth import check_password
-    from chatsurvey.demo import DEMO_ADMIN, demo_admin_login
+    from chatsurvey.demo import DEMO_ADMIN, DEMO_ANALYST, demo_admin_login
     from chatsurvey.models_admin import User
 
     app = make_app(FLOWS_DIR=FLOWS_DIR, LOCALES_DIR=str(PROJECT_DIR / "locales"))
@@ -58,12 +58,33 @@ def test_the_demo_prints_a_council_admin_login_that_stays_the_same(make_app, tmp
         db.create_all()
         try:
             seed_demo_council(app)
-            [line] = demo_admin_login(app, tmp_path)
-            assert demo_admin_login(app, tmp_path) == [line]
+            lines = demo_admin_login(app, tmp_path)
+            assert demo_admin_login(app, tmp_path) == lines
             password = (tmp_path / "demo-admin-password").read_text().strip()
-            assert f"{DEMO_ADMIN} / {password}" in line
-            user = db.session.scalars(select(User)).one()
-            assert user.tenant.slug == "demo" and check_password(user, password)
+            assert f"{DEMO_ADMIN} / {password}" in lines[0]
+            admin = db.session.scalars(select(User).where(User.email == DEMO_ADMIN)).one()
+            assert admin.tenant.slug == "demo" and check_password(admin, password)
+            analyst = db.session.scalars(select(User).where(User.email == DEMO_ANALYST)).one()
+            assert analyst.tenant is None and analyst.totp_enabled
+            assert (tmp_path / "demo-analyst-totp").read_text().strip() == analyst.totp_secret
+        finally:
+            db.session.remove()
+            db.drop_all()
+
+
+def test_sample_councils_are_made_once(make_app):
+    from chatsurvey.demo import seed_sample_councils
+    from chatsurvey.models import Response
+
+    app = make_app(FLOWS_DIR=FLOWS_DIR, LOCALES_DIR=str(PROJECT_DIR / "locales"))
+    with app.app_context():
+        db.create_all()
+        try:
+            line = seed_sample_councils(app)
+            responses = db.session.scalar(select(func.count()).select_from(Response))
+            assert line and f"{responses:,} responses" in line and responses > 1000
+            assert seed_sample_councils(app) is None
+            assert db.session.scalar(select(func.count()).select_from(Response)) == responses
         finally:
             db.session.remove()
             db.drop_all()
