@@ -112,8 +112,8 @@ def seed_sample_councils(app: Flask) -> str | None:
             return None
         made = generate(councils=12, seed=7, open_rounds=1, prefix=SAMPLE_PREFIX)
         return (f"  Sample data:   {len(made.councils)} made-up councils with "
-                f"{made.responses:,} responses in past rounds; their reports are in the admin "
-                "(analyst login)")
+                f"{made.responses:,} responses in past rounds;\n"
+                "                 their reports are in the admin (analyst login)")
 
 
 def start_background(env: dict[str, str]) -> list[subprocess.Popen]:
