@@ -268,6 +268,7 @@ def redact(jsonl: bool) -> None:
 
 
 def _register() -> None:
+    from .cli_reports import demo_data_command, report_command
     from .cli_sms import invitations, phone
     from .cli_tenants import rounds, tenants
     from .cli_users import users
@@ -280,6 +281,8 @@ def _register() -> None:
     main.add_command(jobs_group)
     main.add_command(phone)
     main.add_command(invitations)
+    main.add_command(report_command)
+    main.add_command(demo_data_command)
     main.add_command(users)
 
 
