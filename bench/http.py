@@ -99,6 +99,7 @@ def _seed(env: dict) -> tuple[str, list[str], float]:
     app = create_app({"SECRET_KEY": env["CHATSURVEY_SECRET_KEY"], "REDIS_URL": env["REDIS_URL"],
                       "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"]})
     with app.app_context():
+        db.drop_all()  # BENCH_DATABASE_URL must be a scratch database: it starts empty
         db.create_all()
         tenant = Tenant(slug="bench", name="Bench Council", country="england",
                         twilio_account_sid="AC" + "1" * 32, twilio_auth_token=TOKEN)

@@ -36,6 +36,7 @@ def _app(redis_url: str, db_url: str):
     app = create_app({"SECRET_KEY": "bench-" + secrets.token_hex(16), "REDIS_URL": redis_url,
                       "SQLALCHEMY_DATABASE_URI": db_url, "TESTING": True})
     with app.app_context():
+        db.drop_all()  # BENCH_DATABASE_URL must be a scratch database: it starts empty
         db.create_all()
     return app
 

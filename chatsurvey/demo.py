@@ -138,7 +138,10 @@ def run_demo(host: str, port: int) -> None:
     os.environ.setdefault("CHATSURVEY_SECRET_KEY", demo_secret_key(instance))
     base = f"http://{host}:{port}"
     os.environ.setdefault("CHATSURVEY_PUBLIC_BASE_URL", base)
-    app = create_app({"DEMO": True, "REDIS_URL": redis_url})
+    # Plain http on localhost: a Secure, __Host- cookie is refused by some browsers there.
+    app = create_app({"DEMO": True, "REDIS_URL": redis_url,
+                      "ADMIN_SESSION_COOKIE": "chatsurvey-demo-admin",
+                      "ADMIN_SESSION_COOKIE_SECURE": False})
     with app.app_context():
         db.create_all()
     council = seed_demo_council(app)
@@ -206,7 +209,10 @@ def demo_admin_login(app: Flask, instance: Path) -> list[str]:
         add_user(DEMO_ANALYST, ANALYST, None, name="Demo Analyst", password=password,
                  totp=True, exist_ok=True)
         analyst = db.session.scalars(select(User).where(User.email == DEMO_ANALYST)).one()
-        _private(instance / "demo-analyst-totp", lambda: analyst.totp_secret)
+        totp = instance / "demo-analyst-totp"  # rewritten each run: the database may be new
+        totp.unlink(missing_ok=True)
+        _private(totp, lambda: analyst.totp_secret)
     return [f"  Admin login:   {DEMO_ADMIN} / {password}  (the demo council's admin)",
             f"                 {DEMO_ANALYST} / {password}  (programme analyst: all councils;",
-            "                 it asks for a code: run  make demo-code  in another terminal)"]
+            "                 it asks for a code: run  make demo-code  in another terminal;",
+            "                 each code works once, so wait for a new one to sign in again)"]

@@ -7,7 +7,9 @@ population the council gave per age band.
 Disclosure rule: while a round is open only totals are shown (all responses,
 and the running total week by week); the split by age band and by channel
 appears once it has closed, because a small group's count, watched day by day,
-can point at the young person who just answered.
+can point at the young person who just answered. Even then the split follows the
+reports' rules (chatsurvey/reports/disclosure.py): counts of 1-9 are hidden, with
+a partner so the total cannot give them away, and the rest rounded to 5.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from html import escape
 
-from flask import render_template
+from flask import current_app, render_template
 from markupsafe import Markup
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Response, SurveyRound, utcnow
+from ..reports.disclosure import DisclosureError, grid_layout, publish_layout, share_of
+from ..reports.rules import from_config
 from .blueprint import bp
 from .scoping import for_tenant
 
@@ -37,6 +41,19 @@ def _weeks(survey_round: SurveyRound) -> list[str]:
             weeks.append(label)
         day += timedelta(days=1)
     return weeks
+
+
+def _protected(counts: dict[str, int]) -> dict[str, int | None]:
+    """Counts as a report publishes them (None: hidden)."""
+    names = sorted(counts)
+    if not names:
+        return {}
+    layout = grid_layout([[counts[n]] for n in names], row_totals=False, col_totals=False)
+    try:
+        shown = publish_layout(layout, from_config(current_app.config))
+    except DisclosureError:
+        return dict.fromkeys(names)
+    return {n: shown[("c", i, 0)] for i, n in enumerate(names)}
 
 
 def _rate(count: int, eligible: int) -> float | None:
@@ -78,10 +95,12 @@ def response_rates(survey_round: SurveyRound) -> dict:
         for _week, band, channel, _status, count in rows:
             bands[band or "not known"] = bands.get(band or "not known", 0) + count
             channels[channel] = channels.get(channel, 0) + count
-        result["by_band"] = [{"band": b, "count": bands.get(b, 0), "eligible": eligible.get(b),
-                              "rate": _rate(bands.get(b, 0), eligible.get(b, 0))}
-                             for b in sorted(set(bands) | set(eligible))]
-        result["by_channel"] = [{"channel": c, "count": n} for c, n in sorted(channels.items())]
+        shown = _protected({b: bands.get(b, 0) for b in set(bands) | set(eligible)})
+        result["by_band"] = [{"band": b, "count": shown[b], "eligible": eligible.get(b),
+                              "rate": share_of(shown[b] or 0, eligible.get(b), shown[b])}
+                             for b in sorted(shown)]
+        shown = _protected(channels)
+        result["by_channel"] = [{"channel": c, "count": shown[c]} for c in sorted(shown)]
     result["chart"] = chart(weekly, eligible_total)
     return result
 
