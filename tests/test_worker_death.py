@@ -8,9 +8,10 @@ import time
 
 import pytest
 from rq import Retry
-from rq.registry import StartedJobRegistry
+from rq.executions import Execution, ExecutionRegistry
+from rq.registry import FailedJobRegistry, StartedJobRegistry
 
-from chatsurvey.extensions import redis_client
+from chatsurvey.extensions import db, redis_client
 from chatsurvey.jobs import STORE, queue
 from chatsurvey.worker import make_worker
 from tests.helpers import PROJECT
@@ -65,3 +66,36 @@ def test_a_killed_worker_s_job_runs_again(app, tmp_path):
         job.save()
         make_worker([STORE]).work(burst=True)
         assert marker.read_text() == "done"
+
+
+def test_a_job_re_run_soon_after_its_worker_died_can_finish(app, tmp_path):
+    """RQ keeps a dead run listed for a minute after its record expired: the re-run must
+    still finish (and not count a stored response as a failure)."""
+    with app.app_context():
+        job = queue(STORE).enqueue("tests.jobs_for_tests.sleepy", 0, str(tmp_path / "marker"),
+                                   retry=Retry(max=1), result_ttl=0)
+        expired_run = Execution("0" * 32, job.id, connection=redis_client())
+        redis_client().zadd(ExecutionRegistry(job.id, connection=redis_client()).key,
+                            {expired_run.id: time.time() + 60})
+        assert not redis_client().exists(expired_run.key)
+        make_worker([STORE]).work(burst=True)
+        assert FailedJobRegistry(queue=queue(STORE)).count == 0
+        assert not redis_client().exists(f"rq:job:{job.id}")  # finished
+
+
+def test_a_job_taken_by_a_worker_that_died_at_once_is_not_lost(survey, app):
+    """Killed between taking a job and marking it started, a worker leaves the job
+    "queued" on no queue (RQ's clean-up drops it); the sweeper gives it a job again."""
+    from chatsurvey import conversations
+    from chatsurvey.models import Response
+    from chatsurvey.sessions import DONE
+
+    outcome = conversations.begin(survey, "web")
+    for i, message in enumerate(["English", "yes", "5", "3", "yes"]):
+        outcome = conversations.reply(outcome.conversation, survey.tenant_id, f"m{i}", message)
+    [submission] = [s.decode() for s in redis_client().zrange(DONE, 0, -1)]
+    redis_client().lpop(queue(STORE).key)  # taken, and the taker died: on no queue
+    later = redis_client().zscore(DONE, submission) + app.config["ORPHAN_AFTER"] + 1
+    assert sweep(now=later)["orphans"] == 1
+    make_worker([STORE]).work(burst=True)
+    assert db.session.get(Response, submission) is not None

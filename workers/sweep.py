@@ -6,7 +6,10 @@
 2. Finished transcripts that have no job (the job was lost, e.g. with a Redis
    fail-over) get one again. Failed jobs are left alone: they stay visible in
    the failed registry until someone retries them (`chatsurvey jobs retry`).
-3. Conversations idle past their timeout are closed: consented answers are
+3. Retries that are due go on their queue if no RQ scheduler is running: the
+   scheduler lives in one worker, and when that worker is killed the others
+   take it over only at their next maintenance, up to ten minutes later.
+4. Conversations idle past their timeout are closed: consented answers are
    kept as a partial response, anything else is discarded.
 """
 
@@ -15,13 +18,16 @@ from __future__ import annotations
 import logging
 import time
 
+import redis
 from flask import current_app
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
+from rq.scheduler import RQScheduler
+from sqlalchemy.exc import OperationalError
 
 from chatsurvey import conversations, jobs
-from chatsurvey.extensions import redis_client
+from chatsurvey.extensions import db, redis_client
 from chatsurvey.sessions import DONE, Busy, sessions
 
 from .app import job_context
@@ -33,11 +39,32 @@ _WAITING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.
 
 
 def _job_status(job_id: str) -> JobStatus | None:
+    """The job's status; None if it is gone, or says "queued" but is on no queue.
+
+    The second happens when a worker dies just after taking the job, before RQ
+    marks it started: RQ's own clean-up then drops it from the running jobs,
+    and nothing would ever run it.
+    """
+    queue = jobs.queue(jobs.STORE)
     try:
-        return Job.fetch(job_id, connection=redis_client(),
-                         serializer=jobs.queue(jobs.STORE).serializer).get_status()
+        status = Job.fetch(job_id, connection=redis_client(),
+                           serializer=queue.serializer).get_status()
     except NoSuchJobError:
         return None
+    if status == JobStatus.QUEUED and redis_client().lpos(queue.key, job_id) is None:
+        return None
+    return status
+
+
+def _enqueue_due_retries() -> None:
+    """What RQ's scheduler does, once, under its lock (so never beside a live scheduler)."""
+    scheduler = RQScheduler([jobs.STORE, jobs.SEND], connection=redis_client(),
+                            serializer=jobs.queue(jobs.STORE).serializer)
+    if scheduler.acquire_locks():
+        try:
+            scheduler.enqueue_scheduled_jobs()
+        finally:
+            scheduler.release_locks()
 
 
 def sweep(now: float | None = None) -> dict[str, int]:
@@ -47,9 +74,11 @@ def sweep(now: float | None = None) -> dict[str, int]:
         done = {"abandoned_jobs": 0, "orphans": 0, "closed": 0}
         for name in (jobs.STORE, jobs.SEND):
             registry = StartedJobRegistry(queue=jobs.queue(name))
-            before = registry.count
+            # Counted without RQ's own clean-up (`count` runs one, at the current time).
+            before = redis_client().zcard(registry.key)
             registry.cleanup(timestamp=now)
-            done["abandoned_jobs"] += before - registry.count
+            done["abandoned_jobs"] += before - redis_client().zcard(registry.key)
+        _enqueue_due_retries()
         orphan_after = current_app.config["ORPHAN_AFTER"]
         for raw in redis_client().zrangebyscore(DONE, "-inf", now - orphan_after):
             submission_id = raw.decode("ascii")
@@ -69,12 +98,22 @@ def sweep(now: float | None = None) -> dict[str, int]:
 
 
 def run_forever(interval: float | None = None) -> None:
-    """Sweep every SWEEP_INTERVAL seconds; with several sweepers, one sweeps at a time."""
+    """Sweep every SWEEP_INTERVAL seconds; with several sweepers, one sweeps at a time.
+
+    Redis or the database being away (a restart, a fail-over) costs a sweep, not the
+    sweeper: it is what recovers from such things, so it carries on.
+    """
     with job_context() as app:
         interval = interval or app.config["SWEEP_INTERVAL"]
         while True:
-            if redis_client().set(LOCK, "1", nx=True, ex=max(1, int(interval * 0.9))):
-                result = sweep()
-                if any(result.values()):
-                    log.info("sweep: %s", result)
+            try:
+                if redis_client().set(LOCK, "1", nx=True, ex=max(1, int(interval * 0.9))):
+                    result = sweep()
+                    if any(result.values()):
+                        log.info("sweep: %s", result)
+            except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+                    OperationalError) as exc:
+                log.warning("sweep skipped, will try again: %s", str(exc).splitlines()[0])
+            finally:
+                db.session.remove()  # no transaction held open between sweeps
             time.sleep(interval)
