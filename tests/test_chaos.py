@@ -287,9 +287,10 @@ def test_a_thousand_conversations_through_every_fault(make_app, database_url, re
             log = workers.log_text()
             finished_jobs = set(re.findall(r"Job OK \((store-[^)]*)\)", log))
             print(f"chaos: {len(finished_jobs)} of {2 * CONVERSATIONS} store jobs finished")
+            stored = f"{killed['stored']:.1f} s" if "stored" in killed else "never"
             print(f"chaos: kill -9 of a worker mid-job ({killed['job']}): the job ran again "
                   f"{killed['recovered']:.1f} s after the kill; its response was stored "
-                  f"{killed['stored']:.1f} s after the kill "
+                  f"{stored} after the kill "
                   f"({'before' if killed['stored_before'] else 'not yet at'} the kill)")
             # Nothing needed a supervisor: workers and the sweeper rode out every fault.
             assert not workers.exits, f"workers exited: {workers.exits}"
