@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -149,6 +150,8 @@ def run_demo(host: str, port: int) -> None:
     sample = seed_sample_councils(app)
     admin_lines = demo_admin_login(app, instance)
     children = start_background(dict(os.environ))
+    # Stopped by a signal rather than Ctrl-C: still stop the worker and the sweeper.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     click.echo("\n".join([
         "",
         "chatsurvey demo is running.",
