@@ -103,7 +103,9 @@ def worker_command(names: tuple[str, ...], burst: bool, name: str | None) -> Non
         worker = make_worker(queues, f"{name}-{restarts}" if name and restarts else name)
         with contextlib.suppress(redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
             worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
-        if burst or worker._stop_requested:
+        # A stop was asked for (SIGTERM, Ctrl-C): RQ sets the date on every such request,
+        # while _stop_requested is set only when the signal came during a job.
+        if burst or worker._stop_requested or worker._shutdown_requested_date is not None:
             return
         # RQ's worker gives up (and exits 0) when Redis goes away at some moments, e.g. a
         # restart between two jobs; a worker that stopped then would leave responses waiting.

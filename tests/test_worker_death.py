@@ -99,3 +99,23 @@ def test_a_job_taken_by_a_worker_that_died_at_once_is_not_lost(survey, app):
     assert sweep(now=later)["orphans"] == 1
     make_worker([STORE]).work(burst=True)
     assert db.session.get(Response, submission) is not None
+
+
+def test_an_idle_worker_stops_when_asked(app):
+    """SIGTERM (a deploy, a process manager) is not a lost Redis: the worker exits."""
+    with app.app_context():
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "chatsurvey", "worker", "--queue", STORE],
+            cwd=PROJECT, env=worker_env(app), stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        try:
+            wait_for(lambda: any(w.decode().startswith("rq:worker:")
+                                 for w in redis_client().smembers("rq:workers")),
+                     30, "the worker never started")
+            time.sleep(1)  # past RQ's start-up, when its signal handlers are in place
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(20) == 0
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait(10)
