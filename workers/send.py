@@ -139,6 +139,18 @@ class Sender:
 
     def invitations(self, round_id: int) -> str:
         """Send what may be sent now; returns a word on what happened (for tests and logs)."""
+        return self._run(round_id, "invitations", self._invite)
+
+    def reminders(self, round_id: int) -> str:
+        return self._run(round_id, "reminders",
+                         lambda r: self._with_kind("reminders", *self._remind(r)))
+
+    @staticmethod
+    def _with_kind(kind: str, result: str, at):
+        return result, (kind, at) if at is not None else None
+
+    def _run(self, round_id: int, what: str, step) -> str:
+        """One run of a sending job under the round's lock; schedules the next run if due."""
         survey_round = db.session.get(SurveyRound, round_id)
         if survey_round is None:
             return "no such round"
@@ -146,31 +158,14 @@ class Sender:
         if lock is None:
             return "another run is sending"
         try:
-            result, later = self._invite(survey_round)
+            result, later = step(survey_round)
         finally:
             self._unlock(round_id, lock)
         if later is not None:
             kind, at = later
             _enqueue(kind, round_id, at)
         (log.error if CREDENTIALS in result else log.info)(
-            "sms invitations, round %s: %s", round_id, result)
-        return result
-
-    def reminders(self, round_id: int) -> str:
-        survey_round = db.session.get(SurveyRound, round_id)
-        if survey_round is None:
-            return "no such round"
-        lock = self._lock(round_id)
-        if lock is None:
-            return "another run is sending"
-        try:
-            result, at = self._remind(survey_round)
-        finally:
-            self._unlock(round_id, lock)
-        if at is not None:
-            _enqueue("reminders", round_id, at)
-        (log.error if CREDENTIALS in result else log.info)(
-            "sms reminders, round %s: %s", round_id, result)
+            "sms %s, round %s: %s", what, round_id, result)
         return result
 
     # -- invitations ---------------------------------------------------------
