@@ -109,3 +109,21 @@ def survey(app):
         published = publish_fixture_flows()
         survey_round = open_round(tenant, published["router"])
         yield survey_round
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium through Playwright, shared by every browser test (or a loud skip)."""
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        pytest.skip("BROWSER TESTS SKIPPED: Chromium is not installed at /usr/bin/chromium. "
+                    "Run `make browser-deps` (apt-get install chromium) to run them.")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                          headless=True)
+    yield chromium
+    chromium.close()
+    playwright.stop()

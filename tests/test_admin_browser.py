@@ -16,27 +16,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.admin_helpers import PASSWORD, add_response, make_user
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, axe_scan, describe, screenshot, serve
+from tests.browser import axe_scan, describe, screenshot, serve
 from tests.helpers import open_round, publish_fixture_flows, seed_tenant
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.slow]
 
 DESKTOP = {"width": 1280, "height": 900}
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("BROWSER TESTS SKIPPED: Chromium is not installed at /usr/bin/chromium. "
-                    "Run `make browser-deps` (apt-get install chromium) to run them.")
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                          headless=True)
-    yield chromium
-    chromium.close()
-    playwright.stop()
 
 
 @pytest.fixture

@@ -17,8 +17,6 @@ from playwright.sync_api import expect
 from chatsurvey.extensions import db, redis_client
 from chatsurvey.sessions import DONE, record_key, transcript_key
 from tests.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     PHONE,
     axe_scan,
     describe,
@@ -37,20 +35,6 @@ if (window.speechSynthesis) {
 }
 """
 
-
-@pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("BROWSER TESTS SKIPPED: Chromium is not installed at /usr/bin/chromium. "
-                    "Run `make browser-deps` (apt-get install chromium) to run them.")
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                          headless=True)
-    yield chromium
-    chromium.close()
-    playwright.stop()
 
 
 @pytest.fixture
