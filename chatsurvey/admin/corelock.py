@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..engine.lint import edges
 from ..engine.model import BranchNode, EndNode, Flow, MessageNode, QuestionNode, SubflowNode
 from ..engine.problems import ERROR, Problem
 
@@ -103,8 +104,8 @@ class Lock:
                             f"{_show(before)}, now {_show(after)}). Councils may reword it in"
                             " messages, not change what it asks or how it is answered",
                             name, field)
-        for position, (old_target, new_target) in enumerate(zip(_edges(old_node),
-                                                                _edges(new_node), strict=False)):
+        for position, (old_target, new_target) in enumerate(zip(edges(old_node),
+                                                                edges(new_node), strict=False)):
             if old_target is None and new_target is None:
                 continue
             reached = self._default_path(new_target, name)
@@ -197,16 +198,6 @@ def _resolve_old(lock: Lock, target: str | None) -> str | None:
             return target
         target = node.otherwise
     return target
-
-
-def _edges(node) -> list[str | None]:
-    if isinstance(node, BranchNode):
-        return [t for _, t in node.cases] + [node.otherwise]
-    if isinstance(node, EndNode):
-        return []
-    if isinstance(node, QuestionNode) and node.declined:
-        return [node.next, node.declined]
-    return [node.next]
 
 
 def _edge_field(node, position: int) -> str:

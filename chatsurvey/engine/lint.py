@@ -81,7 +81,8 @@ class CheckResult:
         return sum(1 for p in self.all_problems() if p.level == level)
 
 
-def _edges(node: Node) -> list[str | None]:
+def edges(node: Node) -> list[str | None]:
+    """Where a node can lead, in the order its fields list them (None: not set)."""
     if isinstance(node, BranchNode):
         return [t for _, t in node.cases] + [node.otherwise]
     if isinstance(node, EndNode):
@@ -103,7 +104,7 @@ def _reachable(flow: Flow, stop_at: Any = None) -> list[str]:
         node = flow.nodes[name]
         if stop_at is not None and stop_at(node):
             continue
-        pending.extend(reversed([t for t in _edges(node) if t]))
+        pending.extend(reversed([t for t in edges(node) if t]))
     return list(seen)
 
 
@@ -116,7 +117,7 @@ def _loops_without_input(flow: Flow) -> list[list[str]]:
             return bool(flow.flow(node.flow).questions())
         return False
 
-    graph = {name: [t for t in _edges(n) if t in flow.nodes and not waits(flow.nodes[t])]
+    graph = {name: [t for t in edges(n) if t in flow.nodes and not waits(flow.nodes[t])]
              for name, n in flow.nodes.items() if not waits(n)}
     index: dict[str, int] = {}
     low: dict[str, int] = {}
