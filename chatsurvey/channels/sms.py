@@ -163,7 +163,8 @@ class CouncilByNumber:
         return getattr(self._row, name)
 
 
-def _number_cache() -> dict[str, CouncilByNumber]:
+def _number_cache() -> dict[str, tuple]:
+    """`To` number -> (tenant id, slug, auth token, account SID, expiry), per process."""
     return current_app.extensions.setdefault("chatsurvey.sms_numbers", {})
 
 
@@ -171,9 +172,8 @@ def tenant_for(to: str, fresh: bool = False) -> CouncilByNumber | None:
     """The council a message was sent to, by the `To` number (None: not one of ours)."""
     cache = _number_cache()
     known = None if fresh else cache.get(to)
-    if known is not None and known.expires > time.monotonic():
-        return CouncilByNumber(known.id, known.slug, known.twilio_auth_token,
-                               known.twilio_account_sid, known.expires)
+    if known is not None and known[-1] > time.monotonic():
+        return CouncilByNumber(*known)  # a new one each request: its row belongs to one session
     try:
         number = normalise_number(to)
     except ValueError:
@@ -183,14 +183,12 @@ def tenant_for(to: str, fresh: bool = False) -> CouncilByNumber | None:
         cache.pop(to, None)
         return None
     tenant = row.tenant
-    known = CouncilByNumber(tenant.id, tenant.slug, tenant.twilio_auth_token,
-                            tenant.twilio_account_sid,
-                            time.monotonic() + current_app.config["SMS_NUMBER_CACHE_SECONDS"])
+    known = (tenant.id, tenant.slug, tenant.twilio_auth_token, tenant.twilio_account_sid,
+             time.monotonic() + current_app.config["SMS_NUMBER_CACHE_SECONDS"])
     if len(cache) > 1000:
         cache.clear()
     cache[to] = known
-    found = CouncilByNumber(known.id, known.slug, known.twilio_auth_token,
-                            known.twilio_account_sid, known.expires)
+    found = CouncilByNumber(*known)
     found._row = tenant
     return found
 
