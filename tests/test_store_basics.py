@@ -139,3 +139,19 @@ def test_compiled_flows_are_evicted_beyond_the_cache_size(app):
 def test_a_number_possible_only_as_a_local_number_is_refused():
     with pytest.raises(ValueError):
         normalise_number("07700")
+
+
+def test_a_failed_job_leaves_the_session_usable_for_the_next(app):
+    """Workers keep one app context for every job: a failed transaction must not outlive its job."""
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from chatsurvey.extensions import db
+    from workers.app import job_context
+
+    with app.app_context():
+        with pytest.raises(SQLAlchemyError), job_context():
+            db.session.execute(text("SELECT 1 FROM no_such_table"))
+        with job_context():
+            assert db.session.execute(text("SELECT 1")).scalar() == 1

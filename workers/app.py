@@ -37,13 +37,33 @@ def worker_app() -> Flask:
 
 @contextmanager
 def job_context() -> Iterator[Flask]:
-    """An app context for one job (the caller's, if there is one)."""
+    """An app context for one job (the caller's, if there is one).
+
+    A job that fails leaves the database session rolled back: the worker keeps
+    one app context for all its jobs, and a session left in a failed
+    transaction (the database went away mid-job) would fail every job after it.
+    """
     if has_app_context():
-        yield current_app._get_current_object()  # type: ignore[attr-defined]
+        with _clean_session_on_failure():
+            yield current_app._get_current_object()  # type: ignore[attr-defined]
         return
     app = worker_app()
-    with app.app_context():
+    with app.app_context(), _clean_session_on_failure():
         yield app
+
+
+@contextmanager
+def _clean_session_on_failure() -> Iterator[None]:
+    from chatsurvey.extensions import db
+
+    try:
+        yield
+    except BaseException:
+        try:
+            db.session.rollback()
+        except Exception:  # the connection itself is gone: start afresh
+            db.session.remove()
+        raise
 
 
 with_app = job_context
