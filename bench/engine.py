@@ -46,20 +46,29 @@ def synthetic_flow(questions: int = 200):
     return compile_flow("\n".join(lines))
 
 
-def answer_for(reply: dict, rng: random.Random):
+def answer_for(node, rng: random.Random, channel: str):
+    """What a young person might send to ``node``: usually an answer, sometimes a command.
+
+    Read from the question itself (an SMS reply is plain text with no input
+    type to go by). On the web most answers are taps on a button (the widget
+    sends the option's value) and some are typed; by SMS choices are answered
+    by their number or in words.
+    """
     roll = rng.random()
     if roll < 0.05:
         return rng.choice(["skip", "help", "back", "hmm"])
-    kind = reply.get("input")
-    if kind in ("choice", "faces") and reply.get("options"):
-        return rng.choice([o["label"] for o in reply["options"]] + ["1", "2"])
-    if kind == "multi":
+    ask = node.ask
+    if node.options and ask != "multi":
+        number = rng.randint(1, len(node.options))
+        option = node.options[number - 1]
+        if channel == "web" and roll < 0.8:
+            return {"value": number if ask == "faces" else option.value}
+        return str(number) if roll < 0.9 else option.value.replace("_", " ")
+    if ask == "multi":
         return "1 and 2"
-    if kind in ("scale", "number"):
-        return str(rng.randint(reply["min"], reply["max"]))
-    if kind == "text":
-        return "more time with my friends"
-    return rng.choice(["yes", "no", "1", "2"])
+    if ask in ("scale", "number"):
+        return str(rng.randint(node.min, node.max))
+    return "more time with my friends"
 
 
 def measure(flow, channel: str, turns: int) -> dict:
@@ -69,13 +78,10 @@ def measure(flow, channel: str, turns: int) -> dict:
     gc.disable()
     try:
         while len(samples) < turns:
-            state, replies, _ = start(flow, channel="web", country="england")
+            state, _, _ = start(flow, channel=channel, country="england")
             while state["status"] == "active" and len(samples) < turns:
-                message = answer_for(replies[-1], rng)
-                if channel == "sms" and isinstance(message, dict):
-                    message = "1"
-                if channel == "sms":
-                    state["ctx"]["channel"] = "sms"
+                flow_id, name = state["at"]
+                message = answer_for(flow.flow(flow_id).nodes[name], rng, channel)
                 began = time.perf_counter_ns()
                 state, replies, _ = advance(flow, state, message)
                 samples.append((time.perf_counter_ns() - began) / 1000)

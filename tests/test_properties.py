@@ -79,3 +79,26 @@ def test_random_walks_always_end(library, flow_id):
                 break
             state, replies, _ = advance(flow, state, sensible_answer(replies[-1], rng))
         assert state["status"] in ("complete", "partial", "declined"), (seed, state["at"])
+
+
+@pytest.mark.parametrize("library, flow_id", ALL_FLOWS, ids=[f for _, f in ALL_FLOWS])
+def test_progress_kept_between_turns_is_the_progress_worked_out_afresh(library, flow_id):
+    """The "question n of total" walk is reused across conversations; it must never go stale."""
+    flow = LIBRARIES[library].get(flow_id)
+    fresh = FlowLibrary.load([FIXTURE_FLOWS if library == "fixtures" else PROJECT / "flows"])
+    for seed in range(25):
+        rng = random.Random(seed)
+        locale = rng.choice(flow.locales)
+        state, replies, _ = start(flow, channel="web", locale=locale, country="wales")
+        for _ in range(300):
+            if state["status"] != "active":
+                break
+            message = sensible_answer(replies[-1], rng)
+            state_before = state
+            state, replies, _ = advance(flow, state_before, message)
+            again = fresh.get(flow_id)
+            again.cache.clear()  # nothing remembered from any earlier turn
+            for bundled in again.bundle.values():
+                bundled.cache.clear()
+            _, expected, _ = advance(again, state_before, message)
+            assert [r.get("progress") for r in replies] == [r.get("progress") for r in expected]

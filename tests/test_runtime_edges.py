@@ -177,3 +177,38 @@ def test_progress_counts_a_loop_through_undecided_branches_once():
     """)
     _, replies, _ = start(flow)
     assert replies[-1]["progress"]["total"] == 2
+
+
+@pytest.mark.parametrize("kept", [32, 1])
+def test_progress_follows_each_conversations_own_answers_when_the_walk_is_reused(kept,
+                                                                               monkeypatch):
+    """Two conversations at the same question, with different earlier answers, count apart.
+
+    With room for one walk per place, each new one replaces the last.
+    """
+    from chatsurvey.engine import runtime
+
+    monkeypatch.setattr(runtime, "REMAINING_KEPT", kept)
+    flow = flow_from("""
+        spec_version: "1.0"
+        id: fork
+        title: Fork
+        survey: test
+        locales: [en]
+        start: pets
+        states:
+          pets: {type: question, ask: yesno, key: pets, prompt: p}
+          name: {type: question, ask: text, key: name, prompt: p}
+          fork: {type: branch, cases: [{when: {answer: pets, equals: "yes"}, next: kind}],
+                 otherwise: end}
+          kind: {type: question, ask: text, key: kind, prompt: p}
+          age: {type: question, ask: number, min: 0, max: 30, key: age, prompt: p}
+          end: {type: end, say: p}
+        messages:
+          p: "Tell me"
+        """)
+    totals = {}
+    for answer in ("yes", "no", "yes", "no"):  # the second "yes" and "no" reuse the walks
+        state, replies, _ = play(flow, [answer])
+        totals.setdefault(answer, set()).add(replies[-1]["progress"]["total"])
+    assert totals == {"yes": {4}, "no": {2}}

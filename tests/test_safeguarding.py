@@ -61,3 +61,43 @@ def test_words_no_phrase_catches_can_still_put_a_comment_first_for_review():
     for text in ("he scares me when he drinks", "i get hurt at home"):
         assert not phrase_match(text)
         assert harm_kinds(text) == ["worrying words"]
+
+
+def test_the_one_pass_shortcut_never_misses_what_the_full_check_finds():
+    """RE2 first (every phrase at once), then Python's engine: the answer must not change."""
+    import json
+    import random
+    import re
+
+    from chatsurvey.engine import safeguarding
+    from tests.helpers import PROJECT
+
+    texts = [json.loads(line)["text"]
+             for name in ("corpus.jsonl", "holdout.jsonl")
+             for line in (PROJECT / "tests" / "redaction" / name).read_text("utf-8").splitlines()]
+    rng = random.Random(3)
+    words = " ".join(texts).split()
+    texts += [" ".join(rng.choice(words) for _ in range(rng.randint(1, 10))) for _ in range(3000)]
+    texts += ["he hits me up", "i dont feel safe to drive", "im scared of spiders", "kms"]
+    assert sum(safeguarding.phrase_match(t) for t in texts) > 100  # the corpus has disclosures
+
+    def full_check(text):
+        folded = safeguarding._fold(text)
+        return any(re.search(p, folded) for p in safeguarding._COMPILED.values())
+
+    assert [safeguarding.phrase_match(t) for t in texts] == [full_check(t) for t in texts]
+
+
+@pytest.mark.parametrize("text", [
+    "i want to kill myself", "more time with my friends", "he hits me", "Ŵyf i’n drist",
+    "my foster dad hits me and i dont feel safe", "hmm", "i think about things i shouldnt",
+])
+def test_the_score_is_the_trained_weights_of_the_features_training_saw(text):
+    """Scoring looks fragments up its own way; it must add up what training's features give."""
+    from chatsurvey.engine import safeguarding
+
+    model = safeguarding._model()
+    values = [model["weights"].get(f, 0.0) for f in safeguarding.features(text)]
+    expected = (float("-inf") if sum(v for v in values if v > 0) < model["min_evidence"]
+                else model["bias"] + sum(values))
+    assert model_score(text) == pytest.approx(expected)

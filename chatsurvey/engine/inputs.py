@@ -8,10 +8,11 @@ Every table is built once per question and locale and cached on the flow.
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from typing import Any
+
+from rapidfuzz import fuzz, process
 
 from .catalogue import Texts
 from .model import Flow, QuestionNode
@@ -126,9 +127,11 @@ def _choose(flow: Flow, texts: Texts, node: QuestionNode, locale: str, text: str
         starts = {v for w, v in labels.items() if w.startswith(word)}
         if len(starts) == 1:
             return starts.pop()
-        close = difflib.get_close_matches(word, list(labels), n=2, cutoff=0.8)
-        if close and len({labels[c] for c in close}) == 1:
-            return labels[close[0]]
+        # Typos ("alwyas"): the closest labels at 80% similar or more, if they agree.
+        close = process.extract(word, labels.keys(), scorer=fuzz.ratio, score_cutoff=80,
+                                limit=2)
+        if close and len({labels[c[0]] for c in close}) == 1:
+            return labels[close[0][0]]
     raise Invalid("choice")
 
 

@@ -48,6 +48,11 @@ class Options:
 
 DEFAULT_OPTIONS = Options()
 
+# How many progress walks are kept per place in a flow (one per combination of
+# the values the walk read there, e.g. per age band); the oldest goes first.
+REMAINING_KEPT = 32
+UNANSWERED = "unanswered?"
+
 
 def _copy(state: dict) -> dict:
     out = dict(state)
@@ -167,7 +172,39 @@ class _Turn:
         Where a branch depends on an answer not given yet, the longest way on
         from it is counted, so the total can only shrink as the young person
         goes on.
+
+        The walk runs on every turn, so its result is kept on the flow with
+        what the walk read (answers, who is answering): the next conversation
+        at the same place that would read the same values reuses it.
         """
+        key = ("remaining", node.flow_id, node.name, tuple(map(tuple, self.state["stack"])))
+        known = self.root.cache.setdefault(key, [])
+        for reads, count in known:
+            if all(self._read(subject, name) == value for subject, name, value in reads):
+                return count
+        reads: list[tuple[str, str | None, Any]] = []
+        count = self._walk_remaining(node, reads)
+        if len(known) >= REMAINING_KEPT:
+            del known[0]
+        known.append((tuple(reads), count))
+        return count
+
+    def _read(self, subject: str, name: str | None) -> Any:
+        if subject == UNANSWERED:
+            return self.unanswered(name)
+        return self.lookup(subject, name)
+
+    def _walk_remaining(self, node: QuestionNode, reads: list) -> int:
+        def lookup(subject: str, name: str | None) -> Any:
+            value = self.lookup(subject, name)
+            reads.append((subject, name, value))
+            return value
+
+        def unanswered(name: str) -> bool:
+            value = self.unanswered(name)
+            reads.append((UNANSWERED, name, value))
+            return value
+
         at = [node.flow_id, node.next]
         stack = [list(f) for f in self.state["stack"]]
         count = 0
@@ -177,7 +214,7 @@ class _Turn:
             count += counted
             current = flow.nodes[name] if name else None
             if isinstance(current, BranchNode):
-                target = current.decide(self.lookup, self.unanswered)
+                target = current.decide(lookup, unanswered)
                 if target is not None:
                     at = [flow.id, target]
                     continue

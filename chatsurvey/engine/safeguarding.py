@@ -13,6 +13,13 @@ Behind the phrases sits a small logistic-regression model (words, word pairs
 and letter fragments, trained by scripts/train_safeguarding.py) that catches
 disclosures worded in ways the phrases do not know. Recall and precision are
 measured on two labelled corpora and reported in docs/benchmarks.md.
+
+The check runs on every free-text answer inside a conversation turn, so it
+must cost microseconds: plain-ASCII text (nearly all of it) is first tried
+against every phrase at once by RE2, which reads the text in one pass; only a
+hit there is confirmed by Python's own engine (which alone knows the few
+"not followed by" rules). RE2 without those rules matches a superset, so the
+shortcut never misses what the full check would find.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ import json
 import re
 import unicodedata
 from importlib import resources
+
+import re2
 
 _ME = r"(?:me|my\s?self|him|her|us|them|my (?:mum|mam|brother|sister|little \w+|sis|bro))"
 _NOT = r"(?:don'?t|dont|do not|didn'?t|didnt|never|not|cant|can'?t|cannot|wont|won'?t)"
@@ -140,40 +149,72 @@ PATTERNS: dict[str, list[str]] = {
 _COMPILED = {kind: re.compile("|".join(f"(?:{p})" for p in patterns))
              for kind, patterns in PATTERNS.items()}
 
+# "Not followed by" groups, up to two levels of brackets inside.
+_LOOKAHEAD = re.compile(r"\(\?!(?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)")
+
+
+def _superset_pattern() -> str:
+    """Every phrase in one pattern, without its "not followed by" rules (RE2 has none)."""
+    parts = [_LOOKAHEAD.sub("", p) for patterns in PATTERNS.values() for p in patterns]
+    return "|".join(f"(?:{p})" for p in parts)
+
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.max_mem = 64 << 20  # room for the one-pass automaton of every phrase
+_ANY_PHRASE_ASCII = re2.compile(_superset_pattern(), _RE2_OPTIONS)
+_WORD = re.compile(r"[^\W_]+")
+
 
 def _fold(text: str) -> str:
+    if text.isascii():
+        return text.lower()  # NFKC and casefold change nothing else in ASCII
     return unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
 
 
 def features(text: str) -> set[str]:
     """What the model looks at: words, word pairs and 4-letter fragments (for misspellings)."""
-    folded = re.sub(r"['’]", "", _fold(text))
-    words = re.findall(r"[^\W_]+", folded)
-    found = set(words) | {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
+    words, grams = _words_and_fragments(text)
+    return words | {"#" + g for g in grams}
+
+
+def _words_and_fragments(text: str) -> tuple[set[str], set[str]]:
+    folded = _fold(text)
+    folded = folded.replace("'", "").replace("’", "")
+    words = _WORD.findall(folded)
+    found = set(words)
+    found.update([f"{a} {b}" for a, b in zip(words, words[1:], strict=False)])
     joined = f" {' '.join(words)} "
-    found |= {"#" + joined[i:i + 4] for i in range(len(joined) - 3)}
-    return found
+    return found, {joined[i:i + 4] for i in range(len(joined) - 3)}
 
 
 @functools.cache
 def _model() -> dict:
-    return json.loads(resources.files(__package__).joinpath("safeguarding_model.json")
-                      .read_text("utf-8"))
+    model = json.loads(resources.files(__package__).joinpath("safeguarding_model.json")
+                       .read_text("utf-8"))
+    weights = model["weights"]
+    # Fragments are looked up without their "#" mark, so no string is built per fragment.
+    model["word_weights"] = {f: w for f, w in weights.items() if not f.startswith("#")}
+    model["fragment_weights"] = {f[1:]: w for f, w in weights.items() if f.startswith("#")}
+    return model
 
 
 def model_score(text: str) -> float:
     """The model's log-odds that the text is a disclosure (-inf if nothing points to one)."""
     model = _model()
-    weights, bias, min_evidence = model["weights"], model["bias"], model["min_evidence"]
-    values = [weights.get(f, 0.0) for f in features(text)]
-    if sum(v for v in values if v > 0) < min_evidence:
+    words, grams = _words_and_fragments(text)
+    word_weight, fragment_weight = model["word_weights"].get, model["fragment_weights"].get
+    values = [word_weight(f, 0.0) for f in words]
+    values += [fragment_weight(g, 0.0) for g in grams]
+    if sum(v for v in values if v > 0) < model["min_evidence"]:
         return float("-inf")
-    return bias + sum(values)
+    return model["bias"] + sum(values)
 
 
 def phrase_match(text: str) -> bool:
     """True if one of the phrase families matches."""
     folded = _fold(text)
+    if folded.isascii() and not _ANY_PHRASE_ASCII.search(folded):
+        return False
     return any(pattern.search(folded) for pattern in _COMPILED.values())
 
 

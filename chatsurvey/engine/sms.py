@@ -10,6 +10,7 @@ changed: Welsh ŵ and ŷ are not in GSM-7, and Welsh text must not be degraded.
 from __future__ import annotations
 
 import math
+import re
 
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -17,6 +18,7 @@ GSM7_BASIC = frozenset(
 )
 # Characters that take two septets (an escape plus the character).
 GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")
+_EXTENDED = re.compile("[" + re.escape("".join(sorted(GSM7_EXTENDED))) + "]")
 
 _PUNCTUATION = str.maketrans({
     "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'",
@@ -52,7 +54,7 @@ def segments(text: str) -> int:
     if not text:
         return 0
     if encoding(text) == GSM7:
-        units = len(text) + sum(text.count(ch) for ch in GSM7_EXTENDED)
+        units = len(text) + len(_EXTENDED.findall(text))
         return 1 if units <= 160 else math.ceil(units / 153)
     units = len(text.encode("utf-16-le")) // 2
     return 1 if units <= 70 else math.ceil(units / 67)
