@@ -166,3 +166,29 @@ def test_comments_wait_for_review(survey):
     comment = db.session.query(Comment).one()
     assert comment.status == "pending" and comment.text == "no thanks"
     assert json.loads(json.dumps(comment.found)) == {}
+
+
+def test_a_councils_own_redaction_terms_apply_and_a_new_one_applies_soon(survey, monkeypatch):
+    import workers.store
+
+    tenant = survey.tenant
+    tenant.redact_terms = ["Zorbly"]
+    db.session.commit()
+    answers = ("English", "yes", "12", "7", "never", "2", "1", "football at zorbly and quendale",
+               "more trips")
+    finish(survey, *answers)
+    work()
+    tenant.redact_terms = ["Zorbly", "Quendale"]
+    db.session.commit()
+    finish(survey, *answers)
+    work()  # within REDACT_TERMS_TTL: the terms read for the first response still apply
+    monkeypatch.setattr(workers.store, "REDACT_TERMS_TTL", 0.0)
+    from flask import current_app
+
+    assert current_app.extensions["chatsurvey.redact_terms"]  # what the first job read
+    finish(survey, *answers)
+    work()
+    comments = db.session.query(Comment).filter_by(key="music_kind").order_by(Comment.id).all()
+    assert [c.text for c in comments] == [
+        "football at [removed] and quendale", "football at [removed] and quendale",
+        "football at [removed] and [removed]"]
