@@ -30,6 +30,7 @@ from .report import write_section
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = 8
 NUMBER = "+447700900100"
+SMS_SENDERS = 3000
 TOKEN = "bench-twilio-token"
 
 
@@ -134,9 +135,31 @@ def _seed(env: dict) -> tuple[str, list[str], float]:
                                           message)
             memory = before or 0
         link = survey_round.link
+        _start_sms_conversations(app)
         db.session.remove()
         db.engine.dispose()
     return link, tokens, memory
+
+
+def _sms_params(i: int, body: str) -> dict[str, str]:
+    return {"From": f"+4477009{i:05d}", "To": NUMBER, "Body": body,
+            "MessageSid": f"SM{body[:2]}{i:030d}", "AccountSid": "AC" + "1" * 32}
+
+
+def _start_sms_conversations(app) -> None:
+    """SMS_SENDERS young people text the council, say yes and give their age through the real
+    webhook: the SMS rows then measure turns at the first question, as the web rows do."""
+    from twilio.request_validator import RequestValidator
+
+    url = "http://localhost/sms/inbound"  # the test client's own address
+    validator = RequestValidator(TOKEN)
+    client = app.test_client()
+    for i in range(SMS_SENDERS):
+        for body in ("hi", "yes", "14"):
+            params = _sms_params(i, body)
+            signature = validator.compute_signature(url, params)
+            reply = client.post(url, data=params, headers={"X-Twilio-Signature": signature})
+            assert reply.status_code == 200 and b"<Message>" in reply.data, reply.data
 
 
 def _scripts(directory: Path, link: str, tokens: list[str], sms_url: str) -> dict[str, Path]:
@@ -165,9 +188,8 @@ def _scripts(directory: Path, link: str, tokens: list[str], sms_url: str) -> dic
     validator = RequestValidator(TOKEN)
     entries = []
     for i in range(40000):
-        params = {"From": f"+4477009{(i % 3000):05d}", "To": NUMBER,
-                  "Body": "hi" if i < 3000 else "skip", "MessageSid": f"SM{i:032d}",
-                  "AccountSid": "AC" + "1" * 32}
+        params = _sms_params(i % SMS_SENDERS, "skip")
+        params["MessageSid"] = f"SM{i:032d}"
         body = "&".join(f"{k}={urllib.parse.quote(v)}" for k, v in params.items())
         entries.append(f'{{"{body}","{validator.compute_signature(sms_url, params)}"}}')
     sms = directory / "sms.lua"
