@@ -4,6 +4,10 @@ Turns come from random walks that answer like a young person would (mostly
 answers, some skips, help and back), so the figure covers rendering, progress
 counting, input reading and sub-flow entry, not just one easy path.
 Target: under 50 µs per turn at p99.
+
+Each turn is timed once as it happens, and then REPEATS times more on the same
+state (advance is pure): the fastest of those is what the turn itself costs,
+without what the machine was doing meanwhile. Both are reported.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from .report import percentile, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 TURNS = 30_000
+REPEATS = 4
 
 
 def synthetic_flow(questions: int = 200):
@@ -74,6 +79,7 @@ def answer_for(node, rng: random.Random, channel: str):
 def measure(flow, channel: str, turns: int) -> dict:
     rng = random.Random(7)
     samples: list[float] = []
+    fastest: list[float] = []
     sizes: list[int] = []
     gc.disable()
     try:
@@ -83,14 +89,23 @@ def measure(flow, channel: str, turns: int) -> dict:
                 flow_id, name = state["at"]
                 message = answer_for(flow.flow(flow_id).nodes[name], rng, channel)
                 began = time.perf_counter_ns()
-                state, replies, _ = advance(flow, state, message)
+                after, replies, _ = advance(flow, state, message)
                 samples.append((time.perf_counter_ns() - began) / 1000)
+                best = samples[-1]
+                for _ in range(REPEATS):
+                    began = time.perf_counter_ns()
+                    advance(flow, state, message)
+                    best = min(best, (time.perf_counter_ns() - began) / 1000)
+                fastest.append(best)
+                state = after
                 sizes.append(len(json.dumps(state, separators=(",", ":"))))
     finally:
         gc.enable()
     samples.sort()
+    fastest.sort()
     return {"p50": percentile(samples, 50), "p90": percentile(samples, 90),
             "p99": percentile(samples, 99), "max": samples[-1],
+            "fastest_p50": percentile(fastest, 50), "fastest_p99": percentile(fastest, 99),
             "mean": sum(samples) / len(samples), "state": max(sizes)}
 
 
@@ -114,17 +129,23 @@ def run() -> str:
                 f"| {flow.id} ({questions} questions) | {channel} | "
                 f"{advance_figures['p50']:.1f} | {advance_figures['p90']:.1f} | "
                 f"{advance_figures['p99']:.1f} | {advance_figures['max']:.0f} | "
+                f"{advance_figures['fastest_p50']:.1f} | {advance_figures['fastest_p99']:.1f} | "
                 f"{advance_figures['state']} |")
     body = "\n".join([
         "## Engine: one `advance` (target: p99 under 50 µs)",
         "",
-        f"`python -m bench engine`: {TURNS:,} turns per row from random walks (answers, "
-        "skips, help, back), garbage collector paused while timing. Times in µs; "
-        "state is the largest JSON state seen, in bytes (before the compact form the "
+        f"`python -m bench engine`: {TURNS:,} turns per row from random walks (answers "
+        "as taps or typed words on the web, numbers or words by SMS; 5% skip, help, back "
+        "or words that are not an answer), garbage collector paused while timing. Times "
+        "in µs. The first four columns time each turn as it happens; the two \"fastest "
+        f"of {REPEATS + 1}\" columns time the same turn {REPEATS} more times and keep the "
+        "fastest, which is what the code costs without the rest of the machine's noise. "
+        "State is the largest JSON state seen, in bytes (before the compact form the "
         "session store keeps).",
         "",
-        "| flow | channel | p50 | p90 | p99 | max | state bytes |",
-        "|---|---|---|---|---|---|---|",
+        f"| flow | channel | p50 | p90 | p99 | max | fastest of {REPEATS + 1}: p50 | p99 | "
+        "state bytes |",
+        "|---|---|---|---|---|---|---|---|---|",
         *rows,
     ])
     write_section("engine", body)
