@@ -143,6 +143,11 @@ STORE_RETRY_INTERVALS = (10, 30, 60, 300, 900)
 """Seconds between retries of a response that could not be stored; after the last
 retry the job stays in RQ's failed registry (`chatsurvey jobs`)."""
 
+STORE_BATCH = 50
+"""Most conversations one store job anonymises and stores together: its own, and others
+waiting that no other worker has claimed (one transaction; their own jobs then leave
+the queue). 1 stores each conversation in its own job."""
+
 SWEEP_INTERVAL = 30
 """Seconds between sweeps: abandoned jobs re-queued, orphaned transcripts re-enqueued,
 abandoned conversations closed."""

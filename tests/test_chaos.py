@@ -301,12 +301,15 @@ def test_a_thousand_conversations_through_every_fault(make_app, database_url, re
             assert set(ids) == set(handed_off), "a response that was not handed off"
             assert not redis.keys("cs:t:*") and not redis.zcard(DONE), "a transcript left behind"
             assert FailedJobRegistry(queue=jobs.queue(jobs.STORE)).count == 0, log[-3000:]
-            # Every job really was delivered twice: both copies were taken by a worker.
-            # (A copy caught by a fault may then be dropped by RQ; its twin, or the
-            # sweeper, stored the response, as the counts above show.)
+            # Every job really was delivered twice: every second copy was taken by a
+            # worker, after (or while) its first copy or a batch stored the response.
+            # (A first copy whose conversation a batch stored leaves the queue untaken;
+            # a copy caught by a fault may be dropped by RQ; the counts above show
+            # that every response was stored once all the same.)
             taken = set(re.findall(r"store: anonymise [^(]*\((store-[0-9a-f]{32}(?:-again)?)\)",
                                    log))
-            assert len(taken) == 2 * CONVERSATIONS
+            assert len({t for t in taken if t.endswith("-again")}) == CONVERSATIONS
+            assert len(taken) < 2 * CONVERSATIONS, "no batch stored another job's conversation"
             # The database outage really happened to jobs (not between them).
             assert "OperationalError" in log, "no job met the database outage"
     finally:

@@ -20,10 +20,9 @@ def test_warming_compiles_the_flows_of_open_rounds_only(app, survey):
 
 
 def test_gunicorn_workers_warm_the_flows_as_they_start(app, survey):
+    import gc
     import runpy
     from pathlib import Path
-
-    import gc
 
     config = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
     flow_store()._compiled.clear()

@@ -192,3 +192,75 @@ def test_a_councils_own_redaction_terms_apply_and_a_new_one_applies_soon(survey,
     assert [c.text for c in comments] == [
         "football at [removed] and quendale", "football at [removed] and quendale",
         "football at [removed] and [removed]"]
+
+
+# -- batches -------------------------------------------------------------------
+
+SHORT = ("English", "yes", "5", "3", "yes")
+
+
+def test_one_job_stores_the_conversations_waiting_and_their_jobs_leave_the_queue(survey):
+    from rq.job import Job
+
+    for _ in range(5):
+        finish(survey, *SHORT)
+    waiting = submissions()
+    assert len(waiting) == 5 and queue(STORE).count == 5
+    first = queue(STORE).job_ids[0].removeprefix("store-")
+    assert store_response(first) == "stored, with 4 more"
+    assert {r.id for r in db.session.query(Response)} == set(waiting)
+    assert submissions() == [] and not redis_client().keys("cs:t:*")
+    assert queue(STORE).count == 1  # the first job's own entry: a worker would take it next
+    assert not redis_client().keys("cs:k:*")  # claims given back
+    leftover = [Job.key_for(store_job_id(s)) for s in waiting if s != first]
+    assert all(0 < redis_client().ttl(key) <= 600 for key in leftover)  # records expire
+    work()  # the first job again (as if delivered twice): nothing stored twice
+    assert db.session.query(Response).count() == 5
+
+
+def test_a_batch_of_one_stores_each_conversation_in_its_own_job(survey, app):
+    app.config["STORE_BATCH"] = 1
+    for _ in range(3):
+        finish(survey, *SHORT)
+    first = submissions()[0]
+    assert store_response(first) == "stored"
+    assert len(submissions()) == 2 and queue(STORE).count == 3
+
+
+def test_conversations_another_worker_claimed_are_left_to_it(survey):
+    from workers.store import claim_key
+
+    for _ in range(3):
+        finish(survey, *SHORT)
+    first, taken, free = submissions()
+    redis_client().set(claim_key(taken), "another job", ex=60)
+    assert store_response(first) == "stored, with 1 more"
+    assert submissions() == [taken]
+    assert redis_client().get(claim_key(taken)) == b"another job"
+
+
+def test_a_batch_that_meets_a_response_stored_meanwhile_stores_its_own_alone(survey, app):
+    from workers.store import _anonymised, _insert
+
+    for _ in range(3):
+        finish(survey, *SHORT)
+    first, raced, other = submissions()
+    # Another worker stored `raced` and has not yet deleted its transcript.
+    _insert([_anonymised(redis_client().get(transcript_key(raced)))])
+    db.session.commit()
+    assert store_response(first) == "stored"
+    assert sorted(submissions()) == sorted([raced, other])
+    assert not redis_client().keys("cs:k:*") and queue(STORE).count == 3
+    work()  # their own jobs finish the work
+    assert {r.id for r in db.session.query(Response)} == {first, raced, other}
+    assert submissions() == []
+
+
+def test_a_transcript_that_cannot_be_read_fails_its_own_job_not_the_batch(survey, fast_retries):
+    for _ in range(3):
+        finish(survey, *SHORT)
+    first, broken, other = submissions()
+    redis_client().set(transcript_key(broken), b"{not json")
+    assert store_response(first) == "stored, with 1 more"
+    assert submissions() == [broken] and not redis_client().keys("cs:k:*")
+    assert {r.id for r in db.session.query(Response)} == {first, other}

@@ -1,4 +1,4 @@
-"""The job that anonymises a finished conversation and stores it: exactly once.
+"""The job that anonymises finished conversations and stores them: exactly once.
 
 Runs any number of times for the same submission and stores one response:
 the response's primary key is the submission id, so a second insert fails and
@@ -6,10 +6,19 @@ is recognised as "already stored". The Redis transcript is deleted only after
 the SQL commit, so a worker that dies in between leaves the transcript for the
 sweeper to hand to another worker, which then finds the response stored.
 
-A worker stores a hundred or more a second, so the job does as little as it
-can: the council's redaction terms are remembered for REDACT_TERMS_TTL seconds
-(a term an admin adds applies to responses stored from then on), and the rows
-go in as two plain INSERTs rather than through the ORM's unit of work.
+Batches: a job stores its own conversation together with up to STORE_BATCH - 1
+others waiting in ``cs:done``, each claimed first (``cs:k:{submission id}``,
+CLAIM_TTL) so two workers do not take the same ones. After the commit, in one
+Redis transaction, their transcripts go and their own jobs leave the queue
+(a job already taken by a worker finds its response stored). If anything in a
+batch was stored meanwhile by another worker, the batch is given up and the
+job stores its own conversation alone. A worker that dies holding claims
+leaves everything as it was: the claims expire and the jobs are still queued.
+
+The job does as little else as it can: the council's redaction terms are
+remembered for REDACT_TERMS_TTL seconds (a term an admin adds applies to
+responses stored from then on), and rows go in as plain multi-row INSERTs
+rather than through the ORM's unit of work.
 """
 
 from __future__ import annotations
@@ -19,9 +28,11 @@ import logging
 import time
 
 from flask import current_app
+from rq.job import Job
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from chatsurvey import jobs
 from chatsurvey.anonymise import AnonymousResponse, anonymise
 from chatsurvey.extensions import db, redis_client
 from chatsurvey.models import Comment, Response, Tenant
@@ -33,6 +44,14 @@ log = logging.getLogger(__name__)
 
 REDACT_TERMS_TTL = 30.0
 _TERMS = "chatsurvey.redact_terms"
+CLAIM_TTL = 60
+"""Seconds a claim on a waiting conversation lasts: far longer than a batch takes."""
+DRAINED_JOB_TTL = 600
+"""Seconds the record of a job taken off the queue (its conversation stored in a batch) stays."""
+
+
+def claim_key(submission_id: str) -> str:
+    return f"cs:k:{submission_id}"
 
 
 def response_row(record: AnonymousResponse) -> Response:
@@ -48,16 +67,17 @@ def response_row(record: AnonymousResponse) -> Response:
     return response
 
 
-def _insert(record: AnonymousResponse) -> None:
-    """The response and its comments, in the current transaction."""
-    row = {column: getattr(record, column) for column in (
-        "id", "tenant_id", "round_id", "flow_id", "flow_version", "survey", "age_band",
-        "locale", "channel", "week", "status", "helped", "answers", "skipped")}
-    db.session.execute(insert(Response), [row])
-    if record.comments:
-        db.session.execute(insert(Comment), [
-            {"response_id": record.id, "key": c.key, "text": c.text, "found": c.found,
-             "flagged": c.flagged} for c in record.comments])
+def _insert(records: list[AnonymousResponse]) -> None:
+    """The responses and their comments, in the current transaction."""
+    db.session.execute(insert(Response), [
+        {column: getattr(record, column) for column in (
+            "id", "tenant_id", "round_id", "flow_id", "flow_version", "survey", "age_band",
+            "locale", "channel", "week", "status", "helped", "answers", "skipped")}
+        for record in records])
+    comments = [{"response_id": record.id, "key": c.key, "text": c.text, "found": c.found,
+                 "flagged": c.flagged} for record in records for c in record.comments]
+    if comments:
+        db.session.execute(insert(Comment), comments)
 
 
 def redact_terms(tenant_id: int) -> tuple[str, ...]:
@@ -71,9 +91,50 @@ def redact_terms(tenant_id: int) -> tuple[str, ...]:
     return found[1]
 
 
+def _claim_waiting(redis, own: str, limit: int) -> list[tuple[str, bytes]]:
+    """Up to ``limit`` other waiting conversations, claimed for this job, with their transcripts."""
+    if limit <= 0:
+        return []
+    candidates = [c.decode("ascii") for c in redis.zrange(DONE, 0, 2 * limit)]
+    candidates = [c for c in candidates if c != own][:limit]
+    if not candidates:
+        return []
+    pipe = redis.pipeline(transaction=False)
+    for candidate in candidates:
+        pipe.set(claim_key(candidate), own, nx=True, ex=CLAIM_TTL)
+    claimed = [c for c, ok in zip(candidates, pipe.execute(), strict=True) if ok]
+    if not claimed:
+        return []
+    raws = redis.mget([transcript_key(c) for c in claimed])
+    gone = [c for c, raw in zip(claimed, raws, strict=True) if raw is None]
+    if gone:  # stored meanwhile by their own jobs
+        redis.delete(*[claim_key(c) for c in gone])
+    return [(c, raw) for c, raw in zip(claimed, raws, strict=True) if raw is not None]
+
+
+def _anonymised(raw: bytes) -> AnonymousResponse:
+    transcript = json.loads(raw)
+    return anonymise(transcript, redact_terms(transcript["tenant_id"]))
+
+
+def _store_one(submission_id: str, record: AnonymousResponse) -> str:
+    try:
+        _insert([record])
+        db.session.commit()
+        return "stored"
+    except IntegrityError:
+        db.session.rollback()
+        if db.session.get(Response, submission_id) is None:
+            raise  # not a duplicate: let RQ retry, then keep it in the failed registry
+        return "already stored"
+    except Exception:
+        db.session.rollback()  # leave the session clean for the retry
+        raise
+
+
 def store_response(submission_id: str) -> str:
-    """Anonymise and store one finished conversation; returns what happened."""
-    with job_context():
+    """Anonymise and store one finished conversation (and others waiting); what happened."""
+    with job_context() as app:
         redis = redis_client()
         raw = redis.get(transcript_key(submission_id))
         if raw is None:
@@ -82,22 +143,43 @@ def store_response(submission_id: str) -> str:
                 return "already stored"
             log.warning("submission %s: no transcript and no response", submission_id)
             return "nothing to store"
-        transcript = json.loads(raw)
-        record = anonymise(transcript, redact_terms(transcript["tenant_id"]))
+        record = _anonymised(raw)
+        others, records = [], [record]
+        for other, other_raw in _claim_waiting(redis, submission_id,
+                                               int(app.config["STORE_BATCH"]) - 1):
+            try:
+                records.append(_anonymised(other_raw))
+                others.append((other, other_raw))
+            except Exception:  # its own job will fail on it, visibly; not ours
+                log.exception("submission %s: could not be anonymised in a batch", other)
+                redis.delete(claim_key(other))
+        stored = [submission_id]
         try:
-            _insert(record)
-            db.session.commit()
-            result = "stored"
-        except IntegrityError:
-            db.session.rollback()
-            if db.session.get(Response, submission_id) is None:
-                raise  # not a duplicate: let RQ retry, then keep it in the failed registry
-            result = "already stored"
+            if others:
+                try:
+                    _insert(records)
+                    db.session.commit()
+                    stored += [other for other, _ in others]
+                    result = f"stored, with {len(others)} more"
+                except IntegrityError:  # one was stored meanwhile: keep to our own
+                    db.session.rollback()
+                    result = _store_one(submission_id, record)
+            else:
+                result = _store_one(submission_id, record)
         except Exception:
-            db.session.rollback()  # leave the session clean for the retry
+            db.session.rollback()
+            if others:
+                redis.delete(*[claim_key(other) for other, _ in others])
             raise
-        pipe = redis.pipeline()
-        pipe.delete(transcript_key(submission_id))
-        pipe.zrem(DONE, submission_id)
+        pipe = redis.pipeline()  # one transaction: all of it, or none of it
+        pipe.delete(*[transcript_key(s) for s in stored])
+        pipe.zrem(DONE, *stored)
+        store_queue = jobs.queue(jobs.STORE)
+        for other in stored[1:]:
+            job_id = jobs.store_job_id(other)
+            store_queue.remove(job_id, pipeline=pipe)
+            pipe.expire(Job.key_for(job_id), DRAINED_JOB_TTL)
+        if others:
+            pipe.delete(*[claim_key(other) for other, _ in others])
         pipe.execute()
         return result
