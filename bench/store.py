@@ -1,7 +1,9 @@
 """Anonymising and storing finished conversations: throughput and end-to-end time.
 
 1. Throughput: finished conversations queued up, then one worker (in this
-   process, as `chatsurvey worker` runs) stores them all; responses per second.
+   process, as `chatsurvey worker` runs) stores them all; responses per second,
+   with store jobs taking the others waiting in batches (the default) and with
+   each conversation stored by its own job.
 2. End to end: one `chatsurvey worker` process running, conversations finished
    at a steady rate; the time from the last answer to the response committed
    (seen as its transcript leaving Redis, which happens only after the commit).
@@ -86,7 +88,7 @@ def _finish(survey_round, rng: random.Random) -> str:
     return outcome.status
 
 
-def _throughput(app, survey_round, count: int) -> tuple[float, float]:
+def _throughput(app, survey_round, count: int, batch: int) -> tuple[float, float]:
     from chatsurvey.extensions import db, redis_client
     from chatsurvey.jobs import STORE
     from chatsurvey.models import Response
@@ -94,6 +96,8 @@ def _throughput(app, survey_round, count: int) -> tuple[float, float]:
     from workers import app as worker_app
 
     rng = random.Random(1)
+    app.config["STORE_BATCH"] = batch
+    already = db.session.query(Response).count()
     began = time.perf_counter()
     for _ in range(count):
         _finish(survey_round, rng)
@@ -103,7 +107,7 @@ def _throughput(app, survey_round, count: int) -> tuple[float, float]:
     began = time.perf_counter()
     worker.work(burst=True, logging_level="WARNING")
     elapsed = time.perf_counter() - began
-    stored = db.session.query(Response).count()
+    stored = db.session.query(Response).count() - already
     assert stored == count, (stored, count)
     assert redis_client().zcard("cs:done") == 0
     return count / elapsed, per_conversation
@@ -176,7 +180,9 @@ def run() -> str:
         try:
             with app.app_context():
                 survey_round = _round()
-                rate, per_conversation = _throughput(app, survey_round, 1000)
+                batch = app.config["STORE_BATCH"]
+                rate, per_conversation = _throughput(app, survey_round, 1000, batch)
+                rate_one, _ = _throughput(app, survey_round, 1000, 1)
                 env = dict(os.environ, REDIS_URL=redis_url, DATABASE_URL=db_url,
                            CHATSURVEY_SECRET_KEY=app.config["SECRET_KEY"])
                 latencies = _end_to_end(app, survey_round, env, 300, 20)
@@ -195,7 +201,9 @@ def run() -> str:
         "",
         "| measure | figure |",
         "|---|---|",
-        f"| responses anonymised and stored per second, one worker | {rate:.0f} |",
+        f"| responses anonymised and stored per second, one worker (batches of up to "
+        f"{batch}, STORE_BATCH) | {rate:.0f} |",
+        f"| the same, each conversation in its own job (STORE_BATCH=1) | {rate_one:.0f} |",
         f"| time to play one whole conversation in-process (for scale) | "
         f"{per_conversation * 1000:.1f} ms |",
         f"| end to end, last answer to committed response, p50 ({len(latencies)} at 20/s) | "
