@@ -264,3 +264,14 @@ def test_a_transcript_that_cannot_be_read_fails_its_own_job_not_the_batch(survey
     assert store_response(first) == "stored, with 1 more"
     assert submissions() == [broken] and not redis_client().keys("cs:k:*")
     assert {r.id for r in db.session.query(Response)} == {first, other}
+
+
+def test_a_failed_job_whose_conversation_a_batch_stores_keeps_its_record(survey):
+    from rq.job import Job
+
+    for _ in range(2):
+        finish(survey, *SHORT)
+    first, failed = submissions()
+    queue(STORE).remove(store_job_id(failed))  # as if it had failed and sat in the registry
+    assert store_response(first) == "stored, with 1 more"
+    assert redis_client().ttl(Job.key_for(store_job_id(failed))) == -1  # RQ's, left alone

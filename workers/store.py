@@ -10,7 +10,8 @@ Batches: a job stores its own conversation together with up to STORE_BATCH - 1
 others waiting in ``cs:done``, each claimed first (``cs:k:{submission id}``,
 CLAIM_TTL) so two workers do not take the same ones. After the commit, in one
 Redis transaction, their transcripts go and their own jobs leave the queue
-(a job already taken by a worker finds its response stored). If anything in a
+(a job already taken by a worker finds its response stored); the record of a
+job taken off the queue expires after DRAINED_JOB_TTL. If anything in a
 batch was stored meanwhile by another worker, the batch is given up and the
 job stores its own conversation alone. A worker that dies holding claims
 leaves everything as it was: the claims expire and the jobs are still queued.
@@ -172,14 +173,21 @@ def store_response(submission_id: str) -> str:
                 redis.delete(*[claim_key(other) for other, _ in others])
             raise
         pipe = redis.pipeline()  # one transaction: all of it, or none of it
+        store_queue = jobs.queue(jobs.STORE)
+        drained = [jobs.store_job_id(other) for other in stored[1:]]
+        for job_id in drained:
+            store_queue.remove(job_id, pipeline=pipe)
         pipe.delete(*[transcript_key(s) for s in stored])
         pipe.zrem(DONE, *stored)
-        store_queue = jobs.queue(jobs.STORE)
-        for other in stored[1:]:
-            job_id = jobs.store_job_id(other)
-            store_queue.remove(job_id, pipeline=pipe)
-            pipe.expire(Job.key_for(job_id), DRAINED_JOB_TTL)
         if others:
             pipe.delete(*[claim_key(other) for other, _ in others])
-        pipe.execute()
+        removed = pipe.execute()[:len(drained)]
+        # A job taken off the queue will never run: its record goes in a while. (One
+        # not on the queue is running, waiting to retry or failed: RQ keeps that.)
+        off_queue = [job_id for job_id, count in zip(drained, removed, strict=True) if count]
+        if off_queue:
+            pipe = redis.pipeline(transaction=False)
+            for job_id in off_queue:
+                pipe.expire(Job.key_for(job_id), DRAINED_JOB_TTL)
+            pipe.execute()
         return result
