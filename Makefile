@@ -43,7 +43,7 @@ browser-deps:
 test: install browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/chatsurvey flows check flows/
-	$(BIN)/pytest --cov=chatsurvey --cov-report= $(PYTEST_ARGS)
+	$(BIN)/pytest --cov=chatsurvey.engine --cov-report= $(PYTEST_ARGS)
 	$(BIN)/coverage report --include='chatsurvey/engine/*' --fail-under=100
 
 lint: install
