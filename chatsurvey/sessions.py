@@ -22,6 +22,9 @@ Key patterns (``cs:`` prefix), what each holds, and how long it lives:
     No TTL: deleted only after it is committed to SQL.
 ``cs:done``
     Sorted set of submission ids, scored by when they finished. Until stored.
+``cs:k:{submission id}``
+    A store job's claim on a finished transcript it is storing with its own
+    (a batch, see workers/store.py). CLAIM_TTL there (60 s).
 ``cs:f:{tenant}:{phone hash}:{round}``
     An SMS sender finished this round (so a later "thanks" does not start the
     survey again and count them twice). Holds nothing else and is not linked to
