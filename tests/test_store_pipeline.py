@@ -240,13 +240,13 @@ def test_conversations_another_worker_claimed_are_left_to_it(survey):
 
 
 def test_a_batch_that_meets_a_response_stored_meanwhile_stores_its_own_alone(survey, app):
-    from workers.store import _anonymised, _insert
+    from workers.store import _anonymised, insert_responses
 
     for _ in range(3):
         finish(survey, *SHORT)
     first, raced, other = submissions()
     # Another worker stored `raced` and has not yet deleted its transcript.
-    _insert([_anonymised(redis_client().get(transcript_key(raced)))])
+    insert_responses([_anonymised(redis_client().get(transcript_key(raced)))])
     db.session.commit()
     assert store_response(first) == "stored"
     assert sorted(submissions()) == sorted([raced, other])

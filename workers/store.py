@@ -55,21 +55,8 @@ def claim_key(submission_id: str) -> str:
     return f"cs:k:{submission_id}"
 
 
-def response_row(record: AnonymousResponse) -> Response:
-    """The SQL rows for an anonymous response (paper entry stores its answers this way too)."""
-    response = Response(
-        id=record.id, tenant_id=record.tenant_id, round_id=record.round_id,
-        flow_id=record.flow_id, flow_version=record.flow_version, survey=record.survey,
-        age_band=record.age_band, locale=record.locale, channel=record.channel,
-        week=record.week, status=record.status, helped=record.helped, answers=record.answers,
-        skipped=record.skipped)
-    response.comments = [Comment(key=c.key, text=c.text, found=c.found, flagged=c.flagged)
-                         for c in record.comments]
-    return response
-
-
-def _insert(records: list[AnonymousResponse]) -> None:
-    """The responses and their comments, in the current transaction."""
+def insert_responses(records: list[AnonymousResponse]) -> None:
+    """The responses and their comments, in the current transaction (paper entry too)."""
     db.session.execute(insert(Response), [
         {column: getattr(record, column) for column in (
             "id", "tenant_id", "round_id", "flow_id", "flow_version", "survey", "age_band",
@@ -120,7 +107,7 @@ def _anonymised(raw: bytes) -> AnonymousResponse:
 
 def _store_one(submission_id: str, record: AnonymousResponse) -> str:
     try:
-        _insert([record])
+        insert_responses([record])
         db.session.commit()
         return "stored"
     except IntegrityError:
@@ -158,7 +145,7 @@ def store_response(submission_id: str) -> str:
         try:
             if others:
                 try:
-                    _insert(records)
+                    insert_responses(records)
                     db.session.commit()
                     stored += [other for other, _ in others]
                     result = f"stored, with {len(others)} more"

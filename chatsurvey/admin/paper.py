@@ -6,7 +6,7 @@ field, each optional, labelled with the question's own words and answers.
 Answers are checked with the engine's own `accept_value`, then stored exactly
 as a finished conversation is: a transcript (channel "paper", a random
 submission id) goes through `anonymise()` (free text redacted and flagged for
-review) and `workers.store.response_row()`. The audit entry names the round and
+review) and `workers.store.insert_responses()`. The audit entry names the round and
 the survey, never the response, so nobody can tie a response to who typed it.
 """
 
@@ -126,12 +126,11 @@ def round_paper(round_id: int):
         if not errors and not answers:
             errors["consent"] = "Nothing was answered: there is nothing to store."
         if not errors:
-            from workers.store import response_row
+            from workers.store import insert_responses
 
             tenant = survey_round.tenant
-            row = response_row(anonymise(transcript(survey_round, flow, answers, skipped),
-                                         tenant.redact_terms or ()))
-            db.session.add(row)
+            insert_responses([anonymise(transcript(survey_round, flow, answers, skipped),
+                                        tenant.redact_terms or ())])
             record("paper.entered", survey_round, survey=flow.survey, flow=flow.id,
                    answered=len(answers))
             db.session.commit()

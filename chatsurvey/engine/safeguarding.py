@@ -178,8 +178,7 @@ def features(text: str) -> set[str]:
 
 
 def _words_and_fragments(text: str) -> tuple[set[str], set[str]]:
-    folded = _fold(text)
-    folded = folded.replace("'", "").replace("’", "")
+    folded = _fold(text).replace("'", "")  # _fold has made every apostrophe a plain one
     words = _WORD.findall(folded)
     found = set(words)
     found.update([f"{a} {b}" for a, b in zip(words, words[1:], strict=False)])
