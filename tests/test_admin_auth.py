@@ -266,3 +266,23 @@ def test_no_secrets_or_numbers_in_logs(app, client, council, caplog):
     logged = caplog.text
     for secret in ("my secret password 123", PASSWORD, "07700", "447700900123"):
         assert secret not in logged
+
+
+def test_only_the_admin_has_sessions(app, client, council):
+    """Chat and webhook requests do no session work, even with an admin cookie in the browser."""
+    from flask import request
+    from flask.sessions import NullSession
+
+    from chatsurvey.admin.logins import AdminSession
+
+    user = _user(app)
+    sign_in(client, user["email"], totp_secret=user["secret"])
+    assert client.get_cookie(app.config["ADMIN_SESSION_COOKIE"]) is not None
+    for path in ("/healthz", "/api/v1/openapi.json", "/widget.js"):
+        response = client.get(path)
+        response.close()
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers, path
+    for path, kind in (("/s/any-link", NullSession), ("/api/v1/x", NullSession),
+                       ("/sms/inbound", NullSession), ("/admin/login", AdminSession)):
+        with app.test_request_context(path):
+            assert isinstance(app.session_interface.open_session(app, request), kind), path

@@ -3,9 +3,10 @@
 Flask's own session is a signed cookie, which cannot be revoked; this module
 replaces it (``app.session_interface``) with one whose data stays in Redis.
 The cookie (ADMIN_SESSION_COOKIE, ``HttpOnly``, ``Secure``, ``SameSite=Lax``,
-``Path=/``) holds only a 256-bit random id. A request without the cookie (the
-chat API, Twilio) never touches Redis, and nothing is stored or set until
-something is put in the session (the sign-in form's CSRF secret, a user).
+``Path=/``) holds only a 256-bit random id. Requests outside ``/admin`` (the
+chat API, the chat page, Twilio) get Flask's null session and never touch
+Redis, and nothing is stored or set until something is put in the session
+(the sign-in form's CSRF secret, a user).
 
 Redis keys:
 
@@ -35,12 +36,14 @@ import time
 from typing import Any
 
 from flask import Flask, Request, Response
-from flask.sessions import SessionInterface, SessionMixin
+from flask.sessions import NullSession, SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
 from ..extensions import redis_client
 
 SID = re.compile(r"[A-Za-z0-9_-]{43}")
+ADMIN_PATH = "/admin"
+"""Sessions exist under this path only (the admin blueprint's url_prefix)."""
 clock = time.time
 """The time source (tests move it forward)."""
 
@@ -110,7 +113,11 @@ class RedisSessionInterface(SessionInterface):
                 "absolute": int(config["ADMIN_SESSION_ABSOLUTE"]),
                 "anonymous": int(config["ADMIN_SESSION_ANONYMOUS"])}
 
-    def open_session(self, app: Flask, request: Request) -> AdminSession:
+    def open_session(self, app: Flask, request: Request) -> AdminSession | NullSession:
+        if not request.path.startswith(ADMIN_PATH):
+            # Only the admin has sessions: the chat API, the chat page and Twilio's
+            # webhook do no session work at all, not even reading a cookie.
+            return self.make_null_session(app)
         settings = self._settings(app)
         sid = request.cookies.get(settings["cookie"], "")
         if not SID.fullmatch(sid):
