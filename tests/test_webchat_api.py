@@ -99,6 +99,9 @@ class Contract:
         assert response.headers["Cache-Control"] == "no-store"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert "Set-Cookie" not in response.headers
+        for name in ("Cache-Control", "X-Content-Type-Options", "Referrer-Policy",
+                     "Content-Security-Policy", "Strict-Transport-Security"):
+            assert len(response.headers.getlist(name)) == 1, f"{name} must be sent once"
 
 
 CONTRACT = Contract(SPEC)

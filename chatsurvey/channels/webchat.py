@@ -46,6 +46,7 @@ from ..extensions import db
 from ..flowstore import flow_store
 from ..i18n import page_text
 from ..models import SurveyRound, Tenant, utcnow
+from ..security import API_HEADERS, SecuredResponse, api_headers
 from ..sessions import Busy, LockLost, sessions
 
 HERE = Path(__file__).parent
@@ -79,8 +80,14 @@ class ApiError(Exception):
 
 
 def json_response(data: Any, status: int = 200, headers: dict | None = None) -> Response:
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return Response(body, status, headers, content_type="application/json; charset=utf-8")
+    return json_text_response(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+                              status, headers)
+
+
+def json_text_response(body: str, status: int = 200, headers: dict | None = None) -> Response:
+    """An API answer from JSON already encoded (a turn's outcome is encoded once)."""
+    return SecuredResponse(body, status, api_headers() + list((headers or {}).items()),
+                           content_type="application/json; charset=utf-8")
 
 
 def _error(status: int, code: str, message: str, headers: dict | None = None) -> Response:
@@ -115,13 +122,16 @@ def _busy(exc: Exception) -> Response:
 @bp.after_request
 def _security_headers(response: Response) -> Response:
     """Headers every web chat response carries; API answers are never cached anywhere."""
+    if isinstance(response, SecuredResponse):
+        return response  # built with API_HEADERS
     headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
     if request.path.startswith(API + "/"):
         headers["Cache-Control"] = "no-store"
-        headers.setdefault("Content-Security-Policy",
-                           "default-src 'none'; frame-ancestors 'none'")
+        for name, value in API_HEADERS:
+            headers.setdefault(name, value)
+        return response
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
     return response
 
 
@@ -314,7 +324,7 @@ def start_conversation(link: str) -> Response:
                                       message_id=key)
     if outcome is None:  # only an SMS sender can lose a start race; never expected here
         raise ApiError(503, "busy", "Please try again.", {"Retry-After": "1"})
-    return json_response({"conversation": outcome.conversation, **_turn(outcome)}, 201)
+    return json_text_response(outcome.dump(), 201)  # conversation, status, replies
 
 
 @bp.post(f"{API}/surveys/<link>/conversation/messages")
@@ -326,7 +336,7 @@ def send_message(link: str) -> Response:
     message_id = _message_id(body.get("message_id"))
     outcome = conversations.reply(token, tenant_id, message_key(token, message_id),
                                   _inbound(body))
-    return json_response(_turn(outcome))
+    return json_text_response(outcome.turn_json())
 
 
 @bp.get(f"{API}/surveys/<link>/conversation")
