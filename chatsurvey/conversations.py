@@ -33,11 +33,23 @@ class Outcome:
     status: str
     replies: list[dict] = field(default_factory=list)
     replayed: bool = False
+    _replies_json: str | None = field(default=None, repr=False, compare=False)
+
+    def replies_json(self) -> str:
+        """The replies as JSON, encoded once per turn for both the stored outcome and the answer."""
+        if self._replies_json is None:
+            self._replies_json = json.dumps(self.replies, separators=(",", ":"),
+                                            ensure_ascii=False)
+        return self._replies_json
 
     def dump(self) -> str:
-        # Plain attributes, not dataclasses.asdict: its deep copy showed in every turn's profile.
-        data = {"conversation": self.conversation, "status": self.status, "replies": self.replies}
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        """The outcome as kept for a replayed message: conversation, status, replies."""
+        return (f'{{"conversation":{json.dumps(self.conversation)},'
+                f'"status":{json.dumps(self.status)},"replies":{self.replies_json()}}}')
+
+    def turn_json(self) -> str:
+        """What the web chat answers for a turn: status and replies."""
+        return f'{{"status":{json.dumps(self.status)},"replies":{self.replies_json()}}}'
 
     @classmethod
     def load(cls, text: str) -> Outcome:
@@ -49,10 +61,15 @@ class NotFound(LookupError):
 
 
 def engine_options() -> Options:
-    config = current_app.config
-    return Options(max_steps=config["ENGINE_MAX_STEPS"], max_turns=config["ENGINE_MAX_TURNS"],
-                   max_inbound_chars=config["ENGINE_MAX_INBOUND_CHARS"],
-                   max_answer_chars=config["ENGINE_MAX_ANSWER_CHARS"])
+    """The engine's limits from the app's configuration (read once per app)."""
+    found = current_app.extensions.get("chatsurvey.engine_options")
+    if found is None:
+        config = current_app.config
+        found = current_app.extensions["chatsurvey.engine_options"] = Options(
+            max_steps=config["ENGINE_MAX_STEPS"], max_turns=config["ENGINE_MAX_TURNS"],
+            max_inbound_chars=config["ENGINE_MAX_INBOUND_CHARS"],
+            max_answer_chars=config["ENGINE_MAX_ANSWER_CHARS"])
+    return found
 
 
 def choose_locale(tenant: Tenant, flow_locales: tuple[str, ...], wanted: str | None) -> str:

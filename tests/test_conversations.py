@@ -217,3 +217,15 @@ def test_a_message_id_of_another_conversation_is_not_replayed_here(survey):
 def test_the_council_s_name_is_given_to_the_flow(survey):
     outcome = say(survey, begin(survey), "English")
     assert outcome.replies[0]["text"] == "Hello from Testshire Council!"
+
+
+@pytest.mark.parametrize("text", ["Plain words", 'He said "no" \\ then </script>',
+                                  "Sut wyt ti’n teimlo? 😊", "كيف حالك؟", "line\nbreak\ttab"])
+def test_an_outcome_is_encoded_as_plain_json(text):
+    """The outcome is written by hand from the replies' JSON: it must read back the same."""
+    replies = [{"type": "question", "text": text, "options": [{"value": "a", "label": text}]}]
+    outcome = Outcome("conv-id", "active", replies)
+    assert json.loads(outcome.dump()) == {"conversation": "conv-id", "status": "active",
+                                          "replies": replies}
+    assert json.loads(outcome.turn_json()) == {"status": "active", "replies": replies}
+    assert Outcome.load(outcome.dump()).replies == replies
