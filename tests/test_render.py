@@ -111,3 +111,33 @@ def test_pretty_printing():
     assert format_event({"type": "withdrawn"}) == "     · withdrawn"
     assert format_event({"type": "answer", "value": ["a"], "n": 1}) == \
         '     · answer value=["a"] n=1'
+
+
+def test_texts_are_rendered_once_but_piped_texts_every_time():
+    flow = flow_from("""
+        spec_version: "1.0"
+        id: piped
+        title: Piped
+        survey: demo
+        locales: [en]
+        start: name
+        states:
+          name: {type: question, ask: text, key: name, prompt: ask}
+          m: {type: message, say: [plain, piped, council]}
+          end: {type: end}
+        messages:
+          ask: "What should we call you?"
+          plain: "Thank you – that helps."
+          piped: "Thanks, {answer.name}."
+          council: "{param.council} reads every answer."
+    """)
+    seen = []
+    for name, council in (("Sam", "Fife"), ("Ali", "Powys"), ("Sam", "Fife")):
+        state, _, _ = start(flow, channel="sms", params={"council": council})
+        _, replies, _ = advance(flow, state, name)
+        seen.append([r["text"] for r in replies[:3]])
+        replies[0]["text"] = "changed by the host"  # a reply is the host's to change
+    assert seen == [["Thank you - that helps.", "Thanks, Sam.", "Fife reads every answer."],
+                    ["Thank you - that helps.", "Thanks, Ali.", "Powys reads every answer."],
+                    ["Thank you - that helps.", "Thanks, Sam.", "Fife reads every answer."]]
+    assert any(key[0] == "say" for key in flow.cache)  # the plain one was kept

@@ -94,11 +94,26 @@ def finish(reply: dict, lang: str, channel: str) -> dict:
 
 def text_reply(root: Flow, texts: Texts, key: str, state: dict, kind: str = "message",
                values: dict | None = None) -> dict:
-    """A reply that only says something."""
+    """A reply that only says something.
+
+    A text without piped answers or parameters is the same in every conversation, so
+    it is rendered once per locale, channel and ``values`` (small numbers: a question's
+    range, a length) and kept on the flow; each turn gets its own copy.
+    """
     ctx = state["ctx"]
-    text, lang = texts.text_lang(key, ctx["locale"], ctx["channel"])
-    text = fill(text, root, state, ctx["channel"], values)
-    return finish({"type": kind, "text": text}, lang, ctx["channel"])
+    locale, channel = ctx["locale"], ctx["channel"]
+    cache_key = ("say", texts, key, locale, channel, kind,
+                 tuple(values.items()) if values else None)
+    found = root.cache.get(cache_key)
+    if found is not None:
+        return dict(found)
+    text, lang = texts.text_lang(key, locale, channel)
+    reply = finish({"type": kind, "text": fill(text, root, state, channel, values)}, lang,
+                   channel)
+    if "{answer." not in text and "{param." not in text:
+        root.cache[cache_key] = reply
+        return dict(reply)
+    return reply
 
 
 def _static_question(root: Flow, node: QuestionNode, locale: str, channel: str,
