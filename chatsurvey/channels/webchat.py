@@ -301,10 +301,6 @@ def message_key(token: str, message_id: str) -> str:
     return f"web:{token}:{message_id}"
 
 
-def _turn(outcome: Outcome) -> dict:
-    return {"status": outcome.status, "replies": outcome.replies}
-
-
 @bp.post(f"{API}/surveys/<link>/conversations")
 def start_conversation(link: str) -> Response:
     """Start a conversation; a replayed message_id returns the same conversation."""
@@ -355,7 +351,7 @@ def get_conversation(link: str) -> Response:
         if stored is not None:
             outcome = Outcome.load(stored)
             if outcome.conversation == token:
-                return json_response(_turn(outcome))
+                return json_text_response(outcome.turn_json())
     raise ApiError(404, "not_found", "This conversation has no message with that id (or it "
                    "was too long ago).")
 
