@@ -212,3 +212,28 @@ def test_progress_follows_each_conversations_own_answers_when_the_walk_is_reused
         state, replies, _ = play(flow, [answer])
         totals.setdefault(answer, set()).add(replies[-1]["progress"]["total"])
     assert totals == {"yes": {4}, "no": {2}}
+
+
+def test_a_progress_walk_is_reused_by_answers_that_decide_the_branches_the_same_way():
+    """The walk is kept with what the branches decided, not with the answers they read."""
+    flow = flow_from("""
+        spec_version: "1.0"
+        id: ages
+        title: Ages
+        survey: test
+        locales: [en]
+        start: age
+        states:
+          age: {type: question, ask: number, min: 0, max: 30, key: age, prompt: p}
+          pets: {type: question, ask: yesno, key: pets, prompt: p}
+          fork: {type: branch, cases: [{when: {answer: age, lt: 12}, next: young}],
+                 otherwise: end}
+          young: {type: question, ask: yesno, key: young, prompt: p}
+          end: {type: end, say: p}
+        messages:
+          p: "Tell me"
+        """)
+    totals = {age: play(flow, [age])[1][-1]["progress"]["total"] for age in ("5", "9", "20", "25")}
+    assert totals == {"5": 3, "9": 3, "20": 2, "25": 2}
+    walks = [v for k, v in flow.cache.items() if k[:3] == ("remaining", "ages", "pets")]
+    assert [len(kept) for kept in walks] == [2]  # one per way the branch went, not one per age

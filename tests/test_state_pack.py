@@ -7,6 +7,7 @@ import pytest
 
 from chatsurvey.engine import StateError, advance, start
 from chatsurvey.engine.state import pack, unpack
+from tests.helpers import flow_from
 from tests.test_properties import LIBRARIES, sensible_answer
 
 
@@ -57,3 +58,24 @@ def test_a_sub_flow_s_own_entry_has_a_position_too(library):
         assert index.pos([flow_id, None]) < 0
         assert index.at(index.pos([flow_id, None])) == [flow_id, None]
     assert index.pos(None) is None and index.at(None) is None
+
+
+def test_a_garbled_typed_answer_is_kept_readable_and_packs():
+    """Undecodable bytes read with surrogateescape arrive as lone surrogates: not sendable."""
+    flow = flow_from("""
+        spec_version: "1.0"
+        id: garbled
+        title: Garbled
+        survey: test
+        locales: [en]
+        start: say
+        states:
+          say: {type: question, ask: text, key: say, prompt: p}
+          end: {type: end, say: p}
+        messages:
+          p: "Tell me"
+        """)
+    state, _, _ = start(flow, channel="sms")
+    state, _, _ = advance(flow, state, "caf\udcc3\udca9 ok \ud800")
+    assert state["answers"]["say"] == "caf\ufffd\ufffd ok \ufffd"
+    assert unpack(flow, pack(flow, state)) == state

@@ -37,6 +37,8 @@ def _number(value: Any) -> bool:
 
 
 def _same(a: Any, b: Any) -> bool:
+    if type(a) is str and type(b) is str:  # the usual case; str() would give them back as they are
+        return a == b
     if _number(a) and _number(b):
         return a == b
     return str(a) == str(b)

@@ -48,22 +48,25 @@ def normalise(text: str) -> str:
     return stripped or text
 
 
-def _cached(flow: Flow, key: tuple, build):
+def _cached(flow: Flow, key: tuple, build, *args):
+    """``build(*args)``, made once per flow and ``key``."""
     found = flow.cache.get(key)
     if found is None:
-        found = flow.cache[key] = build()
+        found = flow.cache[key] = build(*args)
     return found
+
+
+def _build_command_table(texts: Texts, locale: str) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for command in COMMANDS:
+        for word in texts.words(f"system:cmd.{command}", locale):
+            table.setdefault(normalise(word), command)
+    return table
 
 
 def command_table(flow: Flow, texts: Texts, locale: str) -> dict[str, str]:
     """Normalised command words of a locale -> command name."""
-    def build() -> dict[str, str]:
-        table: dict[str, str] = {}
-        for command in COMMANDS:
-            for word in texts.words(f"system:cmd.{command}", locale):
-                table.setdefault(normalise(word), command)
-        return table
-    return _cached(flow, ("commands", locale), build)
+    return _cached(flow, ("commands", locale), _build_command_table, texts, locale)
 
 
 def match_command(flow: Flow, texts: Texts, locale: str, text: str) -> str | None:
@@ -71,41 +74,47 @@ def match_command(flow: Flow, texts: Texts, locale: str, text: str) -> str | Non
     return command_table(flow, texts, locale).get(normalise(text))
 
 
+def _build_option_table(texts: Texts, node: QuestionNode, locale: str):
+    table: dict[str, str | None] = {}
+    for number, option in enumerate(node.options, start=1):
+        words = [*texts.words(option.label, locale), option.value.replace("_", " ")]
+        if option.emoji:
+            words.append(option.emoji)
+        if node.ask == "faces":
+            words.append(option.value)
+        else:
+            words.append(str(number))
+        for word in words:
+            word = normalise(word)
+            if not word:
+                continue
+            # A word that could mean two options means neither.
+            if word in table and table[word] != option.value:
+                table[word] = None
+            else:
+                table[word] = option.value
+    labels = {normalise(w): v for w, v in table.items() if v is not None and not w.isdigit()}
+    return table, labels
+
+
 def _option_table(flow: Flow, texts: Texts, node: QuestionNode, locale: str):
     """(word -> value, labels in order) for a question's options in a locale."""
-    def build():
-        table: dict[str, str | None] = {}
-        for number, option in enumerate(node.options, start=1):
-            words = [*texts.words(option.label, locale), option.value.replace("_", " ")]
-            if option.emoji:
-                words.append(option.emoji)
-            if node.ask == "faces":
-                words.append(option.value)
-            else:
-                words.append(str(number))
-            for word in words:
-                word = normalise(word)
-                if not word:
-                    continue
-                # A word that could mean two options means neither.
-                if word in table and table[word] != option.value:
-                    table[word] = None
-                else:
-                    table[word] = option.value
-        labels = {normalise(w): v for w, v in table.items() if v is not None and not w.isdigit()}
-        return table, labels
-    return _cached(flow, ("options", node.flow_id, node.name, locale), build)
+    return _cached(flow, ("options", node.flow_id, node.name, locale), _build_option_table,
+                   texts, node, locale)
 
 
-def _number_words(flow: Flow, texts: Texts, locale: str) -> dict[str, int]:
-    def build() -> dict[str, int]:
-        table: dict[str, int] = {}
-        for lang in dict.fromkeys((locale, "en")):
-            words = texts.text("system:numbers", lang, "web").split("|")
-            for value, word in enumerate(words):
-                table.setdefault(normalise(word), value)
-        return table
-    return _cached(flow, ("numbers", locale), build)
+def _build_number_words(texts: Texts, locale: str) -> tuple[dict[str, int], list[str]]:
+    table: dict[str, int] = {}
+    for lang in dict.fromkeys((locale, "en")):
+        words = texts.text("system:numbers", lang, "web").split("|")
+        for value, word in enumerate(words):
+            table.setdefault(normalise(word), value)
+    return table, sorted(table, key=len, reverse=True)
+
+
+def _number_words(flow: Flow, texts: Texts, locale: str) -> tuple[dict[str, int], list[str]]:
+    """Number words -> value, and the words longest first."""
+    return _cached(flow, ("numbers", locale), _build_number_words, texts, locale)
 
 
 def _choose(flow: Flow, texts: Texts, node: QuestionNode, locale: str, text: str) -> str:
@@ -139,7 +148,7 @@ def _integer(flow: Flow, texts: Texts, locale: str, text: str) -> int | None:
     word = normalise(text)
     if _INT.match(word):
         return int(word)
-    words = _number_words(flow, texts, locale)
+    words, longest_first = _number_words(flow, texts, locale)
     if word in words:
         return words[word]
     numbers = _ANY_INT.findall(word)
@@ -149,7 +158,7 @@ def _integer(flow: Flow, texts: Texts, locale: str, text: str) -> int | None:
     # longest phrase wins, so "ceithir deug" (14) is not read as "ceithir" (4).
     found = set()
     remaining = f" {word} "
-    for phrase in sorted(words, key=len, reverse=True):
+    for phrase in longest_first:
         if f" {phrase} " in remaining:
             found.add(words[phrase])
             remaining = remaining.replace(f" {phrase} ", " | ")
@@ -158,11 +167,13 @@ def _integer(flow: Flow, texts: Texts, locale: str, text: str) -> int | None:
 
 def _separator(flow: Flow, texts: Texts, locale: str) -> re.Pattern:
     """Splits "1, 3 and 4": punctuation, or the word "and" in this language or English."""
-    def build() -> re.Pattern:
-        words = {normalise(texts.text("system:and", lang, "web")) for lang in (locale, "en")}
-        joined = "|".join(re.escape(w) for w in sorted(words))
-        return re.compile(r"\s*[,;/&+]\s*|\s+(?:" + joined + r")\s+")
-    return _cached(flow, ("separator", locale), build)
+    return _cached(flow, ("separator", locale), _build_separator, texts, locale)
+
+
+def _build_separator(texts: Texts, locale: str) -> re.Pattern:
+    words = {normalise(texts.text("system:and", lang, "web")) for lang in (locale, "en")}
+    joined = "|".join(re.escape(w) for w in sorted(words))
+    return re.compile(r"\s*[,;/&+]\s*|\s+(?:" + joined + r")\s+")
 
 
 def _multi(flow: Flow, texts: Texts, node: QuestionNode, locale: str, text: str) -> list[str]:

@@ -109,6 +109,13 @@ class BranchNode(Node):
     otherwise: str
     kind = "branch"
 
+    def pick(self, lookup) -> str:
+        """The next state, from the answers given so far (a missing one tests false)."""
+        for test, target in self.cases:
+            if test(lookup):
+                return target
+        return self.otherwise
+
     def decide(self, lookup, unanswered) -> str | None:
         """The next state, or None if it depends on an answer not given yet."""
         for test, target in self.cases:

@@ -88,7 +88,7 @@ def finish(reply: dict, lang: str, channel: str) -> dict:
         text = sms.plain_punctuation(reply["text"])
         reply["text"] = text
         reply["encoding"] = sms.encoding(text)
-        reply["segments"] = sms.segments(text)
+        reply["segments"] = sms.segments(text, reply["encoding"])
     return reply
 
 
@@ -151,7 +151,7 @@ def _static_question(root: Flow, node: QuestionNode, locale: str, channel: str,
             shown["lang"] = label_lang
         options.append(shown)
     out: dict[str, Any] = {"prompt": prompt, "lang": lang, "dir": text_direction(lang),
-                           "templated": "{" in prompt}
+                           "templated": "{" in prompt, "progress": t("system:progress")}
     can_skip = node.ask != "consent"
     if channel == "sms":
         lines = [f"{o['value'] if node.ask == 'faces' else i} {o['label']}"
@@ -198,17 +198,17 @@ def question_reply(root: Flow, node: QuestionNode, state: dict,
         else static["prompt"]
     progress_text = ""
     if progress:
-        template = root.flow(node.flow_id).texts.text("system:progress", locale, channel)
-        progress_text = template.replace("{n}", str(progress[0])).replace(
+        progress_text = static["progress"].replace("{n}", str(progress[0])).replace(
             "{total}", str(progress[1]))
     if channel == "sms":
         head = f"{progress_text} {prompt}" if progress_text else prompt
         text = static["before"] + sms.plain_punctuation(head) + static["after"]
         if offer_skip:
             text += static["offer_skip"]
+        encoding = sms.encoding(text)
         return {"type": "question", "text": text, "key": node.key, "lang": static["lang"],
-                "dir": static["dir"], "encoding": sms.encoding(text),
-                "segments": sms.segments(text)}
+                "dir": static["dir"], "encoding": encoding,
+                "segments": sms.segments(text, encoding)}
     reply = dict(static["base"])
     if static["templated"]:
         reply["text"] = prompt

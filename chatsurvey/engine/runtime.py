@@ -9,6 +9,7 @@ The processing model is written down in ``chatsurvey/engine/README.md``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -48,10 +49,10 @@ class Options:
 
 DEFAULT_OPTIONS = Options()
 
-# How many progress walks are kept per place in a flow (one per combination of
-# the values the walk read there, e.g. per age band); the oldest goes first.
+# How many progress walks are kept per place in a flow (one per way the branches
+# ahead of it were decided, e.g. per age band); the oldest goes first.
 REMAINING_KEPT = 32
-UNANSWERED = "unanswered?"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _copy(state: dict) -> dict:
@@ -67,6 +68,8 @@ def _copy(state: dict) -> dict:
 
 class _Turn:
     """One call of start/advance: walks the flow and collects replies and events."""
+
+    __slots__ = ("root", "state", "options", "replies", "events", "steps")
 
     def __init__(self, root: Flow, state: dict, options: Options) -> None:
         self.root = root
@@ -85,9 +88,6 @@ class _Turn:
             values: dict | None = None) -> None:
         texts = self.root.flow(owner or self.root.id).texts
         self.replies.append(text_reply(self.root, texts, key, self.state, kind, values))
-
-    def node(self, at: list) -> Any:
-        return self.root.flow(at[0]).nodes[at[1]]
 
     def lookup(self, subject: str, name: str | None) -> Any:
         state = self.state
@@ -128,8 +128,7 @@ class _Turn:
                     self.say(key, flow_id)
                 state["at"] = [flow_id, node.next]
             elif isinstance(node, BranchNode):
-                target = next((t for test, t in node.cases if test(self.lookup)), node.otherwise)
-                state["at"] = [flow_id, target]
+                state["at"] = [flow_id, node.pick(self.lookup)]
             elif isinstance(node, SubflowNode):
                 self.enter(node.flow, [flow_id, node.next])
             else:  # EndNode
@@ -174,37 +173,29 @@ class _Turn:
         goes on.
 
         The walk runs on every turn, so its result is kept on the flow with
-        what the walk read (answers, who is answering): the next conversation
-        at the same place that would read the same values reuses it.
+        what each branch on the way decided: the walk only depends on those
+        decisions, so the next conversation at the same place whose answers
+        decide those branches the same way reuses it (whatever the answers are).
         """
-        key = ("remaining", node.flow_id, node.name, tuple(map(tuple, self.state["stack"])))
-        known = self.root.cache.setdefault(key, [])
-        for reads, count in known:
-            if all(self._read(subject, name) == value for subject, name, value in reads):
+        stack = self.state["stack"]
+        key = ("remaining", node.flow_id, node.name, tuple(map(tuple, stack)) if stack else ())
+        known = self.root.cache.get(key)
+        if known is None:
+            known = self.root.cache[key] = []
+        for walked, count in known:
+            for branch, target in walked:
+                if branch.decide(self.lookup, self.unanswered) != target:
+                    break
+            else:
                 return count
-        reads: list[tuple[str, str | None, Any]] = []
-        count = self._walk_remaining(node, reads)
+        decisions: list[tuple[BranchNode, str | None]] = []
+        count = self._walk_remaining(node, decisions)
         if len(known) >= REMAINING_KEPT:
             del known[0]
-        known.append((tuple(reads), count))
+        known.append((tuple(decisions), count))
         return count
 
-    def _read(self, subject: str, name: str | None) -> Any:
-        if subject == UNANSWERED:
-            return self.unanswered(name)
-        return self.lookup(subject, name)
-
-    def _walk_remaining(self, node: QuestionNode, reads: list) -> int:
-        def lookup(subject: str, name: str | None) -> Any:
-            value = self.lookup(subject, name)
-            reads.append((subject, name, value))
-            return value
-
-        def unanswered(name: str) -> bool:
-            value = self.unanswered(name)
-            reads.append((UNANSWERED, name, value))
-            return value
-
+    def _walk_remaining(self, node: QuestionNode, decisions: list) -> int:
         at = [node.flow_id, node.next]
         stack = [list(f) for f in self.state["stack"]]
         count = 0
@@ -214,7 +205,8 @@ class _Turn:
             count += counted
             current = flow.nodes[name] if name else None
             if isinstance(current, BranchNode):
-                target = current.decide(lookup, unanswered)
+                target = current.decide(self.lookup, self.unanswered)
+                decisions.append((current, target))
                 if target is not None:
                     at = [flow.id, target]
                     continue
@@ -454,11 +446,17 @@ def _read_inbound(inbound: Any, max_chars: int) -> tuple[str | None, Any, str | 
         inbound = inbound.get("text")
     if inbound is None:
         return "", MISSING, None
-    return str(inbound)[:max_chars], MISSING, None
+    text = str(inbound)[:max_chars]
+    if not text.isascii():  # a garbled message: keep what can be read, drop what cannot be sent
+        text = _LONE_SURROGATE.sub("\ufffd", text)
+    return text, MISSING, None
 
 
-def check_state(flow: Flow, state: Any) -> None:
-    """Raise StateError unless ``state`` is a conversation state of this flow version."""
+def check_state(flow: Flow, state: Any) -> QuestionNode | None:
+    """Raise StateError unless ``state`` is a conversation state of this flow version.
+
+    Returns the question an active conversation waits at (None once it has ended).
+    """
     if not isinstance(state, dict) or not state.keys() >= _STATE_FIELDS:
         raise StateError("not a conversation state")
     if state["flow"] != flow.id or state["version"] != flow.version:
@@ -473,6 +471,8 @@ def check_state(flow: Flow, state: Any) -> None:
                              ) from None
         if not isinstance(node, QuestionNode):
             raise StateError(f"the conversation waits at {at!r}, which is not a question")
+        return node
+    return None
 
 
 def advance(flow: Flow, state: dict, inbound: Any,
@@ -482,17 +482,16 @@ def advance(flow: Flow, state: dict, inbound: Any,
     ``inbound`` is the text typed (``str``), or from the web widget
     ``{"value": ...}`` for a tapped answer or ``{"command": "skip"}``.
     """
-    check_state(flow, state)
+    node = check_state(flow, state)
     state = _copy(state)
     turn = _Turn(flow, state, options)
-    if state["status"] != ACTIVE:
+    if node is None:  # the conversation has ended
         turn.say("system:ended", kind="notice")
         return state, turn.replies, turn.events
     state["turns"] += 1
     if state["turns"] > options.max_turns:
         turn.fail("turn-budget")
         return state, turn.replies, turn.events
-    node = turn.node(state["at"])
     text, value, command = _read_inbound(inbound, options.max_inbound_chars)
     if command is None and text is not None:
         command = match_command(flow, flow.texts, state["ctx"]["locale"], text)

@@ -173,15 +173,15 @@ def _fold(text: str) -> str:
 
 def features(text: str) -> set[str]:
     """What the model looks at: words, word pairs and 4-letter fragments (for misspellings)."""
-    words, grams = _words_and_fragments(text)
+    words, grams = _words_and_fragments(_fold(text))
     return words | {"#" + g for g in grams}
 
 
-def _words_and_fragments(text: str) -> tuple[set[str], set[str]]:
-    folded = _fold(text).replace("'", "")  # _fold has made every apostrophe a plain one
-    words = _WORD.findall(folded)
+def _words_and_fragments(folded: str) -> tuple[set[str], set[str]]:
+    """Words and word pairs, and fragments (without their "#"), of text already folded."""
+    words = _WORD.findall(folded.replace("'", ""))  # _fold has made every apostrophe plain
     found = set(words)
-    found.update([f"{a} {b}" for a, b in zip(words, words[1:], strict=False)])
+    found.update(map(" ".join, zip(words, words[1:], strict=False)))
     joined = f" {' '.join(words)} "
     return found, {joined[i:i + 4] for i in range(len(joined) - 3)}
 
@@ -197,40 +197,61 @@ def _model() -> dict:
     return model
 
 
+def _weights_of(folded: str) -> list[float]:
+    """The model's weights of the features of folded text, words first (zeros left out)."""
+    model = _model()
+    words, grams = _words_and_fragments(folded)
+    # dict.get without a default gives None for an unknown feature; filter drops it.
+    return [*filter(None, map(model["word_weights"].get, words)),
+            *filter(None, map(model["fragment_weights"].get, grams))]
+
+
+def _reaches(values: list[float], threshold: float) -> bool:
+    """``_score(values) >= threshold`` for a finite threshold, adding up the evidence only
+    when the score itself gets there (most answers fall short of it)."""
+    model = _model()
+    return (model["bias"] + sum(values) >= threshold
+            and sum(v for v in values if v > 0) >= model["min_evidence"])
+
+
 def model_score(text: str) -> float:
     """The model's log-odds that the text is a disclosure (-inf if nothing points to one)."""
     model = _model()
-    words, grams = _words_and_fragments(text)
-    word_weight, fragment_weight = model["word_weights"].get, model["fragment_weights"].get
-    values = [word_weight(f, 0.0) for f in words]
-    values += [fragment_weight(g, 0.0) for g in grams]
+    values = _weights_of(_fold(text))
     if sum(v for v in values if v > 0) < model["min_evidence"]:
         return float("-inf")
     return model["bias"] + sum(values)
 
 
-def phrase_match(text: str) -> bool:
-    """True if one of the phrase families matches."""
-    folded = _fold(text)
-    if folded.isascii() and not _ANY_PHRASE_ASCII.search(folded):
+def _phrase_in(folded: str) -> bool:
+    # RE2 is given the ASCII text as bytes: the same match, without the wrapper's
+    # work to map byte offsets back to characters.
+    if folded.isascii() and not _ANY_PHRASE_ASCII.search(folded.encode()):
         return False
     return any(pattern.search(folded) for pattern in _COMPILED.values())
+
+
+def phrase_match(text: str) -> bool:
+    """True if one of the phrase families matches."""
+    return _phrase_in(_fold(text))
 
 
 def harm_kinds(text: str) -> list[str]:
     """The kinds of harm the text seems to disclose (empty if none)."""
     folded = _fold(text)
     kinds = [kind for kind, pattern in _COMPILED.items() if pattern.search(folded)]
-    if not kinds and model_score(text) >= _model()["review"]:
+    if not kinds and _reaches(_weights_of(folded), _model()["review"]):
         kinds.append("worrying words")
     return kinds
 
 
 def looks_like_harm(text: str, locale: str = "en") -> bool:
     """True if the conversation should offer help now (phrases, or the model when sure)."""
-    return phrase_match(text) or model_score(text) >= _model()["conversation"]
+    folded = _fold(text)
+    return _phrase_in(folded) or _reaches(_weights_of(folded), _model()["conversation"])
 
 
 def needs_review_first(text: str) -> bool:
     """True if a comment should go first in the review queue (phrases, or the model at all)."""
-    return phrase_match(text) or model_score(text) >= _model()["review"]
+    folded = _fold(text)
+    return _phrase_in(folded) or _reaches(_weights_of(folded), _model()["review"])

@@ -49,11 +49,11 @@ def encoding(text: str) -> str:
     return GSM7
 
 
-def segments(text: str) -> int:
-    """How many SMS segments ``text`` is sent as."""
+def segments(text: str, known_encoding: str | None = None) -> int:
+    """How many SMS segments ``text`` is sent as (``known_encoding``: its encoding, if known)."""
     if not text:
         return 0
-    if encoding(text) == GSM7:
+    if (known_encoding or encoding(text)) == GSM7:
         units = len(text) + len(_EXTENDED.findall(text))
         return 1 if units <= 160 else math.ceil(units / 153)
     units = len(text.encode("utf-16-le")) // 2

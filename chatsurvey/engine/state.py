@@ -12,8 +12,9 @@ index, and a chosen option by its index. An in-progress conversation of a
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+import orjson
 
 from .model import Flow, QuestionNode
 from .runtime import STATE_FORMAT, StateError
@@ -111,13 +112,13 @@ def pack(flow: Flow, state: dict) -> str:
         data["V"] = state["vars"]
     if ctx.get("params"):
         data["p"] = ctx["params"]
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return orjson.dumps(data).decode("utf-8")
 
 
 def unpack(flow: Flow, text: str) -> dict:
     """The readable state from its compact JSON; StateError if it is not this flow's."""
     try:
-        data = json.loads(text)
+        data = orjson.loads(text)
         if data["F"] != FORMAT or data["f"] != flow.id or data["v"] != flow.version:
             raise StateError(f"this conversation is on flow {data['f']} version {data['v']},"
                              f" not {flow.id} version {flow.version}")
