@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from flask import current_app
 
 from . import jobs
@@ -20,9 +21,22 @@ from .engine import Flow, Options, advance, start, transcript
 from .engine.state import pack, unpack
 from .flowstore import flow_store
 from .models import SurveyRound, Tenant
-from .sessions import CREATED, REPLAY, Conversation, SessionStore, finished_key, sessions
+from .sessions import (
+    CREATED,
+    REPLAY,
+    Conversation,
+    SessionStore,
+    Turn,
+    finished_key,
+    sessions,
+)
 
 KEPT = ("complete", "partial", "failed")
+
+
+def encoded(value: Any) -> str:
+    """Compact JSON, UTF-8 kept as it is (orjson: the turn path encodes a few times a turn)."""
+    return orjson.dumps(value).decode("utf-8")
 
 
 @dataclass
@@ -38,22 +52,21 @@ class Outcome:
     def replies_json(self) -> str:
         """The replies as JSON, encoded once per turn for both the stored outcome and the answer."""
         if self._replies_json is None:
-            self._replies_json = json.dumps(self.replies, separators=(",", ":"),
-                                            ensure_ascii=False)
+            self._replies_json = encoded(self.replies)
         return self._replies_json
 
     def dump(self) -> str:
         """The outcome as kept for a replayed message: conversation, status, replies."""
-        return (f'{{"conversation":{json.dumps(self.conversation)},'
-                f'"status":{json.dumps(self.status)},"replies":{self.replies_json()}}}')
+        return (f'{{"conversation":{encoded(self.conversation)},'
+                f'"status":{encoded(self.status)},"replies":{self.replies_json()}}}')
 
     def turn_json(self) -> str:
         """What the web chat answers for a turn: status and replies."""
-        return f'{{"status":{json.dumps(self.status)},"replies":{self.replies_json()}}}'
+        return f'{{"status":{encoded(self.status)},"replies":{self.replies_json()}}}'
 
     @classmethod
     def load(cls, text: str) -> Outcome:
-        return cls(**json.loads(text), replayed=True)
+        return cls(**orjson.loads(text), replayed=True)
 
 
 class NotFound(LookupError):
@@ -109,20 +122,38 @@ def begin(survey_round: SurveyRound, channel: str, *, locale: str | None = None,
 
 def reply(cid: str, tenant_id: int, message_id: str | None, inbound: Any) -> Outcome:
     """Take one message for a conversation; replays of a handled message change nothing."""
-    store = sessions()
-    with store.turn(cid, tenant_id, message_id) as turn:
+    with sessions().turn(cid, tenant_id, message_id) as turn:
         if turn.replayed is not None:
             replayed = Outcome.load(turn.replayed)
             if replayed.conversation != cid:
                 raise NotFound(cid)  # that message id belongs to another conversation
             return replayed
-        conversation = turn.conversation
-        if conversation is None or conversation.tenant_id != tenant_id:
-            raise NotFound(cid)
-        flow = _flow_of(conversation)
-        state = unpack(flow, conversation.packed)
-        state, replies, events = advance(flow, state, inbound, engine_options())
-        return _settle(store, turn, conversation, flow, state, replies, events)
+        return _answer(turn, tenant_id, inbound)
+
+
+def reply_to_sender(pointer: str, tenant_id: int, message_id: str,
+                    inbound: Any) -> Outcome | None:
+    """Take an SMS sender's message in the conversation they are in (None if in none).
+
+    A replay gets its outcome whether or not its conversation is still there.
+    Raises NotFound if the pointer leads to a conversation that is gone.
+    """
+    with sessions().sender_turn(pointer, tenant_id, message_id) as turn:
+        if turn.replayed is not None:
+            return Outcome.load(turn.replayed)
+        if turn.cid is None:
+            return None
+        return _answer(turn, tenant_id, inbound)
+
+
+def _answer(turn: Turn, tenant_id: int, inbound: Any) -> Outcome:
+    conversation = turn.conversation
+    if conversation is None or conversation.tenant_id != tenant_id:
+        raise NotFound(turn.cid)
+    flow = _flow_of(conversation)
+    state = unpack(flow, conversation.packed)
+    state, replies, events = advance(flow, state, inbound, engine_options())
+    return _settle(turn.store, turn, conversation, flow, state, replies, events)
 
 
 def close(cid: str, tenant_id: int | None = None) -> Outcome:
@@ -152,7 +183,7 @@ def worth_keeping(flow: Flow, state: dict) -> bool:
             and any(v is not None for v in state["answers"].values()))
 
 
-def _settle(store: SessionStore, turn, conversation: Conversation, flow, state: dict,
+def _settle(store: SessionStore, turn: Turn, conversation: Conversation, flow, state: dict,
             replies: list[dict], events: list[dict]) -> Outcome:
     outcome = Outcome(conversation.id, state["status"], replies)
     if not any(e["type"] == "finished" for e in events):

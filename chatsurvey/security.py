@@ -10,8 +10,9 @@
   CSP that forbids framing, unless a blueprint already set its own: the chat page
   sets a CSP whose ``frame-ancestors`` lists the council's sites, and that is kept.
   Admin pages get the full strict CSP (no inline script or style). Chat API answers
-  are built as `SecuredResponse`, with their whole header set worked out once per
-  process (`API_HEADERS`), and the hooks pass them by: a chat turn is a few hundred
+  and Twilio's TwiML replies are built as `SecuredResponse`, with their whole header
+  set worked out once per process (`API_HEADERS`, `PLAIN_HEADERS`), and the hooks
+  pass them by: a chat turn is a few hundred
   microseconds, and checking each header twice per request was a visible part of it.
 * **Rate limits** (ASVS 2.4.1, 6.3.1): a fixed-window counter in Redis,
   ``hit(name, key, limit, window)``; used for sign-in per account and per IP.
@@ -63,6 +64,9 @@ API_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-re
                ("Cache-Control", "no-store"),
                ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"))
 """What a JSON API answer carries besides HSTS: never cached, never framed, never sniffed."""
+PLAIN_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
+                 ("Content-Security-Policy", DEFAULT_CSP))
+"""What any other answer carries besides HSTS (an admin page gets ADMIN_CSP and more)."""
 
 
 def hsts(app: Flask) -> str:
@@ -71,10 +75,19 @@ def hsts(app: Flask) -> str:
 
 def api_headers() -> list[tuple[str, str]]:
     """Every security header of a JSON API answer (a new list: the caller may add to it)."""
-    found = current_app.extensions.get("chatsurvey.api_headers")
+    return _with_hsts("chatsurvey.api_headers", API_HEADERS)
+
+
+def plain_headers() -> list[tuple[str, str]]:
+    """What ``_headers`` gives an answer outside the admin, for a `SecuredResponse` (TwiML)."""
+    return _with_hsts("chatsurvey.plain_headers", PLAIN_HEADERS)
+
+
+def _with_hsts(name: str, headers: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    found = current_app.extensions.get(name)
     if found is None:
-        found = current_app.extensions["chatsurvey.api_headers"] = (
-            ("Strict-Transport-Security", hsts(current_app)), *API_HEADERS)
+        found = current_app.extensions[name] = (
+            ("Strict-Transport-Security", hsts(current_app)), *headers)
     return list(found)
 
 
@@ -83,11 +96,11 @@ def _headers(response: Response) -> Response:
     if isinstance(response, SecuredResponse):
         return response
     headers = response.headers
-    headers.setdefault("Strict-Transport-Security", hsts(current_app))
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
     admin = request.blueprint == "admin" or request.path.startswith("/admin")
-    headers.setdefault("Content-Security-Policy", ADMIN_CSP if admin else DEFAULT_CSP)
+    for name, value in plain_headers():
+        if name == "Content-Security-Policy" and admin:
+            value = ADMIN_CSP
+        headers.setdefault(name, value)
     if admin:
         headers.setdefault("Cache-Control", "no-store")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")

@@ -30,23 +30,26 @@ Key patterns (``cs:`` prefix), what each holds, and how long it lives:
     survey again and count them twice). Holds nothing else and is not linked to
     the response. SMS_FINISHED_TTL.
 
-Every turn costs two round trips: one pipeline that takes the lock and reads
-the record and the de-duplication key, and one script that writes the new
-record (or the finished transcript), the de-duplication key and releases the
-lock — only if the lock is still ours, so a turn that overran its lock can
-never overwrite a newer one. A conversation outlives its idle timeout by
-SESSION_GRACE so the sweeper can keep an abandoned conversation's answers.
+Every turn costs two round trips: one that takes the lock and reads the record
+and the de-duplication key, and one script that writes the new record (or the
+finished transcript), the de-duplication key and releases the lock — only if
+the lock is still ours, so a turn that overran its lock can never overwrite a
+newer one. A web turn's first trip is a pipeline; an SMS turn's is a script
+that also follows the sender's pointer to the conversation (it reads keys it
+finds, so it needs a single Redis server, not Redis Cluster). A conversation
+outlives its idle timeout by SESSION_GRACE so the sweeper can keep an
+abandoned conversation's answers.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 
+import orjson
 from flask import Flask, current_app
 from redis import Redis
 
@@ -108,12 +111,12 @@ class Conversation:
 
     def dump(self) -> str:
         meta = {k: getattr(self, k) for k in self.META}
-        return json.dumps(meta, separators=(",", ":")) + "\n" + self.packed
+        return orjson.dumps(meta).decode("utf-8") + "\n" + self.packed
 
     @classmethod
     def load(cls, cid: str, raw: bytes) -> Conversation:
         meta, _, packed = raw.decode("utf-8").partition("\n")
-        return cls(id=cid, packed=packed, **json.loads(meta))
+        return cls(id=cid, packed=packed, **orjson.loads(meta))
 
 
 Conversation.META = tuple(f.name for f in fields(Conversation) if f.name not in ("id", "packed"))
@@ -151,6 +154,14 @@ if ARGV[10] == '1' then redis.call('SET', KEYS[3], ARGV[2], 'EX', ARGV[3]) end
 redis.call('DEL', KEYS[1])
 return 1
 """
+_OPEN_SENDER = """
+local seen = redis.call('GET', KEYS[2])
+local cid = redis.call('GET', KEYS[1])
+if not cid then return {false, 0, false, seen} end
+local locked = 0
+if redis.call('SET', ARGV[3] .. cid, ARGV[1], 'NX', 'PX', ARGV[2]) then locked = 1 end
+return {cid, locked, redis.call('GET', ARGV[4] .. cid), seen}
+"""
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -160,7 +171,7 @@ return 0
 class Turn:
     """One turn on one conversation, holding its lock until it is saved, ended or left."""
 
-    def __init__(self, store: SessionStore, cid: str, seen: str | None, token: str,
+    def __init__(self, store: SessionStore, cid: str | None, seen: str | None, token: str,
                  conversation: Conversation | None, replayed: str | None) -> None:
         self.store = store
         self.cid = cid
@@ -215,6 +226,7 @@ class SessionStore:
         self._save = redis.register_script(_SAVE)
         self._end = redis.register_script(_END)
         self._release = redis.register_script(_RELEASE)
+        self._open_sender = redis.register_script(_OPEN_SENDER)
 
     def ttl(self, channel: str) -> int:
         """How long a conversation may stay idle before it counts as abandoned."""
@@ -229,13 +241,6 @@ class SessionStore:
         """The id of the conversation a pointer (an SMS sender) is in, if any."""
         found = self.redis.get(pointer)
         return found.decode("ascii") if found else None
-
-    def outcome_and_find(self, tenant_id: int, message_id: str,
-                         pointer: str) -> tuple[str | None, str | None]:
-        """``outcome`` and ``find`` in one round trip (an SMS turn needs both)."""
-        stored, found = self.redis.mget(seen_key(tenant_id, message_id), pointer)
-        return (stored.decode("utf-8") if stored else None,
-                found.decode("ascii") if found else None)
 
     def outcome(self, tenant_id: int, message_id: str) -> str | None:
         """The stored outcome of a message already handled."""
@@ -258,24 +263,50 @@ class SessionStore:
     def turn(self, cid: str, tenant_id: int | None = None,
              message_id: str | None = None) -> Iterator[Turn]:
         """Lock a conversation for one turn; see Turn. Raises Busy if it stays locked."""
-        token = secrets.token_hex(8)
         seen = seen_key(tenant_id, message_id) if message_id and tenant_id is not None else None
-        deadline = time.monotonic() + self.lock_wait
-        while True:
+
+        def attempt(token: str) -> tuple:
             pipe = self.redis.pipeline(transaction=False)
             pipe.set(lock_key(cid), token, nx=True, px=self.lock_ms)
             pipe.get(record_key(cid))
             if seen:
                 pipe.get(seen)
             locked, raw, *rest = pipe.execute()
-            replayed = rest[0].decode("utf-8") if rest and rest[0] else None
-            if locked or replayed is not None:
+            return cid, locked, raw, rest[0] if rest else None
+
+        with self._locked(attempt, seen) as turn:
+            yield turn
+
+    @contextmanager
+    def sender_turn(self, pointer: str, tenant_id: int, message_id: str) -> Iterator[Turn]:
+        """Lock the conversation an SMS sender is in, found by its pointer in the same round
+        trip. ``turn.cid`` is None when the sender is in none (``turn.replayed`` may still
+        hold the outcome of this message: it ended the conversation)."""
+        seen = seen_key(tenant_id, message_id)
+        prefixes = [lock_key(""), record_key("")]
+
+        def attempt(token: str) -> tuple:
+            found, locked, raw, stored = self._open_sender(
+                keys=[pointer, seen], args=[token, self.lock_ms, *prefixes])
+            return found.decode("ascii") if found else None, locked, raw, stored
+
+        with self._locked(attempt, seen) as turn:
+            yield turn
+
+    @contextmanager
+    def _locked(self, attempt: Callable[[str], tuple], seen: str | None) -> Iterator[Turn]:
+        """Run ``attempt`` (lock, read) until it locks, finds a replay or finds nothing."""
+        token = secrets.token_hex(8)
+        deadline = time.monotonic() + self.lock_wait
+        while True:
+            cid, locked, raw, stored = attempt(token)
+            if locked or stored is not None or cid is None:
                 break
             if time.monotonic() > deadline:
                 raise Busy(f"conversation {cid} is busy")
             time.sleep(0.01)
         turn = Turn(self, cid, seen, token, Conversation.load(cid, raw) if raw else None,
-                    replayed)
+                    stored.decode("utf-8") if stored is not None else None)
         try:
             yield turn
         finally:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from textwrap import dedent
+from unittest import mock
+
+from redis.connection import Connection
 
 from chatsurvey.engine import Catalogue, FlowLibrary, advance, compile_flow, link, start
 
@@ -105,3 +110,18 @@ def open_round(tenant, version, keyword=None, **kwargs):
     db.session.add(survey_round)
     db.session.commit()
     return survey_round
+
+
+@contextmanager
+def redis_round_trips() -> Iterator[Callable[[], int]]:
+    """Count the requests sent to Redis (a pipeline or a script is one) inside the block."""
+    sent = 0
+    real = Connection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        nonlocal sent
+        sent += 1
+        return real(self, command, check_health)
+
+    with mock.patch.object(Connection, "send_packed_command", counting):
+        yield lambda: sent

@@ -200,6 +200,35 @@ def test_sms_pointer_start_race(survey):
     assert done.status == "declined" and sessions().find(pointer) is None
 
 
+def test_an_sms_sender_is_answered_in_the_conversation_their_pointer_leads_to(survey):
+    pointer = pointer_key(survey.tenant_id, "def456")
+    tenant = survey.tenant_id
+    assert conversations.reply_to_sender(pointer, tenant, "SM0", "hi") is None  # in none yet
+    first = conversations.begin(survey, "sms", pointer=pointer, message_id="SM1")
+    answered = conversations.reply_to_sender(pointer, tenant, "SM2", "English")
+    assert answered.conversation == first.conversation and not answered.replayed
+    assert answered.replies[-1]["text"].startswith("Do you want to take part?")
+    redis_client().set(lock_key(first.conversation), "someone-else", px=60000)
+    sessions().lock_wait = 0.05
+    with pytest.raises(Busy):
+        conversations.reply_to_sender(pointer, tenant, "SM3", "yes")
+    redis_client().delete(lock_key(first.conversation))
+    ended = conversations.reply_to_sender(pointer, tenant, "SM3", "no")
+    assert ended.status == "declined" and sessions().find(pointer) is None
+    again = conversations.reply_to_sender(pointer, tenant, "SM3", "no")  # Twilio retried
+    assert again.replayed and again.replies == ended.replies
+
+
+def test_a_sender_s_pointer_to_a_lost_conversation_is_not_found(survey):
+    pointer = pointer_key(survey.tenant_id, "ghi789")
+    first = conversations.begin(survey, "sms", pointer=pointer, message_id="SM1")
+    redis_client().delete(record_key(first.conversation))
+    with pytest.raises(NotFound) as gone:
+        conversations.reply_to_sender(pointer, survey.tenant_id, "SM2", "English")
+    assert gone.value.args[0] == first.conversation
+    assert redis_client().get(lock_key(first.conversation)) is None  # lock released
+
+
 def test_a_start_replayed_returns_the_same_conversation(survey):
     first = conversations.begin(survey, "web", message_id="start-again")
     again = conversations.begin(survey, "web", message_id="start-again")

@@ -18,7 +18,7 @@ from chatsurvey.extensions import db, redis_client
 from chatsurvey.models_sms import Invitation, OptOut
 from chatsurvey.phone import Phone, reply_texts
 from chatsurvey.sessions import lock_key, pointer_key, record_key, sessions
-from tests.helpers import open_round, publish_fixture_flows, seed_tenant
+from tests.helpers import open_round, publish_fixture_flows, redis_round_trips, seed_tenant
 
 pytestmark = pytest.mark.redis
 
@@ -101,6 +101,17 @@ def test_the_number_is_never_stored_or_logged(client, survey, caplog):
     assert sid in caplog.text and "testshire" in caplog.text
 
 
+def test_every_twiml_reply_carries_each_security_header_once(client, survey):
+    expected = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin",
+                "Content-Security-Policy": "frame-ancestors 'none'"}
+    for response in (text(client, "hi"), text(client, "hi", token="wrong-token")):
+        assert response.status_code in (200, 403)
+        for name, value in expected.items():
+            assert response.headers.getlist(name) == [value]
+        [hsts] = response.headers.getlist("Strict-Transport-Security")
+        assert hsts.startswith("max-age=")
+
+
 # -- signatures ----------------------------------------------------------------------
 
 
@@ -124,6 +135,14 @@ def test_a_signature_over_another_url_or_other_fields_is_refused(client, survey)
                            headers={"X-Twilio-Signature": signature})
     assert response.status_code == 403
     assert nothing_kept(survey.tenant_id)
+
+
+def test_a_signature_over_the_url_with_or_without_its_port_is_accepted(client, survey):
+    assert text(client, "hi", url="http://localhost:80/sms/inbound").status_code == 200
+    assert text(client, "English", url="http://localhost/sms/inbound").status_code == 200
+    assert text(client, "yes", url="http://localhost:81/sms/inbound").status_code == 403
+    foreign = text(client, "yes", headers={"X-Twilio-Signature": "x" * 27 + "é"})
+    assert foreign.status_code == 403  # not ASCII: refused, not an error
 
 
 def test_a_request_for_another_twilio_account_is_refused(client, survey):
@@ -309,6 +328,25 @@ def test_a_pointer_left_behind_by_a_lost_record_is_replaced(client, survey):
     redis_client().delete(record_key(cid))
     assert texts(text(client, "hello"))[0].startswith("Which language?")
     assert sessions().find(key) not in (None, cid)
+
+
+def test_an_answer_by_sms_costs_two_redis_round_trips(client, survey):
+    text(client, "hi")
+    text(client, "English")  # the scripts are loaded into Redis by now
+    with redis_round_trips() as sent:
+        [message] = texts(text(client, "yes"))
+    assert message == "Your age?" and sent() == 2  # find+lock, save
+
+
+def test_a_replayed_sms_costs_one_round_trip_even_after_the_end(client, survey):
+    text(client, "hi")
+    text(client, "English")
+    sid = new_sid()
+    first = texts(text(client, "no", sid=sid))  # no consent: the conversation ends
+    assert sessions().find(pointer(tenant_id=survey.tenant_id)) is None
+    with redis_round_trips() as sent:
+        assert texts(text(client, "no", sid=sid)) == first
+    assert sent() == 1
 
 
 # -- STOP, START, HELP ---------------------------------------------------------------------

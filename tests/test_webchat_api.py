@@ -24,7 +24,7 @@ from referencing.jsonschema import DRAFT202012
 from chatsurvey.channels import webchat
 from chatsurvey.extensions import db, redis_client
 from chatsurvey.sessions import DONE, lock_key, record_key, sessions, transcript_key
-from tests.helpers import open_round, seed_tenant
+from tests.helpers import open_round, redis_round_trips, seed_tenant
 
 pytestmark = pytest.mark.redis
 
@@ -237,6 +237,14 @@ def test_right_to_left_replies_carry_their_direction(api, survey):
 
 # -- replays --
 
+def test_an_answer_costs_two_redis_round_trips(api):
+    token = started(api)
+    api.send(token, value="en")  # the scripts are loaded into Redis by now
+    with redis_round_trips() as sent:
+        assert last_question(api.send(token, value="yes"))["input"] == "number"
+    assert sent() == 2  # lock and read, then save
+
+
 def test_a_replayed_message_gets_the_same_reply_and_is_recorded_once(api):
     token = started(api)
     first = api.send(token, message_id="same-message-id-0001", value="en")
@@ -310,6 +318,8 @@ def test_malformed_messages_get_a_clear_400(api, body, why):
     (b'"a string"', "application/json", 400),
     (b'{"message_id": "valid-message-id-0001", "value": NaN}', "application/json", 400),
     ("\udcff".encode("utf-8", "surrogatepass"), "application/json", 400),
+    (b'{"message_id": "valid-message-id-0001", "text": "\\ud800"}', "application/json", 400),
+    (b'{"message_id": "valid-message-id-0001", "value": 1e999}', "application/json", 400),
     (b"[" * 60000, "application/json", 400),
     (b"[" * 100000, "application/json", 413),
     (b"message_id=x&value=en", "application/x-www-form-urlencoded", 415),

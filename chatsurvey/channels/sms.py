@@ -29,7 +29,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, request
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator, compare
 from twilio.twiml.messaging_response import MessagingResponse
 
 from .. import conversations
@@ -38,7 +38,8 @@ from ..crypto import crypto, normalise_number
 from ..extensions import db, redis_client
 from ..models import SmsNumber, SurveyRound, Tenant
 from ..models_sms import Invitation, OptOut
-from ..sessions import Busy, LockLost, finished_key, pointer_key, sessions
+from ..security import SecuredResponse, plain_headers
+from ..sessions import Busy, LockLost, finished_key, pointer_key
 
 bp = Blueprint("sms", __name__)
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ def twiml(texts: list[str] | tuple[str, ...] = (), status: int = 200) -> Respons
         current = f"{current}\n\n{text}" if current else text
     if current:
         response.message(current)
-    return Response(str(response), status=status, mimetype="text/xml")
+    return SecuredResponse(str(response), status, plain_headers(), mimetype="text/xml")
 
 
 def reply_texts(outcome: Outcome) -> list[str]:
@@ -202,7 +203,12 @@ def signed(tenant: Tenant | CouncilByNumber) -> bool:
     account = request.form.get("AccountSid")
     if account and tenant.twilio_account_sid and account != tenant.twilio_account_sid:
         return False
-    return RequestValidator(token).validate(request.url, request.form, signature)
+    validator = RequestValidator(token)
+    url, form = request.url, request.form
+    # validate() signs the URL with and without its port and compares both; the URL as
+    # received is one of the two, and the one Twilio signs nearly always: try it alone first.
+    return (compare(validator.compute_signature(url, form), signature)
+            or validator.validate(url, form, signature))
 
 
 def phone_hash(sender: str) -> str:
@@ -255,10 +261,7 @@ def handle(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str], 
                 ], "help"
     if kind == "start":
         opt_in(tenant, phone)
-    stored, cid = sessions().outcome_and_find(tenant.id, sid, pointer_key(tenant.id, phone))
-    if stored is not None:
-        return reply_texts(Outcome.load(stored)), "replayed"
-    return converse(tenant, sid, phone, body, cid)
+    return converse(tenant, sid, phone, body)
 
 
 def stop(tenant: Tenant, sid: str, phone: str, body: str, locale: str | None) -> list[str]:
@@ -269,15 +272,13 @@ def stop(tenant: Tenant, sid: str, phone: str, body: str, locale: str | None) ->
     our confirmation.
     """
     opt_out(tenant, phone)  # first: if the conversation is busy (503), the opt-out still holds
-    cid = sessions().find(pointer_key(tenant.id, phone))
-    if cid:
-        try:
-            outcome = conversations.reply(cid, tenant.id, sid, "stop")
-            if outcome.status != "withdrawn" and not outcome.replayed:
-                log.error("sms %s %s: STOP left the conversation %s", tenant.slug, sid,
-                          outcome.status)
-        except NotFound:
-            pass
+    try:
+        outcome = conversations.reply_to_sender(pointer_key(tenant.id, phone), tenant.id, sid,
+                                                "stop")
+    except NotFound:
+        outcome = None
+    if outcome is not None and outcome.status != "withdrawn" and not outcome.replayed:
+        log.error("sms %s %s: STOP left the conversation %s", tenant.slug, sid, outcome.status)
     if body.strip().casefold() in TWILIO_STOP:
         return []
     return [say(tenant, "stopped", None if locale == "en" else locale)]
@@ -301,27 +302,23 @@ def opt_in(tenant: Tenant, phone: str) -> None:
         db.session.commit()
 
 
-def converse(tenant: Tenant, sid: str, phone: str, body: str,
-             cid: str | None) -> tuple[list[str], str]:
-    """A turn of the sender's conversation ``cid`` (as just looked up), or a new one."""
-    store = sessions()
+def converse(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str], str]:
+    """A turn of the sender's conversation, or the start of a new one."""
     pointer = pointer_key(tenant.id, phone)
-    for attempt in range(3):
-        if attempt:
-            cid = store.find(pointer)
-        if cid:
-            try:
-                outcome = conversations.reply(cid, tenant.id, sid, body)
-            except NotFound:  # expired between the two reads, or a stale pointer
-                forget_pointer(pointer, cid)
-                continue
+    for _ in range(3):
+        try:
+            outcome = conversations.reply_to_sender(pointer, tenant.id, sid, body)
+        except NotFound as gone:  # expired after the pointer was read, or a stale pointer
+            forget_pointer(pointer, gone.args[0])
+            continue
+        if outcome is not None:
             return reply_texts(outcome), "replayed" if outcome.replayed else "answered"
         if OptOut.exists(tenant.id, phone):
             return [say(tenant, "opted_out")], "opted out earlier"
         chosen = choose_round(tenant, body, phone)
         if isinstance(chosen, str):
             return [chosen], "no round chosen"
-        if store.redis.exists(finished_key(pointer, chosen.id)):
+        if redis_client().exists(finished_key(pointer, chosen.id)):
             return [say(tenant, "already_done")], "finished this round before"
         outcome = conversations.begin(chosen, "sms", message_id=sid, pointer=pointer)
         if outcome is not None:

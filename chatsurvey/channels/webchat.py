@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
 from flask import (
     Blueprint,
@@ -39,7 +39,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import conversations
-from ..conversations import NotFound, Outcome
+from ..conversations import NotFound, Outcome, encoded
 from ..engine.catalogue import text_direction
 from ..engine.inputs import COMMANDS
 from ..extensions import db
@@ -80,8 +80,7 @@ class ApiError(Exception):
 
 
 def json_response(data: Any, status: int = 200, headers: dict | None = None) -> Response:
-    return json_text_response(json.dumps(data, ensure_ascii=False, separators=(",", ":")),
-                              status, headers)
+    return json_text_response(encoded(data), status, headers)
 
 
 def json_text_response(body: str, status: int = 200, headers: dict | None = None) -> Response:
@@ -218,19 +217,15 @@ def _token() -> str:
     return token
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def _body(allowed: tuple[str, ...]) -> dict:
     """The request's JSON object, refusing anything else with a reason a developer can act on."""
     if request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type",
                        "Send a JSON body with 'Content-Type: application/json'.")
     raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
-    try:
-        body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (ValueError, RecursionError):
+    try:  # orjson refuses what JSON does not allow: NaN, lone surrogates, bad UTF-8
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
         raise ApiError(400, "bad_request", "The body is not valid UTF-8 JSON.") from None
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "The body must be a JSON object.")
