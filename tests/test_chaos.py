@@ -209,12 +209,16 @@ def test_a_thousand_conversations_through_every_fault(make_app, database_url, re
         db.session.remove()
 
     handed_off: list[str] = []
+    delivered_twice: list[str] = []
     real_queue_store = jobs.queue_store
 
     def deliver_twice(submission_id: str, job_id: str | None = None) -> None:
         handed_off.append(submission_id)
         real_queue_store(submission_id)
+        # Redis may go away between the two (the restart): the turn then fails, the young
+        # person's message is sent again and replayed, and only the first copy exists.
         real_queue_store(submission_id, job_id=jobs.store_job_id(submission_id) + "-again")
+        delivered_twice.append(submission_id)
 
     monkeypatch.setattr(jobs, "queue_store", deliver_twice)
     killed: dict = {}
@@ -303,12 +307,16 @@ def test_a_thousand_conversations_through_every_fault(make_app, database_url, re
             assert FailedJobRegistry(queue=jobs.queue(jobs.STORE)).count == 0, log[-3000:]
             # Every job really was delivered twice: every second copy was taken by a
             # worker, after (or while) its first copy or a batch stored the response.
-            # (A first copy whose conversation a batch stored leaves the queue untaken;
-            # a copy caught by a fault may be dropped by RQ; the counts above show
-            # that every response was stored once all the same.)
+            # (A second copy Redis never got, because it went away just after the
+            # first, is not counted; a first copy whose conversation a batch stored
+            # leaves the queue untaken. The counts above show that every response was
+            # stored once all the same.)
             taken = set(re.findall(r"store: anonymise [^(]*\((store-[0-9a-f]{32}(?:-again)?)\)",
                                    log))
-            assert len({t for t in taken if t.endswith("-again")}) == CONVERSATIONS
+            second_copies = {jobs.store_job_id(s) + "-again" for s in delivered_twice}
+            missed = second_copies - taken
+            assert not missed, f"second copies never taken: {sorted(missed)}"
+            assert len(second_copies) >= CONVERSATIONS - 5, "the faults stopped most second copies"
             assert len(taken) < 2 * CONVERSATIONS, "no batch stored another job's conversation"
             # The database outage really happened to jobs (not between them).
             assert "OperationalError" in log, "no job met the database outage"

@@ -101,6 +101,41 @@ def test_a_job_taken_by_a_worker_that_died_at_once_is_not_lost(survey, app):
     assert db.session.get(Response, submission) is not None
 
 
+def test_a_job_whose_worker_died_before_starting_it_runs_again_after_its_work_was_done(
+        survey, app):
+    """Killed after registering its run but before marking the job started, a worker
+    leaves a job that RQ's clean-up drops unrun. A second delivery may have stored the
+    response meanwhile; the job still runs again (finding it stored) and goes."""
+    from rq.executions import prepare_execution
+
+    from chatsurvey import conversations
+    from chatsurvey.models import Response
+    from chatsurvey.sessions import DONE
+    from workers.store import store_response
+
+    outcome = conversations.begin(survey, "web")
+    for i, message in enumerate(["English", "yes", "5", "3", "yes"]):
+        outcome = conversations.reply(outcome.conversation, survey.tenant_id, f"m{i}", message)
+    [submission] = [s.decode() for s in redis_client().zrange(DONE, 0, -1)]
+    store = queue(STORE)
+    [job_id] = store.job_ids
+    dying = make_worker([STORE], name="dies-at-once")
+    redis_client().lmove(store.key, store.intermediate_queue_key)  # RQ's dequeue
+    prepare_execution(dying, store.fetch_job(job_id))  # ... and its run is registered
+    assert store.fetch_job(job_id).get_status() == "queued"  # never marked started
+    assert store_response(submission) == "stored"  # the second delivery stores it
+    registry = StartedJobRegistry(queue=store)
+    assert sweep()["abandoned_jobs"] == 0  # its heartbeat has not run out yet
+    later = redis_client().time()[0] + dying.get_heartbeat_ttl(store.fetch_job(job_id)) + 1
+    assert sweep(now=later)["abandoned_jobs"] == 1
+    assert store.job_ids == [job_id] and not redis_client().lrange(
+        store.intermediate_queue_key, 0, -1)
+    make_worker([STORE]).work(burst=True)
+    assert not redis_client().exists(f"rq:job:{job_id}")  # it ran, found the work done, went
+    assert FailedJobRegistry(queue=store).count == 0 and registry.count == 0
+    assert db.session.get(Response, submission) is not None
+
+
 def test_an_idle_worker_stops_when_asked(app):
     """SIGTERM (a deploy, a process manager) is not a lost Redis: the worker exits."""
     with app.app_context():

@@ -2,7 +2,10 @@
 
 1. Jobs whose worker died (kill -9, lost machine) go back on their queue.
    RQ does this itself only when some worker next runs its maintenance,
-   which can take more than three minutes; we do it on every sweep.
+   which can take more than three minutes; we do it on every sweep. That
+   includes a job its worker had taken but not yet marked started when it
+   died: RQ's clean-up passes over those (they never were "started") and
+   only drops their entry, so nothing would run them again.
 2. Finished transcripts that have no job (the job was lost, e.g. with a Redis
    fail-over) get one again. Failed jobs are left alone: they stay visible in
    the failed registry until someone retries them (`chatsurvey jobs retry`).
@@ -56,6 +59,23 @@ def _job_status(job_id: str) -> JobStatus | None:
     return status
 
 
+def _requeue_never_started(registry: StartedJobRegistry, now: float) -> None:
+    """Put back on their queue the abandoned jobs RQ's clean-up would drop unrun."""
+    queue = registry.get_queue()
+    for job_id in registry.get_expired_job_ids(now):
+        try:
+            job = Job.fetch(job_id, connection=redis_client(), serializer=queue.serializer)
+        except NoSuchJobError:
+            continue
+        on_queue = redis_client().lpos(queue.key, job_id) is not None
+        if job.get_status() != JobStatus.QUEUED or on_queue:
+            continue
+        redis_client().lrem(queue.intermediate_queue_key, 0, job_id)
+        queue.enqueue_job(job)
+        log.info("sweep: job %s was taken by a worker that died before starting it; "
+                 "queued again", job_id)
+
+
 def _enqueue_due_retries() -> None:
     """What RQ's scheduler does, once, under its lock (so never beside a live scheduler)."""
     scheduler = RQScheduler([jobs.STORE, jobs.SEND], connection=redis_client(),
@@ -76,6 +96,7 @@ def sweep(now: float | None = None) -> dict[str, int]:
             registry = StartedJobRegistry(queue=jobs.queue(name))
             # Counted without RQ's own clean-up (`count` runs one, at the current time).
             before = redis_client().zcard(registry.key)
+            _requeue_never_started(registry, now)
             registry.cleanup(timestamp=now)
             done["abandoned_jobs"] += before - redis_client().zcard(registry.key)
         _enqueue_due_retries()
