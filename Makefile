@@ -13,6 +13,10 @@ $(STAMP): pyproject.toml
 		|| { echo "Python 3.11 or newer is needed (found: $(PYTHON))"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@# The developer tools (devtools/: the demo, the terminal phone) stay in this checkout,
+	@# outside the wheel; this venv finds them here.
+	$(BIN)/python -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], \
+		"chatsurvey-devtools.pth").write_text("$(CURDIR)\n")'
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 

@@ -11,7 +11,7 @@ import gc
 
 
 def post_worker_init(worker):
-    from chatsurvey.flowstore import EXTENSION, flow_store
+    from chatsurvey.flows.store import EXTENSION, flow_store
 
     app = worker.wsgi
     if EXTENSION in getattr(app, "extensions", {}):  # a chatsurvey app, not another one

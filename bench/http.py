@@ -97,10 +97,11 @@ def _wrk(url: str, script: Path, connections: int, pids: list[int],
 def _seed(env: dict) -> tuple[str, list[str], float]:
     """A council, the built-in flows, an open round; web conversations at their first question."""
     from chatsurvey import conversations, create_app
+    from chatsurvey.conversations.keyspace import record_key
+    from chatsurvey.councils.models import SmsNumber, Tenant
     from chatsurvey.extensions import db, redis_client
-    from chatsurvey.flowstore import flow_store
-    from chatsurvey.models import SmsNumber, SurveyRound, Tenant
-    from chatsurvey.sessions import record_key
+    from chatsurvey.flows.store import flow_store
+    from chatsurvey.rounds.models import SurveyRound
 
     app = create_app({"SECRET_KEY": env["CHATSURVEY_SECRET_KEY"], "REDIS_URL": env["REDIS_URL"],
                       "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"]})

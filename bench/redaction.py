@@ -12,8 +12,8 @@ import json
 import time
 from pathlib import Path
 
-from chatsurvey.redact import redact
-from chatsurvey.redaction_eval import evaluate
+from chatsurvey.responses.redact import redact
+from devtools.redaction_eval import evaluate
 
 from .report import write_section
 

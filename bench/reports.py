@@ -22,14 +22,15 @@ COUNCILS = 30
 
 def _measure(size: int, tmp: str) -> dict[str, float]:
     from chatsurvey import create_app
-    from chatsurvey.demo_data import generate
+    from chatsurvey.councils.models import Tenant
     from chatsurvey.extensions import db
-    from chatsurvey.models import SurveyRound, Tenant
     from chatsurvey.reports import rules
     from chatsurvey.reports.compute import build_report
     from chatsurvey.reports.publish import publish
     from chatsurvey.reports.render_html import render_staff
     from chatsurvey.reports.render_pdf import render_pdf
+    from chatsurvey.rounds.models import SurveyRound
+    from devtools.demo_data import generate
 
     db_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/reports-{size}.db"
     app = create_app({"SECRET_KEY": "bench-" + secrets.token_hex(16), "TESTING": True,

@@ -44,9 +44,10 @@ def _app(redis_url: str, db_url: str):
 
 
 def _round():
+    from chatsurvey.councils.models import Tenant
     from chatsurvey.extensions import db
-    from chatsurvey.flowstore import flow_store
-    from chatsurvey.models import SurveyRound, Tenant
+    from chatsurvey.flows.store import flow_store
+    from chatsurvey.rounds.models import SurveyRound
 
     tenant = Tenant(slug="bench", name="Bench Council", country="england")
     db.session.add(tenant)
@@ -89,11 +90,11 @@ def _finish(survey_round, rng: random.Random) -> str:
 
 
 def _throughput(app, survey_round, count: int, batch: int) -> tuple[float, float]:
+    from chatsurvey import jobs as worker_app
+    from chatsurvey.cli.workers import make_worker
     from chatsurvey.extensions import db, redis_client
     from chatsurvey.jobs import STORE
-    from chatsurvey.models import Response
-    from chatsurvey.worker import make_worker
-    from workers import app as worker_app
+    from chatsurvey.responses.models import Response
 
     rng = random.Random(1)
     app.config["STORE_BATCH"] = batch
@@ -114,8 +115,8 @@ def _throughput(app, survey_round, count: int, batch: int) -> tuple[float, float
 
 
 def _end_to_end(app, survey_round, env: dict, count: int, rate: float) -> list[float]:
+    from chatsurvey.conversations.keyspace import DONE, transcript_key
     from chatsurvey.extensions import redis_client
-    from chatsurvey.sessions import DONE, transcript_key
 
     worker = subprocess.Popen([sys.executable, "-m", "chatsurvey", "worker", "--queue", "store"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL,

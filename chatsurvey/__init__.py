@@ -16,6 +16,6 @@ if TYPE_CHECKING:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the chatsurvey Flask application (see chatsurvey/app.py)."""
-    from .app import create_app as _create_app
+    from chatsurvey.app import create_app as _create_app
 
     return _create_app(config)

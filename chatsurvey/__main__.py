@@ -1,5 +1,5 @@
 """`python -m chatsurvey ...` is the same as the `chatsurvey` command."""
 
-from .cli import main
+from chatsurvey.cli import main
 
 main()

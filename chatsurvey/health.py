@@ -7,7 +7,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .extensions import db, redis_client
+from chatsurvey.extensions import db, redis_client
 
 bp = Blueprint("health", __name__)
 

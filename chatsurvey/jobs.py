@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 
-from .extensions import redis_client
+from chatsurvey.extensions import redis_client
 
 EXTENSION = "chatsurvey.queues"
 STORE = "store"

@@ -3,8 +3,8 @@
 * **CSRF** (ASVS 3.5.1): Flask-WTF's ``CSRFProtect`` checks a token on every POST,
   PUT, PATCH and DELETE in the app, so a new form is protected without anyone
   remembering to. Two blueprints opt out by name, because they have their own
-  authentication and no cookies: ``sms`` (Twilio's signature) and ``webchat``
-  (a bearer token in a header, JSON only). The token's secret lives in the
+  authentication and no cookies: ``sms`` (Twilio's signature) and ``webapi``
+  (the web chat's JSON API: a bearer token in a header, JSON only). The token's secret lives in the
   server-side admin session (chatsurvey/admin/logins.py).
 * **Headers** (ASVS 3.4): every response gets HSTS, nosniff, a Referrer-Policy and a
   CSP that forbids framing, unless a blueprint already set its own: the chat page
@@ -29,11 +29,11 @@ import time
 from flask import Flask, Response, current_app, request
 from flask_wtf.csrf import CSRFProtect
 
-from .extensions import redis_client
+from chatsurvey.extensions import redis_client
 
 csrf = CSRFProtect()
 
-EXEMPT_BLUEPRINTS = ("sms", "webchat")
+EXEMPT_BLUEPRINTS = ("sms", "webapi")
 """Blueprints with their own request authentication (Twilio signature, bearer token)."""
 
 ADMIN_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -1,4 +1,4 @@
-"""Build the word lists the redactor uses (chatsurvey/data/).
+"""Build the word lists the redactor uses (chatsurvey/responses/data/).
 
 Run once when the lists should be refreshed, in a throwaway environment (the
 source data needs about 2 GB of memory to load):
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from names_dataset import NameDataset
 
-OUT = Path(__file__).resolve().parent.parent / "chatsurvey" / "data"
+OUT = Path(__file__).resolve().parent.parent / "chatsurvey" / "responses" / "data"
 WORDS = Path("/usr/share/dict/british-english")
 # Where young people in care in the UK and their families most often come from.
 COUNTRIES = {"GB": 2500, "IE": 400, "IN": 400, "PK": 400, "BD": 300, "NG": 300, "GH": 200,

@@ -13,9 +13,9 @@ TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 def make_user(role="council-admin", tenant=None, email=None, password=PASSWORD, totp=False,
               name="Sam Staff"):
     """A staff account (call inside an app context); ``totp=True`` sets up a second factor."""
+    from chatsurvey.accounts.models import User
     from chatsurvey.admin.auth import hash_password
     from chatsurvey.extensions import db
-    from chatsurvey.models_admin import User
 
     email = email or f"{role}-{tenant.slug if tenant else 'all'}@example.org"
     user = User(email=email, name=name, role=role, tenant=tenant, active=True,
@@ -61,7 +61,7 @@ def add_response(survey_round, channel="web", age_band="11-18", week="2026-W48",
     import secrets
 
     from chatsurvey.extensions import db
-    from chatsurvey.models import Comment, Response
+    from chatsurvey.responses.models import Comment, Response
 
     response = Response(id=secrets.token_hex(16), tenant_id=survey_round.tenant_id,
                         round_id=survey_round.id, flow_id=survey_round.flow_version.flow_id,

@@ -71,8 +71,8 @@ messages:
 def seed_tenant(slug="testshire", country="england", number="+447700900001",
                 auth_token="twilio-test-token", origins=("https://www.testshire.gov.uk",)):
     """A council with one SMS number (call inside an app context)."""
+    from chatsurvey.councils.models import SmsNumber, Tenant
     from chatsurvey.extensions import db
-    from chatsurvey.models import SmsNumber, Tenant
 
     tenant = Tenant(slug=slug, name=f"{slug.title()} Council", country=country,
                     twilio_account_sid="AC" + "0" * 32, twilio_auth_token=auth_token,
@@ -87,7 +87,7 @@ def seed_tenant(slug="testshire", country="england", number="+447700900001",
 def publish_fixture_flows():
     """Publish tests/flows as flow versions; returns {flow id: FlowVersion}."""
     from chatsurvey.extensions import db
-    from chatsurvey.flowstore import flow_store
+    from chatsurvey.flows.store import flow_store
 
     published = {v.flow_id: v for v in flow_store().publish_directory(FIXTURE_FLOWS)}
     db.session.commit()
@@ -99,7 +99,7 @@ def open_round(tenant, version, keyword=None, **kwargs):
     from datetime import UTC, datetime, timedelta
 
     from chatsurvey.extensions import db
-    from chatsurvey.models import SurveyRound
+    from chatsurvey.rounds.models import SurveyRound
 
     now = datetime.now(UTC)
     survey_round = SurveyRound(tenant=tenant, name=kwargs.pop("name", "Autumn survey"),

@@ -20,8 +20,8 @@ def council(app):
 
 
 def _user(app, role="council-admin", **kwargs):
+    from chatsurvey.councils.models import Tenant
     from chatsurvey.extensions import db
-    from chatsurvey.models import Tenant
 
     with app.app_context():
         tenant = db.session.get(Tenant, 1) if role != "programme-analyst" else None
@@ -46,8 +46,8 @@ def test_sign_in_and_out(app, client, council):
 
 
 def test_wrong_password_is_refused_and_audited(app, client, council):
+    from chatsurvey.audit import AuditEntry
     from chatsurvey.extensions import db
-    from chatsurvey.models_admin import AuditEntry
 
     user = _user(app)
     response = sign_in(client, user["email"], "not the password at all")
@@ -63,8 +63,8 @@ def test_wrong_password_is_refused_and_audited(app, client, council):
 
 
 def test_analyst_must_set_up_totp_then_use_it(app, client):
+    from chatsurvey.accounts.models import User
     from chatsurvey.extensions import db
-    from chatsurvey.models_admin import User
 
     user = _user(app, "programme-analyst")
     response = sign_in(client, user["email"])
@@ -86,8 +86,8 @@ def test_analyst_must_set_up_totp_then_use_it(app, client):
 
 
 def test_totp_code_step(app, client, council):
+    from chatsurvey.accounts.models import User
     from chatsurvey.extensions import db
-    from chatsurvey.models_admin import User
 
     user = _user(app, totp=True)
     response = sign_in(client, user["email"])
@@ -163,8 +163,8 @@ def test_no_inline_script_or_style_in_any_page(app, client, council):
     from tests.helpers import open_round, publish_fixture_flows
 
     with app.app_context():
+        from chatsurvey.councils.models import Tenant
         from chatsurvey.extensions import db
-        from chatsurvey.models import Tenant
 
         published = publish_fixture_flows()
         survey_round = open_round(db.session.get(Tenant, 1), published["router"])
@@ -248,15 +248,15 @@ def test_invitation_link_sets_a_password(app, client, council):
 
 
 def test_no_secrets_or_numbers_in_logs(app, client, council, caplog):
+    from chatsurvey.audit import AuditEntry
     from chatsurvey.extensions import db
-    from chatsurvey.models_admin import AuditEntry
 
     caplog.set_level(logging.DEBUG)
     user = _user(app)
     sign_in(client, user["email"], "my secret password 123")
     sign_in(client, user["email"])
     with app.app_context():
-        from chatsurvey.admin.audit import record
+        from chatsurvey.audit import record
 
         record("test", None, text="ring me on 07700 900123", phone="+447700900123",
                note="write to jo@example.org or 07700900123")

@@ -35,7 +35,7 @@ def check(client, flow_id, source):
 
 
 def pets_source(app):
-    from chatsurvey.models import FlowVersion
+    from chatsurvey.flows.models import FlowVersion
 
     with app.app_context():
         return FlowVersion.latest("pets").source
@@ -43,7 +43,7 @@ def pets_source(app):
 
 def versions(app, flow_id):
     from chatsurvey.extensions import db
-    from chatsurvey.models import FlowVersion
+    from chatsurvey.flows.models import FlowVersion
 
     with app.app_context():
         return [(v.version, v.source) for v in db.session.query(FlowVersion)
@@ -73,8 +73,8 @@ def test_live_check_points_at_the_line(app, client, staff):
 
 
 def test_publish_refuses_errors_then_publishes_and_rolls_back(app, client, staff):
+    from chatsurvey.audit import AuditEntry
     from chatsurvey.extensions import db
-    from chatsurvey.models_admin import AuditEntry
 
     as_analyst(client, staff)
     source = pets_source(app)
@@ -114,8 +114,8 @@ def test_publishing_a_sub_flow_repins_the_router(app, client, staff):
 
 
 def test_running_conversations_are_counted_per_version(app, client, staff):
+    from chatsurvey.conversations.keyspace import IDLE, record_key
     from chatsurvey.extensions import redis_client
-    from chatsurvey.sessions import IDLE, record_key
 
     redis = redis_client(app)
     for n in range(3):

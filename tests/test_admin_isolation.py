@@ -145,7 +145,8 @@ def test_a_council_admin_cannot_open_a_round_for_another_council(app, client, tw
     sign_in(client, two_councils["b_email"])
     with app.app_context():
         from chatsurvey.extensions import db
-        from chatsurvey.models import FlowVersion, SurveyRound
+        from chatsurvey.flows.models import FlowVersion
+        from chatsurvey.rounds.models import SurveyRound
 
         version = db.session.query(FlowVersion).filter_by(flow_id="router").first()
         before = db.session.query(SurveyRound).count()

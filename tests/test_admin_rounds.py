@@ -34,8 +34,8 @@ def analyst(app):
 
 
 def audit_actions(app):
+    from chatsurvey.audit import AuditEntry
     from chatsurvey.extensions import db
-    from chatsurvey.models_admin import AuditEntry
 
     with app.app_context():
         return [(e.action, e.details) for e in db.session.query(AuditEntry).order_by(
@@ -60,8 +60,7 @@ def test_round_form_lists_age_bands_and_surveys(app, client, council):
 
 def test_round_below_the_programme_minimum_needs_confirming(app, client, council):
     from chatsurvey.extensions import db
-    from chatsurvey.models import SurveyRound
-    from chatsurvey.models_admin import RoundDetails
+    from chatsurvey.rounds.models import RoundDetails, SurveyRound
 
     sign_in(client, council["email"])
     warned = post(client, "/admin/rounds/new", _round_form(council))
@@ -99,7 +98,7 @@ def test_round_form_errors(app, client, council):
 
 def test_round_page_links_and_qr_codes(app, client, council):
     from chatsurvey.extensions import db
-    from chatsurvey.models import SurveyRound
+    from chatsurvey.rounds.models import SurveyRound
 
     with app.app_context():
         link = db.session.get(SurveyRound, council["round_id"]).link
@@ -119,7 +118,7 @@ def test_invitations_csv_upload(app, client, council, caplog):
     import logging
 
     from chatsurvey.extensions import db
-    from chatsurvey.models_sms import Invitation
+    from chatsurvey.invitations.models import Invitation
 
     caplog.set_level(logging.DEBUG)
 
@@ -147,7 +146,7 @@ def test_invitations_csv_upload(app, client, council, caplog):
 
 def test_rates_show_only_totals_while_open(app, client, council):
     from chatsurvey.extensions import db
-    from chatsurvey.models import SurveyRound
+    from chatsurvey.rounds.models import SurveyRound
 
     with app.app_context():
         survey_round = db.session.get(SurveyRound, council["round_id"])
@@ -184,7 +183,7 @@ def test_rates_show_only_totals_while_open(app, client, council):
 
 def test_paper_entry_is_stored_like_a_conversation(app, client, council):
     from chatsurvey.extensions import db
-    from chatsurvey.models import Comment, Response
+    from chatsurvey.responses.models import Comment, Response
 
     sign_in(client, council["email"])
     url = f"/admin/rounds/{council['round_id']}/paper"
@@ -220,8 +219,8 @@ def test_paper_entry_is_stored_like_a_conversation(app, client, council):
 
 def test_viewer_cannot_enter_paper(app, client, council):
     with app.app_context():
+        from chatsurvey.councils.models import Tenant
         from chatsurvey.extensions import db
-        from chatsurvey.models import Tenant
 
         viewer = make_user("council-viewer", db.session.get(Tenant, council["tenant_id"]))
         email = viewer.email
@@ -231,7 +230,8 @@ def test_viewer_cannot_enter_paper(app, client, council):
 
 def test_comments_queue_flagged_first_and_reviewed(app, client, council, analyst):
     from chatsurvey.extensions import db
-    from chatsurvey.models import Comment, SurveyRound
+    from chatsurvey.responses.models import Comment
+    from chatsurvey.rounds.models import SurveyRound
 
     with app.app_context():
         survey_round = db.session.get(SurveyRound, council["round_id"])

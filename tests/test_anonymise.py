@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chatsurvey.anonymise import anonymise, iso_week
+from chatsurvey.responses.anonymise import anonymise, iso_week
 
 TRANSCRIPT = {
     "submission_id": "a" * 32, "tenant_id": 3, "round_id": 7, "flow": "your-life",

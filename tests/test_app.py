@@ -3,7 +3,7 @@
 import pytest
 
 from chatsurvey import create_app
-from chatsurvey.app import _database_url
+from chatsurvey.config import _database_url
 from chatsurvey.extensions import redis_client
 
 

@@ -42,9 +42,9 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegis
 from sqlalchemy import func, select
 
 from chatsurvey import jobs
+from chatsurvey.conversations.keyspace import DONE
 from chatsurvey.extensions import db, redis_client
-from chatsurvey.models import Response
-from chatsurvey.sessions import DONE
+from chatsurvey.responses.models import Response
 from tests.chaos.servers import Proxy, RedisServer
 from tests.helpers import PROJECT, open_round, publish_fixture_flows, seed_tenant
 

@@ -1,8 +1,9 @@
 """Setting up councils and rounds from the command line."""
 
 from chatsurvey.cli import main
+from chatsurvey.councils.models import Tenant
 from chatsurvey.extensions import db
-from chatsurvey.models import SurveyRound, Tenant
+from chatsurvey.rounds.models import SurveyRound
 from tests.helpers import FIXTURE_FLOWS
 
 

@@ -96,7 +96,7 @@ def test_disable_and_reset_totp(app, runner, monkeypatch):
 
 def test_add_user_as_a_function_is_repeatable(app, runner):
     """What `chatsurvey demo` can call each time it starts."""
-    from chatsurvey.cli_users import add_user
+    from chatsurvey.cli.users import add_user
 
     with app.app_context():
         first = add_user("demo@testshire.example", "council-admin", "testshire",

@@ -8,10 +8,7 @@ from flask import current_app
 
 from chatsurvey import conversations
 from chatsurvey.conversations import NotFound, Outcome
-from chatsurvey.extensions import db, redis_client
-from chatsurvey.flowstore import flow_store
-from chatsurvey.jobs import STORE, queue, store_job_id
-from chatsurvey.sessions import (
+from chatsurvey.conversations.keyspace import (
     DONE,
     IDLE,
     Busy,
@@ -22,6 +19,9 @@ from chatsurvey.sessions import (
     sessions,
     transcript_key,
 )
+from chatsurvey.extensions import db, redis_client
+from chatsurvey.flows.store import flow_store
+from chatsurvey.jobs import STORE, queue, store_job_id
 from tests.helpers import FIXTURE_FLOWS, open_round
 
 pytestmark = pytest.mark.redis

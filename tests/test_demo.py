@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from chatsurvey.defaults import FLOWS_DIR, PROJECT_DIR
-from chatsurvey.demo import DEMO_NUMBER, demo_secret_key, seed_demo_council
+from chatsurvey.config import FLOWS_DIR, PROJECT_DIR
+from chatsurvey.councils.models import Tenant
 from chatsurvey.extensions import db
-from chatsurvey.models import SurveyRound, Tenant
+from chatsurvey.rounds.models import SurveyRound
+from devtools.demo import DEMO_NUMBER, demo_secret_key, seed_demo_council
 
 
 def test_the_demo_council_has_an_open_round_on_the_entry_flow(make_app):
@@ -49,9 +50,9 @@ def test_the_web_chat_link_answers(make_app):
 
 
 def test_the_demo_prints_a_council_admin_login_that_stays_the_same(make_app, tmp_path):
+    from chatsurvey.accounts.models import User
     from chatsurvey.admin.auth import check_password
-    from chatsurvey.demo import DEMO_ADMIN, DEMO_ANALYST, demo_admin_login
-    from chatsurvey.models_admin import User
+    from devtools.demo import DEMO_ADMIN, DEMO_ANALYST, demo_admin_login
 
     app = make_app(FLOWS_DIR=FLOWS_DIR, LOCALES_DIR=str(PROJECT_DIR / "locales"))
     with app.app_context():
@@ -73,8 +74,8 @@ def test_the_demo_prints_a_council_admin_login_that_stays_the_same(make_app, tmp
 
 
 def test_sample_councils_are_made_once(make_app):
-    from chatsurvey.demo import seed_sample_councils
-    from chatsurvey.models import Response
+    from chatsurvey.responses.models import Response
+    from devtools.demo import seed_sample_councils
 
     app = make_app(FLOWS_DIR=FLOWS_DIR, LOCALES_DIR=str(PROJECT_DIR / "locales"))
     with app.app_context():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chatsurvey.extensions import db
-from chatsurvey.flowstore import flow_store
+from chatsurvey.flows.store import flow_store
 
 
 def test_warming_compiles_the_flows_of_open_rounds_only(app, survey):

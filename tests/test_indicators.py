@@ -10,7 +10,7 @@ from textwrap import dedent
 import pytest
 
 from chatsurvey.engine import FlowLibrary
-from chatsurvey.indicators import (
+from chatsurvey.reports.indicators import (
     DOMAINS,
     CatalogueError,
     Threshold,

@@ -18,12 +18,13 @@ from rq import SimpleWorker
 from rq.serializers import JSONSerializer
 from sqlalchemy import create_engine, inspect, text
 
-import chatsurvey.models_sms  # noqa: F401  (the SMS tables, until app.py imports them)
+import chatsurvey.invitations.models  # noqa: F401  (the SMS tables, until app.py imports them)
 from chatsurvey import conversations
-from chatsurvey.cli_sms import invitations as invitations_cli
+from chatsurvey.cli.invitations import invitations as invitations_cli
+from chatsurvey.conversations.keyspace import pointer_key, sessions
 from chatsurvey.crypto import crypto
 from chatsurvey.extensions import db, redis_client
-from chatsurvey.invitations import (
+from chatsurvey.invitations.actions import (
     ALREADY,
     NO_NUMBER,
     NOT_A_NUMBER,
@@ -37,12 +38,11 @@ from chatsurvey.invitations import (
     quiet_ends,
     status,
 )
+from chatsurvey.invitations.models import Invitation, OptOut
+from chatsurvey.invitations.sending import Sender, queue_invitations, twilio_client
 from chatsurvey.jobs import SEND, queue
-from chatsurvey.models_sms import Invitation, OptOut
-from chatsurvey.sessions import pointer_key, sessions
 from tests import twilio_standin
 from tests.helpers import PROJECT
-from workers.send import Sender, queue_invitations, twilio_client
 
 pytestmark = pytest.mark.redis
 

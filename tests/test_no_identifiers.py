@@ -9,7 +9,7 @@ reflected, so a table added later is scanned too) is searched for each of
 those identifiers, in the forms they are usually written in, and for exact
 times of the run.
 
-One thing is allowed, where `chatsurvey/models_sms.py` documents it: the
+One thing is allowed, where `chatsurvey/invitations/models.py` documents it: the
 opt-out list (and the invitation list) finds a sender by a keyed HMAC of the
 number, and an opt-out records when it was made. Nothing there links to a
 response. The same keyed hash anywhere else fails the test.
@@ -29,14 +29,14 @@ import pytest
 from sqlalchemy import MetaData, select
 from twilio.request_validator import RequestValidator
 
+from chatsurvey.cli.workers import make_worker
+from chatsurvey.conversations.keyspace import pointer_key, sessions
 from chatsurvey.crypto import crypto
 from chatsurvey.extensions import db
+from chatsurvey.invitations.models import OptOut
 from chatsurvey.jobs import STORE
-from chatsurvey.models import Response
-from chatsurvey.models_sms import OptOut
-from chatsurvey.phone import reply_texts
-from chatsurvey.sessions import pointer_key, sessions
-from chatsurvey.worker import make_worker
+from chatsurvey.responses.models import Response
+from devtools.phone import reply_texts
 
 pytestmark = pytest.mark.redis
 
@@ -56,9 +56,9 @@ AGES = {"sms": 17, "web": 19}
 """Exact ages asked by the router flow; no other answer in this run is 17 or 19."""
 
 DOCUMENTED = {
-    ("sms_opt_outs", "phone_hash"): "keyed HMAC of a sender who texted STOP (models_sms.OptOut)",
-    ("sms_opt_outs", "created_at"): "when the opt-out was made (models_sms.OptOut)",
-    ("sms_invitations", "phone_hash"): "keyed HMAC of an invited number (models_sms.Invitation)",
+    ("sms_opt_outs", "phone_hash"): "keyed HMAC of a sender who texted STOP (invitations.models.OptOut)",
+    ("sms_opt_outs", "created_at"): "when the opt-out was made (invitations.models.OptOut)",
+    ("sms_invitations", "phone_hash"): "keyed HMAC of an invited number (invitations.models.Invitation)",
 }
 """(table, column) allowed to hold the keyed phone hash or a time of the run, and why."""
 def sign_and_post(client, sender: str, body: str, sid: str):

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from chatsurvey.redact import find, redact
-from chatsurvey.redaction_eval import evaluate
+from chatsurvey.responses.redact import find, redact
+from devtools.redaction_eval import evaluate
 
 CORPUS = Path(__file__).parent / "redaction"
 

@@ -14,9 +14,9 @@ def councils(app):
     """Synthetic councils (one with a round still open) and staff of two of them."""
     from sqlalchemy import select
 
-    from chatsurvey.demo_data import generate
+    from chatsurvey.councils.models import Tenant
     from chatsurvey.extensions import db
-    from chatsurvey.models import Tenant
+    from devtools.demo_data import generate
 
     with app.app_context():
         truth = generate(councils=4, seed=5, open_rounds=1)

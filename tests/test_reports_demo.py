@@ -16,7 +16,7 @@ OUTPUT = Path(__file__).resolve().parent.parent / "test-output" / "reports"
 
 @pytest.fixture
 def demo(app):
-    from chatsurvey.demo_data import generate
+    from devtools.demo_data import generate
 
     with app.app_context():
         truth = generate(councils=8, seed=3, open_rounds=1)
@@ -24,16 +24,16 @@ def demo(app):
 
 
 def _tenant(slug):
+    from chatsurvey.councils.models import Tenant
     from chatsurvey.extensions import db
-    from chatsurvey.models import Tenant
 
     return db.session.scalars(select(Tenant).where(Tenant.slug == slug)).one()
 
 
 def test_reports_recover_true_rates_and_flag_the_planted_councils(demo):
     from chatsurvey.extensions import db
-    from chatsurvey.models import SurveyRound
     from chatsurvey.reports import council_report, flags
+    from chatsurvey.rounds.models import SurveyRound
 
     inside = outside = 0
     found, missed, wrong_way = [], [], []
@@ -72,8 +72,8 @@ def test_reports_recover_true_rates_and_flag_the_planted_councils(demo):
 
 def test_open_round_shows_totals_only(demo):
     from chatsurvey.extensions import db
-    from chatsurvey.models import SurveyRound
     from chatsurvey.reports import council_report
+    from chatsurvey.rounds.models import SurveyRound
 
     council = demo.councils[0]
     pub = council_report(_tenant(council.slug), db.session.get(SurveyRound,
@@ -86,9 +86,9 @@ def test_open_round_shows_totals_only(demo):
 def test_cli_writes_every_format(app, demo, tmp_path):
     from frictionless import validate
 
-    from chatsurvey.cli_reports import report_command
+    from chatsurvey.cli.reports import report_command
     from chatsurvey.extensions import db
-    from chatsurvey.models_reports import Pledge
+    from chatsurvey.reports.models import Pledge
 
     council = demo.councils[1]
     tenant = _tenant(council.slug)
@@ -123,7 +123,7 @@ def test_cli_writes_every_format(app, demo, tmp_path):
     import re
 
     from chatsurvey.engine.readability import reading_age
-    from chatsurvey.indicators import load_catalogue
+    from chatsurvey.reports.indicators import load_catalogue
 
     labels = tuple(i.label for i in load_catalogue(Path(app.config["FLOWS_DIR"]) /
                                                    "indicators.yaml"))
@@ -166,9 +166,9 @@ def test_cli_writes_every_format(app, demo, tmp_path):
 
 
 def test_demo_data_is_deterministic(app):
-    from chatsurvey.demo_data import generate
     from chatsurvey.extensions import db
-    from chatsurvey.models import Response
+    from chatsurvey.responses.models import Response
+    from devtools.demo_data import generate
 
     with app.app_context():
         first = generate(councils=3, seed=11, now=datetime(2026, 6, 1, tzinfo=UTC))
@@ -183,7 +183,7 @@ def test_demo_data_is_deterministic(app):
 
 
 def test_demo_data_command_refuses_to_add_the_same_set_twice(app, tmp_path):
-    from chatsurvey.cli_reports import demo_data_command
+    from chatsurvey.cli.reports import demo_data_command
 
     runner = app.test_cli_runner()
     truth = tmp_path / "truth.json"

@@ -41,9 +41,9 @@ WEEKS = ["2026-W10", "2026-W11", "2026-W12"]
 
 @cache
 def _setup():
-    from chatsurvey.demo_data import _questions
     from chatsurvey.engine import FlowLibrary
-    from chatsurvey.indicators import load_catalogue
+    from chatsurvey.reports.indicators import load_catalogue
+    from devtools.demo_data import _questions
 
     catalogue = load_catalogue(FLOWS / "indicators.yaml")
     library = FlowLibrary.load([FLOWS])
@@ -345,7 +345,7 @@ ROW = st.fixed_dictionaries({
 @settings(max_examples=60, deadline=None)
 @given(rows=st.lists(ROW, max_size=120))
 def test_raw_exports_are_k_anonymous_in_csv_and_floip(rows):
-    from chatsurvey.defaults import REPORT_GENERALISE, REPORT_QUASI_IDENTIFIERS
+    from chatsurvey.config import REPORT_GENERALISE, REPORT_QUASI_IDENTIFIERS
     from chatsurvey.reports.exports import Question, RawExport, floip_package, k_anonymise, to_csv
 
     rows = [{**r, "survey": "s", "status": "complete", "row": f"r{i}"}

@@ -11,13 +11,13 @@ import pytest
 from flask import current_app
 from twilio.request_validator import RequestValidator
 
-import chatsurvey.models_sms  # noqa: F401  (the SMS tables, until app.py imports them)
+import chatsurvey.invitations.models  # noqa: F401  (the SMS tables, until app.py imports them)
 from chatsurvey import conversations
+from chatsurvey.conversations.keyspace import lock_key, pointer_key, record_key, sessions
 from chatsurvey.crypto import crypto
 from chatsurvey.extensions import db, redis_client
-from chatsurvey.models_sms import Invitation, OptOut
-from chatsurvey.phone import Phone, reply_texts
-from chatsurvey.sessions import lock_key, pointer_key, record_key, sessions
+from chatsurvey.invitations.models import Invitation, OptOut
+from devtools.phone import Phone, reply_texts
 from tests.helpers import open_round, publish_fixture_flows, redis_round_trips, seed_tenant
 
 pytestmark = pytest.mark.redis
@@ -464,7 +464,7 @@ def test_a_round_without_sms_is_not_started_by_text(client, survey):
 
 
 def _two_rounds(survey, keywords=("AUTUMN", "PETS")):
-    from chatsurvey.models import FlowVersion
+    from chatsurvey.flows.models import FlowVersion
 
     survey.keyword = keywords[0]
     pets = db.session.query(FlowVersion).filter_by(flow_id="pets").one()
@@ -578,7 +578,7 @@ def test_the_phone_command_texts_a_running_server(app, survey):
     """End to end over HTTP: `chatsurvey phone` signs, posts and prints the replies."""
     from werkzeug.serving import make_server
 
-    from chatsurvey.cli_sms import phone
+    from chatsurvey.cli.invitations import phone
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

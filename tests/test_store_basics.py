@@ -6,11 +6,13 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
 
+from chatsurvey.councils.models import Tenant
 from chatsurvey.crypto import Crypto, crypto, normalise_number
 from chatsurvey.engine import FlowError
 from chatsurvey.extensions import db
-from chatsurvey.flowstore import FlowStore, flow_store
-from chatsurvey.models import FlowVersion, SurveyRound, Tenant
+from chatsurvey.flows.models import FlowVersion
+from chatsurvey.flows.store import FlowStore, flow_store
+from chatsurvey.rounds.models import SurveyRound
 from tests.helpers import FIXTURE_FLOWS, MINIMAL, publish_fixture_flows, seed_tenant
 
 
@@ -148,7 +150,7 @@ def test_a_failed_job_leaves_the_session_usable_for_the_next(app):
     from sqlalchemy.exc import SQLAlchemyError
 
     from chatsurvey.extensions import db
-    from workers.app import job_context
+    from chatsurvey.jobs import job_context
 
     with app.app_context():
         with pytest.raises(SQLAlchemyError), job_context():

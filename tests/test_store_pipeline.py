@@ -8,13 +8,14 @@ from sqlalchemy.exc import OperationalError
 
 from chatsurvey import conversations
 from chatsurvey.cli import main
+from chatsurvey.cli.workers import make_worker
+from chatsurvey.conversations.keyspace import DONE, sessions, transcript_key
 from chatsurvey.extensions import db, redis_client
 from chatsurvey.jobs import STORE, queue, queue_store, store_job_id
-from chatsurvey.models import Comment, Response
-from chatsurvey.sessions import DONE, sessions, transcript_key
-from chatsurvey.worker import make_worker
-from workers.store import store_response
-from workers.sweep import sweep
+from chatsurvey.responses import store as response_store
+from chatsurvey.responses.models import Comment, Response
+from chatsurvey.responses.store import store_response
+from chatsurvey.sweeper import sweep
 
 pytestmark = pytest.mark.redis
 
@@ -169,7 +170,6 @@ def test_comments_wait_for_review(survey):
 
 
 def test_a_councils_own_redaction_terms_apply_and_a_new_one_applies_soon(survey, monkeypatch):
-    import workers.store
 
     tenant = survey.tenant
     tenant.redact_terms = ["Zorbly"]
@@ -182,7 +182,7 @@ def test_a_councils_own_redaction_terms_apply_and_a_new_one_applies_soon(survey,
     db.session.commit()
     finish(survey, *answers)
     work()  # within REDACT_TERMS_TTL: the terms read for the first response still apply
-    monkeypatch.setattr(workers.store, "REDACT_TERMS_TTL", 0.0)
+    monkeypatch.setattr(response_store, "REDACT_TERMS_TTL", 0.0)
     from flask import current_app
 
     assert current_app.extensions["chatsurvey.redact_terms"]  # what the first job read
@@ -228,7 +228,7 @@ def test_a_batch_of_one_stores_each_conversation_in_its_own_job(survey, app):
 
 
 def test_conversations_another_worker_claimed_are_left_to_it(survey):
-    from workers.store import claim_key
+    from chatsurvey.responses.store import claim_key
 
     for _ in range(3):
         finish(survey, *SHORT)
@@ -240,7 +240,7 @@ def test_conversations_another_worker_claimed_are_left_to_it(survey):
 
 
 def test_a_batch_that_meets_a_response_stored_meanwhile_stores_its_own_alone(survey, app):
-    from workers.store import _anonymised, insert_responses
+    from chatsurvey.responses.store import _anonymised, insert_responses
 
     for _ in range(3):
         finish(survey, *SHORT)

@@ -21,9 +21,10 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from chatsurvey.channels import webchat
+from chatsurvey.channels.web import api as webchat
+from chatsurvey.channels.web.theme import PAGE_BG, contrast
+from chatsurvey.conversations.keyspace import DONE, lock_key, record_key, sessions, transcript_key
 from chatsurvey.extensions import db, redis_client
-from chatsurvey.sessions import DONE, lock_key, record_key, sessions, transcript_key
 from tests.helpers import open_round, redis_round_trips, seed_tenant
 
 pytestmark = pytest.mark.redis
@@ -491,7 +492,7 @@ def test_the_document_is_served_and_valid(api):
 def test_every_api_route_is_documented_and_every_documented_route_exists(app):
     served = set()
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/api/v1/") and rule.endpoint != "webchat.api_not_found":
+        if rule.rule.startswith("/api/v1/") and rule.endpoint != "webapi.api_not_found":
             path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
             served |= {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}}
     documented = {(m.upper(), p) for p, ops in SPEC["paths"].items() for m in ops
@@ -654,8 +655,8 @@ def test_the_council_colour_is_readable(client, survey):
     assert yellow["brand"] == "#ffdd00" and yellow["on-brand"] == "#0b0c0c"
     for colours in (yellow, theme({"colour": "#abc"}), theme({"colour": "#005ea5"}),
                     theme({"colour": "red; } body { display: none"})):
-        assert webchat.contrast(colours["brand"], colours["on-brand"]) >= 4.5
-        assert webchat.contrast(colours["brand-ink"], webchat.PAGE_BG) >= 4.5
+        assert contrast(colours["brand"], colours["on-brand"]) >= 4.5
+        assert contrast(colours["brand-ink"], PAGE_BG) >= 4.5
     assert theme({"colour": "#005ea5", "text_colour": "#fff"})["on-brand"] == "#ffffff"
     assert client.get("/s/no-such-link/theme.css").status_code == 404
 

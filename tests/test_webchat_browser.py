@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from chatsurvey.conversations.keyspace import DONE, record_key, transcript_key
 from chatsurvey.extensions import db, redis_client
-from chatsurvey.sessions import DONE, record_key, transcript_key
 from tests.browser import (
     PHONE,
     axe_scan,

@@ -11,11 +11,11 @@ from rq import Retry
 from rq.executions import Execution, ExecutionRegistry
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
+from chatsurvey.cli.workers import make_worker
 from chatsurvey.extensions import db, redis_client
 from chatsurvey.jobs import STORE, queue
-from chatsurvey.worker import make_worker
+from chatsurvey.sweeper import sweep
 from tests.helpers import PROJECT
-from workers.sweep import sweep
 
 pytestmark = [pytest.mark.redis, pytest.mark.chaos, pytest.mark.slow]
 
@@ -87,8 +87,8 @@ def test_a_job_taken_by_a_worker_that_died_at_once_is_not_lost(survey, app):
     """Killed between taking a job and marking it started, a worker leaves the job
     "queued" on no queue (RQ's clean-up drops it); the sweeper gives it a job again."""
     from chatsurvey import conversations
-    from chatsurvey.models import Response
-    from chatsurvey.sessions import DONE
+    from chatsurvey.conversations.keyspace import DONE
+    from chatsurvey.responses.models import Response
 
     outcome = conversations.begin(survey, "web")
     for i, message in enumerate(["English", "yes", "5", "3", "yes"]):
@@ -109,9 +109,9 @@ def test_a_job_whose_worker_died_before_starting_it_runs_again_after_its_work_wa
     from rq.executions import prepare_execution
 
     from chatsurvey import conversations
-    from chatsurvey.models import Response
-    from chatsurvey.sessions import DONE
-    from workers.store import store_response
+    from chatsurvey.conversations.keyspace import DONE
+    from chatsurvey.responses.models import Response
+    from chatsurvey.responses.store import store_response
 
     outcome = conversations.begin(survey, "web")
     for i, message in enumerate(["English", "yes", "5", "3", "yes"]):

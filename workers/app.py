@@ -8,8 +8,7 @@ context itself::
             ...
 
 Building the app costs a database engine and a Redis client, so it happens on
-the first job, not on every one (`chatsurvey worker` sets ``_app`` to the app it
-already built). Configuration comes from the environment, as for the web
+the first job, not on every one. Configuration comes from the environment, as for the web
 process. A job called inside an app context already (a test, the worker
 command, or a queue with JOBS_ASYNC off) uses that app.
 """
@@ -21,16 +20,17 @@ from contextlib import contextmanager
 
 from flask import Flask, current_app, has_app_context
 
+from chatsurvey import create_app
+from chatsurvey.extensions import db
+
 _app: Flask | None = None
-"""This process's app; the worker command may set it to the app it built."""
+"""This process's app, when a job runs outside one (RQ's forking worker)."""
 
 
 def worker_app() -> Flask:
     """This process's app, built on first use."""
     global _app
     if _app is None:
-        from chatsurvey import create_app
-
         _app = create_app()
     return _app
 
@@ -54,8 +54,6 @@ def job_context() -> Iterator[Flask]:
 
 @contextmanager
 def _clean_session_on_failure() -> Iterator[None]:
-    from chatsurvey.extensions import db
-
     try:
         yield
     except BaseException:

@@ -21,11 +21,31 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
-from .. import security
-from ..extensions import db
-from ..models import Comment, SurveyRound, Tenant
-from . import logins
-from .blueprint import PUBLIC, bp, current_user
+from chatsurvey import security
+
+# The views register their routes on the blueprint as they are imported.
+from chatsurvey.admin import (  # noqa: F401
+    audit,
+    auth,
+    comments,
+    flows,
+    invitations,
+    logins,
+    paper,
+    rates,
+    reports,
+    rounds,
+    simulator,
+    tenants,
+    translations,
+    users,
+)
+from chatsurvey.admin.blueprint import PUBLIC, bp, current_user
+from chatsurvey.admin.scoping import scope
+from chatsurvey.councils.models import Tenant
+from chatsurvey.extensions import db
+from chatsurvey.responses.models import Comment
+from chatsurvey.rounds.models import SurveyRound
 
 PUBLIC.add("admin.static")
 
@@ -45,9 +65,7 @@ MESSAGES = {
 def home():
     """The start page: what needs doing."""
     user = current_user()
-    from .scoping import scope
-
-    rounds = db.session.scalars(scope(select(SurveyRound), SurveyRound)
+    recent = db.session.scalars(scope(select(SurveyRound), SurveyRound)
                                 .order_by(SurveyRound.opens_at.desc()).limit(10)).all()
     pending = flagged = 0
     if user.is_analyst:
@@ -55,7 +73,7 @@ def home():
         flagged = db.session.scalar(select(func.count()).where(
             Comment.status == "pending", Comment.flagged.is_(True)))
     councils = db.session.scalar(select(func.count(Tenant.id))) if user.is_analyst else None
-    return render_template("admin/home.html", rounds=rounds, pending=pending, flagged=flagged,
+    return render_template("admin/home.html", rounds=recent, pending=pending, flagged=flagged,
                            councils=councils)
 
 
@@ -96,22 +114,6 @@ def _timestamp(epoch: float | None) -> str:
 
 def init_app(app: Flask) -> None:
     """Server-side sessions, the admin pages, and their error pages."""
-    from . import (  # noqa: F401  (each module adds its views to the blueprint)
-        audit,
-        auth,
-        comments,
-        flows,
-        invitations,
-        paper,
-        rates,
-        reports,
-        rounds,
-        simulator,
-        tenants,
-        translations,
-        users,
-    )
-
     logins.init_app(app)
     for endpoint in ("admin.flow_edit", "admin.flow_check", "admin.flow_publish",
                      "admin.simulate", "admin.round_invitations", "admin.translation_upload"):

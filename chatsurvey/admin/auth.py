@@ -43,13 +43,13 @@ from flask import (
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from .. import security
-from ..extensions import db
-from ..models import utcnow
-from ..models_admin import User, UserInvite
-from . import logins
-from .audit import record
-from .blueprint import PUBLIC, bp, current_user, public
+from chatsurvey import security
+from chatsurvey.accounts.models import User, UserInvite
+from chatsurvey.admin import logins
+from chatsurvey.admin.blueprint import PUBLIC, bp, current_user, public
+from chatsurvey.audit import record
+from chatsurvey.columns import utcnow
+from chatsurvey.extensions import db
 
 hasher = PasswordHasher()
 """argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile)."""
@@ -84,7 +84,7 @@ def check_password(user: User | None, password: str) -> bool:
 
 @cache
 def _words() -> frozenset[str]:
-    from ..redact import english_words
+    from chatsurvey.responses.redact import english_words
 
     return english_words()
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from flask import Blueprint, abort, g, request
 
-from ..models_admin import ANALYST, COUNCIL_ADMIN, User
+from chatsurvey.accounts.models import ANALYST, COUNCIL_ADMIN, User
+from chatsurvey.audit import denied
 
 STATIC = Path(__file__).resolve().parent.parent / "static" / "admin"
 
@@ -37,8 +38,6 @@ def roles(*allowed: str) -> Callable:
         @wraps(view)
         def inner(*args: Any, **kwargs: Any) -> Any:
             if current_user().role not in allowed:
-                from .audit import denied
-
                 denied("role", view.__name__)
                 abort(403)
             return view(*args, **kwargs)
@@ -50,8 +49,6 @@ def roles(*allowed: str) -> Callable:
 def require(*allowed: str) -> None:
     """Inside a view: 403 unless the user has one of these roles (logged)."""
     if current_user().role not in allowed:
-        from .audit import denied
-
         denied("role", request.endpoint or "")
         abort(403)
 

@@ -1,6 +1,6 @@
 """Comments review (programme analysts): redacted free-text answers, flagged ones first.
 
-Each comment was redacted when it was stored (chatsurvey/redact.py) and waits
+Each comment was redacted when it was stored (chatsurvey/responses/redact.py) and waits
 as "pending". A reviewer approves it, edits the redaction (takes more out) and
 approves it, or rejects it. Reports must show approved comments only, so
 nothing unreviewed reaches a council. The audit entry records the decision,
@@ -12,11 +12,13 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import REVIEW_STATUSES, Comment, Response, SurveyRound, Tenant
-from .audit import record
-from .blueprint import analyst_only, bp
-from .scoping import for_tenant
+from chatsurvey.admin.blueprint import analyst_only, bp
+from chatsurvey.admin.scoping import for_tenant
+from chatsurvey.audit import record
+from chatsurvey.councils.models import Tenant
+from chatsurvey.extensions import db
+from chatsurvey.responses.models import REVIEW_STATUSES, Comment, Response
+from chatsurvey.rounds.models import SurveyRound
 
 PAGE = 25
 

@@ -3,7 +3,8 @@
 Drafts are kept per person and flow (FlowDraft) until published or thrown away.
 The editor posts the YAML to ``/flows/<id>/check`` as you type (it saves the
 draft too) and shows the problems beside it, each pointing at its line. Who may
-change what is in corelock.py; how publishing pins versions is in flowtools.py.
+change what is in chatsurvey/flows/lock.py; how publishing pins versions, in
+chatsurvey/flows/editing.py.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ import re
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ..engine import FlowError
-from ..extensions import db
-from ..models import FlowVersion
-from ..models_admin import FlowDraft
-from . import flowtools
-from .audit import record
-from .blueprint import analyst_only, bp, current_user, editors
+from chatsurvey.admin.blueprint import analyst_only, bp, current_user, editors
+from chatsurvey.audit import record
+from chatsurvey.engine import FlowError
+from chatsurvey.extensions import db
+from chatsurvey.flows import editing
+from chatsurvey.flows.models import FlowDraft, FlowVersion
 
 FLOW_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
@@ -50,8 +50,8 @@ def _draft(flow_id: str) -> FlowDraft | None:
 
 @bp.get("/flows")
 def flows_list():
-    latest = flowtools.latest_versions()
-    running = flowtools.running_counts()
+    latest = editing.latest_versions()
+    running = editing.running_counts()
     drafts = {d.flow_id for d in db.session.scalars(select(FlowDraft).where(
         FlowDraft.user_id == current_user().id))}
     return render_template("admin/flows.html", latest=latest, running=running, drafts=drafts)
@@ -67,7 +67,7 @@ def flow_new():
     if _versions(flow_id):
         return redirect(url_for("admin.flow_edit", flow_id=flow_id))
     draft = _draft(flow_id) or FlowDraft(user_id=current_user().id, flow_id=flow_id,
-                                         source=flowtools.NEW_FLOW.format(flow_id=flow_id))
+                                         source=editing.NEW_FLOW.format(flow_id=flow_id))
     db.session.add(draft)
     db.session.commit()
     return redirect(url_for("admin.flow_edit", flow_id=flow_id))
@@ -78,7 +78,7 @@ def flow_detail(flow_id: str):
     versions = _versions(_flow_id(flow_id))
     if not versions:
         abort(404)
-    running = flowtools.running_counts()
+    running = editing.running_counts()
     return render_template("admin/flow.html", flow_id=flow_id, versions=versions,
                            running=running, draft=_draft(flow_id))
 
@@ -105,7 +105,7 @@ def flow_diff(flow_id: str):
         b = int(b_raw) if b_raw.isdigit() else numbers[0]
         b_source, b_name = _version(flow_id, b).source, f"version {b}"
     a_row = _version(flow_id, a)
-    lines = flowtools.diff_lines(a_row.source, b_source, f"version {a}", b_name)
+    lines = editing.diff_lines(a_row.source, b_source, f"version {a}", b_name)
     return render_template("admin/flow_diff.html", flow_id=flow_id, numbers=numbers, a=a,
                            b=b_raw or str(numbers[0]), lines=lines, draft=draft)
 
@@ -124,12 +124,12 @@ def flow_edit(flow_id: str):
         flash("Draft saved. Nobody sees it until you publish it.", "success")
         return redirect(url_for("admin.flow_edit", flow_id=flow_id))
     source = draft.source if draft else versions[0].source
-    outcome = flowtools.check_draft(source, flow_id, current_user())
+    outcome = editing.check_draft(source, flow_id, current_user())
     tenant = current_user().tenant
     return render_template("admin/flow_edit.html", flow_id=flow_id, source=source,
                            versions=versions, draft=draft, outcome=outcome,
                            locales=list(outcome.flow.locales) if outcome.flow else ["en"],
-                           council=flowtools.council_name(current_user()),
+                           council=editing.council_name(current_user()),
                            country=tenant.country if tenant else "england")
 
 
@@ -159,7 +159,7 @@ def flow_check(flow_id: str):
     if not unchanged or draft is not None:
         _save_draft(flow_id, source, versions)
         db.session.commit()
-    outcome = flowtools.check_draft(source, flow_id, current_user())
+    outcome = editing.check_draft(source, flow_id, current_user())
     return jsonify(outcome.as_json())
 
 
@@ -176,14 +176,14 @@ def flow_publish(flow_id: str):
     if not versions and draft is None:
         abort(404)
     _save_draft(flow_id, source, versions)
-    outcome = flowtools.check_draft(source, flow_id, current_user())
+    outcome = editing.check_draft(source, flow_id, current_user())
     if outcome.errors:
         db.session.commit()
         flash(f"Not published: {len(outcome.errors)} problem(s) to fix first. They are listed"
               " beside the editor.", "error")
         return redirect(url_for("admin.flow_edit", flow_id=flow_id))
     try:
-        published = flowtools.publish(source, flow_id)
+        published = editing.publish(source, flow_id)
     except FlowError as exc:
         db.session.rollback()
         flash("Not published: " + "; ".join(p.message for p in exc.problems[:3]), "error")
@@ -209,7 +209,7 @@ def flow_rollback(flow_id: str, version: int):
     """Publish an earlier version's YAML as a new version."""
     row = _version(_flow_id(flow_id), version)
     try:
-        published = flowtools.publish(row.source, flow_id)
+        published = editing.publish(row.source, flow_id)
     except FlowError as exc:
         db.session.rollback()
         flash("Cannot roll back: " + "; ".join(p.message for p in exc.problems[:3]), "error")

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from flask import flash, render_template, request
 
-from ..extensions import db
-from ..invitations import InvitationError, add_invitations, check_round, status
-from ..models import SurveyRound
-from .audit import record
-from .blueprint import bp, editors
-from .scoping import for_tenant
+from chatsurvey.admin.blueprint import bp, editors
+from chatsurvey.admin.scoping import for_tenant
+from chatsurvey.audit import record
+from chatsurvey.extensions import db
+from chatsurvey.invitations.actions import InvitationError, add_invitations, check_round, status
+from chatsurvey.rounds.models import SurveyRound
 
 
 def progress(survey_round: SurveyRound) -> dict:
@@ -64,7 +64,7 @@ def round_invitations(round_id: int):
                    accepted=report.accepted, refused=len(report.rejected))
             db.session.commit()
             if report.accepted:
-                from workers.send import queue_invitations
+                from chatsurvey.invitations.sending import queue_invitations
 
                 queue_invitations(survey_round.id)
                 flash(f"{report.accepted} invitation(s) will be texted by a worker, outside "

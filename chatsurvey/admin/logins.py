@@ -39,7 +39,7 @@ from flask import Flask, Request, Response
 from flask.sessions import NullSession, SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
-from ..extensions import redis_client
+from chatsurvey.extensions import redis_client
 
 SID = re.compile(r"[A-Za-z0-9_-]{43}")
 ADMIN_PATH = "/admin"

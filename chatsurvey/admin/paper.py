@@ -6,7 +6,7 @@ field, each optional, labelled with the question's own words and answers.
 Answers are checked with the engine's own `accept_value`, then stored exactly
 as a finished conversation is: a transcript (channel "paper", a random
 submission id) goes through `anonymise()` (free text redacted and flagged for
-review) and `workers.store.insert_responses()`. The audit entry names the round and
+review) and `chatsurvey.responses.store.insert_responses()`. The audit entry names the round and
 the survey, never the response, so nobody can tie a response to who typed it.
 """
 
@@ -17,16 +17,16 @@ import time
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
-from ..anonymise import anonymise
-from ..engine import Flow
-from ..engine.inputs import Invalid, accept_value
-from ..engine.model import QuestionNode
-from ..extensions import db
-from ..flowstore import flow_store
-from ..models import SurveyRound
-from .audit import record
-from .blueprint import bp, editors
-from .scoping import for_tenant
+from chatsurvey.admin.blueprint import bp, editors
+from chatsurvey.admin.scoping import for_tenant
+from chatsurvey.audit import record
+from chatsurvey.engine import Flow
+from chatsurvey.engine.inputs import Invalid, accept_value
+from chatsurvey.engine.model import QuestionNode
+from chatsurvey.extensions import db
+from chatsurvey.flows.store import flow_store
+from chatsurvey.responses.anonymise import anonymise
+from chatsurvey.rounds.models import SurveyRound
 
 
 def surveys(survey_round: SurveyRound) -> dict[str, Flow]:
@@ -126,7 +126,7 @@ def round_paper(round_id: int):
         if not errors and not answers:
             errors["consent"] = "Nothing was answered: there is nothing to store."
         if not errors:
-            from workers.store import insert_responses
+            from chatsurvey.responses.store import insert_responses
 
             tenant = survey_round.tenant
             insert_responses([anonymise(transcript(survey_round, flow, answers, skipped),

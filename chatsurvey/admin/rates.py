@@ -21,12 +21,14 @@ from flask import current_app, render_template
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import Response, SurveyRound, utcnow
-from ..reports.disclosure import DisclosureError, grid_layout, publish_layout, share_of
-from ..reports.rules import from_config
-from .blueprint import bp
-from .scoping import for_tenant
+from chatsurvey.admin.blueprint import bp
+from chatsurvey.admin.scoping import for_tenant
+from chatsurvey.columns import utcnow
+from chatsurvey.extensions import db
+from chatsurvey.reports.disclosure import DisclosureError, grid_layout, publish_layout, share_of
+from chatsurvey.reports.rules import from_config
+from chatsurvey.responses.models import Response
+from chatsurvey.rounds.models import SurveyRound
 
 
 def _weeks(survey_round: SurveyRound) -> list[str]:

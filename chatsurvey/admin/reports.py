@@ -13,14 +13,14 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import SurveyRound
-from ..models_reports import Pledge
-from ..reports import council_report, rules
-from ..reports.render_html import context
-from .audit import record
-from .blueprint import analyst_only, bp, editors
-from .scoping import for_tenant
+from chatsurvey.admin.blueprint import analyst_only, bp, editors
+from chatsurvey.admin.scoping import for_tenant
+from chatsurvey.audit import record
+from chatsurvey.extensions import db
+from chatsurvey.reports import council_report, rules
+from chatsurvey.reports.models import Pledge
+from chatsurvey.reports.render_html import context
+from chatsurvey.rounds.models import SurveyRound
 
 MAX_TEXT = 600
 """Longest "you said" or "we will" (the summary is read by young children)."""
@@ -53,7 +53,7 @@ def round_report(round_id: int):
 @bp.get("/rounds/<int:round_id>/report.pdf")
 def round_report_pdf(round_id: int):
     """The staff report as a PDF download."""
-    from ..reports.render_pdf import render_pdf
+    from chatsurvey.reports.render_pdf import render_pdf
 
     survey_round = _round(round_id)
     pdf = render_pdf(council_report(survey_round.tenant, survey_round))
@@ -64,7 +64,7 @@ def round_report_pdf(round_id: int):
 @bp.get("/rounds/<int:round_id>/summary")
 def round_summary(round_id: int):
     """The young people's summary, a page of its own to print or share."""
-    from ..reports.summary import render_summary
+    from chatsurvey.reports.summary import render_summary
 
     survey_round = _round(round_id)
     pub = council_report(survey_round.tenant, survey_round)
@@ -103,7 +103,7 @@ def round_pledges(round_id: int):
 
 
 def _export(survey_round: SurveyRound):
-    from ..reports.exports import ExportRefused, raw_export
+    from chatsurvey.reports.exports import ExportRefused, raw_export
 
     try:
         return raw_export(survey_round.tenant, survey_round, rules())
@@ -117,7 +117,7 @@ def _export(survey_round: SurveyRound):
 @editors
 def round_export_csv(round_id: int):
     """Anonymised raw data as CSV (closed rounds only)."""
-    from ..reports.exports import to_csv
+    from chatsurvey.reports.exports import to_csv
 
     survey_round = _round(round_id)
     export = _export(survey_round)
@@ -131,7 +131,7 @@ def round_export_csv(round_id: int):
 @editors
 def round_export_floip(round_id: int):
     """Anonymised raw data as a FLOIP Flow Results data package (zip)."""
-    from ..reports.exports import floip_zip
+    from chatsurvey.reports.exports import floip_zip
 
     survey_round = _round(round_id)
     export = _export(survey_round)
@@ -146,8 +146,8 @@ def round_export_floip(round_id: int):
 @analyst_only
 def round_programme(round_id: int):
     """Programme analysts: every council's latest closed round of this round's surveys."""
-    from ..reports.programme import programme_view
-    from ..reports.render_html import count_text, percent_text
+    from chatsurvey.reports.programme import programme_view
+    from chatsurvey.reports.render_html import count_text, percent_text
 
     survey_round = _round(round_id)
     views = [programme_view(s, rules()) for s in _surveys(survey_round)]
@@ -156,7 +156,7 @@ def round_programme(round_id: int):
 
 
 def _surveys(survey_round: SurveyRound) -> list[str]:
-    from ..models import Response as Stored
+    from chatsurvey.responses.models import Response as Stored
 
     found = set(db.session.scalars(select(Stored.survey).where(
         Stored.round_id == survey_round.id).distinct()))

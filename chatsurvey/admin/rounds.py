@@ -26,14 +26,15 @@ from flask import (
 from markupsafe import Markup
 from sqlalchemy import select
 
-from ..extensions import db
-from ..flowstore import flow_store
-from ..models import CHANNELS, FlowVersion, SurveyRound, Tenant
-from ..models_admin import RoundDetails
-from . import flowtools
-from .audit import record
-from .blueprint import bp, current_user, editors
-from .scoping import for_tenant, scope
+from chatsurvey.admin.blueprint import bp, current_user, editors
+from chatsurvey.admin.scoping import for_tenant, scope
+from chatsurvey.audit import record
+from chatsurvey.councils.models import Tenant
+from chatsurvey.extensions import db
+from chatsurvey.flows import editing
+from chatsurvey.flows.models import FlowVersion
+from chatsurvey.flows.store import flow_store
+from chatsurvey.rounds.models import CHANNELS, RoundDetails, SurveyRound
 
 KEYWORD = re.compile(r"[A-Za-z0-9]{2,16}")
 CARE_LEAVER_FROM = 16
@@ -43,7 +44,7 @@ CARE_LEAVER_FROM = 16
 def consent_flows() -> list[FlowVersion]:
     """Latest published flows a round may start with (they ask for consent first)."""
     store = flow_store()
-    return [row for row in flowtools.latest_versions().values()
+    return [row for row in editing.latest_versions().values()
             if store.get(row.flow_id, row.version).requires_consent]
 
 
@@ -54,7 +55,7 @@ def age_bands(version: FlowVersion | None = None) -> list[str]:
         flow = store.get(version.flow_id, version.version)
         flows = list(flow.bundle.values()) or [flow]
     else:
-        flows = [store.get(r.flow_id, r.version) for r in flowtools.latest_versions().values()]
+        flows = [store.get(r.flow_id, r.version) for r in editing.latest_versions().values()]
     bands = {f.age_band for f in flows if f.age_band}
     return sorted(bands, key=lambda b: tuple(int(x) for x in b.split("-")))
 
@@ -227,8 +228,8 @@ def round_edit(round_id: int):
 def round_detail(round_id: int):
     survey_round = for_tenant(SurveyRound, round_id)
     details = db.session.get(RoundDetails, survey_round.id)
-    from .invitations import progress
-    from .rates import response_rates
+    from chatsurvey.admin.invitations import progress
+    from chatsurvey.admin.rates import response_rates
 
     return render_template("admin/round.html", survey_round=survey_round, details=details,
                            links=round_links(survey_round),

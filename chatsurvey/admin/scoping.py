@@ -17,12 +17,14 @@ from typing import Any, TypeVar
 from flask import abort
 from sqlalchemy import Select, select
 
-from ..extensions import db
-from ..models import Comment, Response, SurveyRound, Tenant
-from ..models_admin import AuditEntry, User
-from ..models_sms import Invitation
-from .audit import denied
-from .blueprint import current_user
+from chatsurvey.accounts.models import User
+from chatsurvey.admin.blueprint import current_user
+from chatsurvey.audit import AuditEntry, denied
+from chatsurvey.councils.models import Tenant
+from chatsurvey.extensions import db
+from chatsurvey.invitations.models import Invitation
+from chatsurvey.responses.models import Comment, Response
+from chatsurvey.rounds.models import SurveyRound
 
 T = TypeVar("T")
 

@@ -14,12 +14,12 @@ from typing import Any
 
 from flask import jsonify, request
 
-from ..conversations import engine_options
-from ..engine import FlowError, StateError, advance, start
-from ..engine.pretty import format_event
-from ..models import COUNTRIES
-from . import flowtools
-from .blueprint import bp, current_user, editors
+from chatsurvey.admin.blueprint import bp, current_user, editors
+from chatsurvey.conversations import engine_options
+from chatsurvey.councils.models import COUNTRIES
+from chatsurvey.engine import FlowError, StateError, advance, start
+from chatsurvey.engine.pretty import format_event
+from chatsurvey.flows import editing
 
 AGE_BAND = re.compile(r"[0-9]{1,2}-[0-9]{1,2}")
 SHOWN_EVENTS = {"answer": "Answer recorded", "skipped": "Skipped", "signpost": "Signpost: help"
@@ -47,7 +47,7 @@ def simulate():
     if not isinstance(source, str) or not isinstance(flow_id, str):
         return _problem("send the flow's YAML as source and its flow_id")
     try:
-        flow = flowtools.compile_draft(source, flow_id)
+        flow = editing.compile_draft(source, flow_id)
     except FlowError as exc:
         first = exc.problems[0]
         return _problem("The draft has errors, so it cannot be played yet: "
@@ -60,7 +60,7 @@ def simulate():
         country = data.get("country") if data.get("country") in COUNTRIES else "england"
         band = data.get("age_band") if isinstance(data.get("age_band"), str) and \
             AGE_BAND.fullmatch(data["age_band"]) else None
-        council = flowtools.council_name(current_user()) or "Your council"
+        council = editing.council_name(current_user()) or "Your council"
         state, replies, events = start(flow, channel=channel, locale=locale, country=country,
                                        age_band=band, params={"council": council},
                                        options=options)

@@ -12,14 +12,13 @@ import re
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ..channels.webchat import ORIGIN
-from ..crypto import normalise_number
-from ..extensions import db
-from ..models import COUNTRIES, SmsNumber, Tenant
-from ..models_admin import ANALYST, COUNCIL_ADMIN
-from .audit import record
-from .blueprint import analyst_only, bp, current_user, require
-from .scoping import for_tenant, scope
+from chatsurvey.accounts.models import ANALYST, COUNCIL_ADMIN
+from chatsurvey.admin.blueprint import analyst_only, bp, current_user, require
+from chatsurvey.admin.scoping import for_tenant, scope
+from chatsurvey.audit import record
+from chatsurvey.councils.models import COUNTRIES, ORIGIN, SmsNumber, Tenant
+from chatsurvey.crypto import normalise_number
+from chatsurvey.extensions import db
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")

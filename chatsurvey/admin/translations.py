@@ -31,13 +31,13 @@ from flask import (
     url_for,
 )
 
-from ..engine.catalogue import Catalogue
-from ..engine.lint import translation_status
-from ..engine.render import placeholders
-from ..flowstore import EXTENSION, FlowStore, flow_store
-from . import flowtools
-from .audit import record
-from .blueprint import analyst_only, bp
+from chatsurvey.admin.blueprint import analyst_only, bp
+from chatsurvey.audit import record
+from chatsurvey.engine.catalogue import Catalogue
+from chatsurvey.engine.lint import translation_status
+from chatsurvey.engine.render import placeholders
+from chatsurvey.flows import editing
+from chatsurvey.flows.store import EXTENSION, FlowStore, flow_store
 
 LOCALE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
 DIGITS = re.compile(r"\d[\d ]{2,}\d")
@@ -58,7 +58,7 @@ def translations():
     store = flow_store()
     rows = []
     locales: set[str] = set()
-    for flow_id, row in flowtools.latest_versions().items():
+    for flow_id, row in editing.latest_versions().items():
         flow = store.get(flow_id, row.version)
         wanted = [loc for loc in flow.locales if loc != flow.source_locale]
         locales.update(wanted)
@@ -133,7 +133,7 @@ def translation_upload(locale: str):
         Catalogue.from_directory(current_app.config["LOCALES_DIR"]))
     record("translations.uploaded", None, locale=locale, entries=entries,
            translated=translated)
-    from ..extensions import db
+    from chatsurvey.extensions import db
 
     db.session.commit()
     flash(f"The {locale} catalogue is updated: {translated} of {entries} messages translated."

@@ -12,14 +12,21 @@ import re
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import Tenant
-from ..models_admin import ANALYST, COUNCIL_ADMIN, COUNCIL_VIEWER, ROLE_NAMES, ROLES, User
-from . import logins
-from .audit import record
-from .auth import invite_url, new_invite
-from .blueprint import analyst_only, bp, current_user, editors
-from .scoping import for_tenant, scope
+from chatsurvey.accounts.models import (
+    ANALYST,
+    COUNCIL_ADMIN,
+    COUNCIL_VIEWER,
+    ROLE_NAMES,
+    ROLES,
+    User,
+)
+from chatsurvey.admin import logins
+from chatsurvey.admin.auth import invite_url, new_invite
+from chatsurvey.admin.blueprint import analyst_only, bp, current_user, editors
+from chatsurvey.admin.scoping import for_tenant, scope
+from chatsurvey.audit import record
+from chatsurvey.councils.models import Tenant
+from chatsurvey.extensions import db
 
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
 

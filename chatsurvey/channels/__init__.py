@@ -1,6 +1,6 @@
 """Thin adapters between the outside world and `chatsurvey.conversations`.
 
-`sms` takes Twilio's webhooks and answers in TwiML; `webchat` is the JSON API,
+`sms` takes Twilio's webhooks and answers in TwiML; `web` is the JSON API,
 the chat page and the embeddable widget.
 """
 
@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import sms, webchat
+from chatsurvey.channels.sms import webhook
+from chatsurvey.channels.web import api, page
 
 
 def init_app(app: Flask) -> None:
-    sms.init_app(app)
-    webchat.init_app(app)
+    app.register_blueprint(webhook.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(page.bp)

@@ -15,9 +15,10 @@ from datetime import datetime
 
 from flask import current_app
 
-from ..models import SurveyRound, Tenant
-from .model import Published
-from .rules import Rules, from_config
+from chatsurvey.councils.models import Tenant
+from chatsurvey.reports.model import Published
+from chatsurvey.reports.rules import Rules, from_config
+from chatsurvey.rounds.models import SurveyRound
 
 
 def rules() -> Rules:
@@ -28,8 +29,8 @@ def rules() -> Rules:
 def council_report(tenant: Tenant, survey_round: SurveyRound,
                    now: datetime | None = None) -> Published:
     """The council's report for a round, as any output may show it."""
-    from .compute import build_report
-    from .publish import publish
+    from chatsurvey.reports.compute import build_report
+    from chatsurvey.reports.publish import publish
 
     return publish(build_report(tenant, survey_round, now=now), rules())
 

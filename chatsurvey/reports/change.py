@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .disclosure import publish_percent
-from .flags import NOT_COMPARED, change
-from .model import IndicatorResult, PChange
-from .rules import Rules
+from chatsurvey.reports.disclosure import publish_percent
+from chatsurvey.reports.flags import NOT_COMPARED, change
+from chatsurvey.reports.model import IndicatorResult, PChange
+from chatsurvey.reports.rules import Rules
 
 
 def publish_change(result: IndicatorResult, previous_round: str | None,

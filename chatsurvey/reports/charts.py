@@ -14,8 +14,8 @@ import textwrap
 from dataclasses import dataclass, field
 from html import escape
 
-from .flags import BRIGHT, IMPROVE
-from .model import PBand, PRow
+from chatsurvey.reports.flags import BRIGHT, IMPROVE
+from chatsurvey.reports.model import PBand, PRow
 
 DOMAIN_NAMES = {"relationships": "Relationships", "resilience": "Resilience",
                 "rights": "Rights", "recovery": "Recovery", "wellbeing": "Well-being"}

@@ -28,11 +28,14 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from ..extensions import db
-from ..indicators import Indicator, load_catalogue
-from ..models import Comment, FlowVersion, Response, SurveyRound, Tenant
-from .model import BandResult, IndicatorResult, Pool, RawQuote, Report
-from .tally import Judge, Tally, band_order, tally_rows
+from chatsurvey.councils.models import Tenant
+from chatsurvey.extensions import db
+from chatsurvey.flows.models import FlowVersion
+from chatsurvey.reports.indicators import Indicator, load_catalogue
+from chatsurvey.reports.model import BandResult, IndicatorResult, Pool, RawQuote, Report
+from chatsurvey.reports.tally import Judge, Tally, band_order, tally_rows
+from chatsurvey.responses.models import Comment, Response
+from chatsurvey.rounds.models import SurveyRound
 
 SURVEY_TITLES = {"your-life-your-care": "Your Life, Your Care",
                  "your-life-beyond-care": "Your Life Beyond Care"}
@@ -136,7 +139,7 @@ def load_tallies(round_ids: Iterable[int], judge: Judge, council_round: int | No
 
 def _flow_info(round_id: int) -> tuple[dict[str, str], dict[str, str], set[str]]:
     """(band -> flow title, key -> English question, open question keys) of a round's flows."""
-    from ..flowstore import flow_store
+    from chatsurvey.flows.store import flow_store
 
     titles: dict[str, str] = {}
     labels: dict[str, str] = {}

@@ -23,8 +23,8 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .rules import Rules
-from .stats import wilson
+from chatsurvey.reports.rules import Rules
+from chatsurvey.reports.stats import wilson
 
 Position = Hashable
 

@@ -37,9 +37,11 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Response, SurveyRound, Tenant
-from .rules import Rules
+from chatsurvey.councils.models import Tenant
+from chatsurvey.extensions import db
+from chatsurvey.reports.rules import Rules
+from chatsurvey.responses.models import Response
+from chatsurvey.rounds.models import SurveyRound
 
 FLOIP_VERSION = "1.0.0-rc1"
 FLOIP_TYPES = {"choice": "select_one", "yesno": "select_one", "frequency": "select_one",
@@ -74,7 +76,7 @@ class RawExport:
 
 def _questions(survey_round: SurveyRound) -> tuple[dict[str, Question], set[str]]:
     """Closed questions of the round's flows (key -> Question), and the open (text) keys."""
-    from ..flowstore import flow_store
+    from chatsurvey.flows.store import flow_store
 
     found: dict[str, Question] = {}
     open_keys: set[str] = set()

@@ -8,9 +8,9 @@ result is only compared when at least ``min_flag`` young people answered.
 
 from __future__ import annotations
 
-from .rules import Rules
-from .stats import normal_two_sided_p, two_proportion_z, wilson
-from .tally import Counts
+from chatsurvey.reports.rules import Rules
+from chatsurvey.reports.stats import normal_two_sided_p, two_proportion_z, wilson
+from chatsurvey.reports.tally import Counts
 
 BRIGHT = "bright spot"
 IMPROVE = "improve"

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .disclosure import publish_count, round_half_up
-from .model import PMissing, Report
-from .rules import Rules
+from chatsurvey.reports.disclosure import publish_count, round_half_up
+from chatsurvey.reports.model import PMissing, Report
+from chatsurvey.reports.rules import Rules
 
 SHOWN = 10
 """Questions listed (the most skipped first)."""

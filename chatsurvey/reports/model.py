@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..indicators import Comparator, Indicator
-from .disclosure import Percent
-from .tally import Counts
+from chatsurvey.reports.disclosure import Percent
+from chatsurvey.reports.indicators import Comparator, Indicator
+from chatsurvey.reports.tally import Counts
 
 # -- computed (never given to a renderer) --------------------------------------
 

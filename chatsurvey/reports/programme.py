@@ -16,14 +16,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..extensions import db
-from ..models import Tenant
-from . import flags
-from .compute import RoundIndex, catalogue, load_tallies, survey_title
-from .disclosure import Percent, publish_count, publish_percent
-from .model import PSide
-from .rules import Rules
-from .tally import BANDS, Counts, Judge, Tally, band_order
+from chatsurvey.councils.models import Tenant
+from chatsurvey.extensions import db
+from chatsurvey.reports import flags
+from chatsurvey.reports.compute import RoundIndex, catalogue, load_tallies, survey_title
+from chatsurvey.reports.disclosure import Percent, publish_count, publish_percent
+from chatsurvey.reports.model import PSide
+from chatsurvey.reports.rules import Rules
+from chatsurvey.reports.tally import BANDS, Counts, Judge, Tally, band_order
 
 COUNTRIES = ("england", "wales", "scotland")
 

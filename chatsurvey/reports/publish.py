@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from . import flags
-from .change import publish_change
-from .disclosure import publish_count, publish_percent, round_half_up
-from .missing import missing_view
-from .model import (
+from chatsurvey.reports import flags
+from chatsurvey.reports.change import publish_change
+from chatsurvey.reports.disclosure import publish_count, publish_percent, round_half_up
+from chatsurvey.reports.missing import missing_view
+from chatsurvey.reports.model import (
     BandResult,
     Highlight,
     PBand,
@@ -30,15 +30,15 @@ from .model import (
     Published,
     Report,
 )
-from .response_rates import (
+from chatsurvey.reports.response_rates import (
     band_channel_table,
     band_responses,
     rate,
     warnings,
     week_table,
 )
-from .rules import Rules
-from .tally import Counts
+from chatsurvey.reports.rules import Rules
+from chatsurvey.reports.tally import Counts
 
 
 def _side(counts: Counts, rules: Rules) -> PSide:

@@ -13,10 +13,10 @@ from pathlib import Path
 from flask import current_app
 from markupsafe import Markup
 
-from . import flags
-from .charts import band_charts, domain_name, to_svg
-from .disclosure import Percent
-from .model import PRow, Published
+from chatsurvey.reports import flags
+from chatsurvey.reports.charts import band_charts, domain_name, to_svg
+from chatsurvey.reports.disclosure import Percent
+from chatsurvey.reports.model import PRow, Published
 
 CSS = Path(__file__).resolve().parent.parent / "static" / "reports" / "report.css"
 

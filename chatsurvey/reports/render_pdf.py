@@ -26,9 +26,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from .charts import WIDTH, Chart, band_charts, domain_name
-from .model import Published
-from .render_html import count_text, flag_text, percent_text
+from chatsurvey.reports.charts import WIDTH, Chart, band_charts, domain_name
+from chatsurvey.reports.model import Published
+from chatsurvey.reports.render_html import count_text, flag_text, percent_text
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 

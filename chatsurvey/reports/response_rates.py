@@ -7,10 +7,10 @@ suppression, sub-council counts rounded to 5, the council's total exact.
 
 from __future__ import annotations
 
-from ..models import CHANNELS
-from .disclosure import DisclosureError, grid_layout, publish_layout, share_of
-from .model import PTable, Report
-from .rules import Rules
+from chatsurvey.reports.disclosure import DisclosureError, grid_layout, publish_layout, share_of
+from chatsurvey.reports.model import PTable, Report
+from chatsurvey.reports.rules import Rules
+from chatsurvey.rounds.models import CHANNELS
 
 ALL_CHANNELS = (*CHANNELS, "paper")
 CHANNEL_NAMES = {"web": "Web chat", "sms": "Text message", "paper": "Paper"}
@@ -92,7 +92,7 @@ def warnings(report: Report, rules: Rules) -> list[str]:
         minimum = rules.min_eligible.get(survey)
         eligible = sum(n for band, n in report.eligible.items() if survey_of.get(band) == survey)
         if minimum and eligible < minimum:
-            from .compute import survey_title
+            from chatsurvey.reports.compute import survey_title
 
             who = "children in care" if survey == "your-life-your-care" else "care leavers"
             out.append(f"{survey_title(survey)}: {eligible} eligible {who}, below the"

@@ -2,7 +2,7 @@
 
 Kept apart from Flask so the pure modules (statistics, suppression, flags)
 can be tested without an app; :func:`from_config` reads the ``REPORT_*``
-settings (see ``chatsurvey/defaults.py``) when there is one.
+settings (see ``chatsurvey/config.py``) when there is one.
 """
 
 from __future__ import annotations

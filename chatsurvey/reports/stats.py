@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from .rules import Z95
+from chatsurvey.reports.rules import Z95
 
 
 def wilson(positive: int, n: int, z: float = Z95) -> tuple[float, float]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from flask import current_app
 from markupsafe import Markup
 
-from .model import Highlight, Published
+from chatsurvey.reports.model import Highlight, Published
 
 CSS = Path(__file__).resolve().parent.parent / "static" / "reports" / "report.css"
 MOST = 4

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
-from ..indicators import Indicator
+from chatsurvey.reports.indicators import Indicator
 
 BANDS = ("4-7", "8-11", "11-18", "16-25")
 """The age bands in the order reports show them."""

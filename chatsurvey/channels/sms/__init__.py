@@ -1,0 +1,1 @@
+"""SMS through Twilio: the webhook (`POST /sms/inbound`), answered in TwiML."""

@@ -1,0 +1,115 @@
+"""`chatsurvey tenants`: add, list and show councils from the command line."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from chatsurvey.cli.lookup import council
+from chatsurvey.cli.rounds import show_round
+from chatsurvey.councils.models import COUNTRIES, ORIGIN, SmsNumber, Tenant
+from chatsurvey.crypto import normalise_number
+from chatsurvey.extensions import db
+from chatsurvey.rounds.models import SurveyRound
+
+tenants = AppGroup("tenants", help="Councils: add, list and show.")
+
+
+
+
+def _numbers(values: tuple[str, ...], rate: int) -> list[SmsNumber]:
+    out = []
+    for raw in values:
+        try:
+            out.append(SmsNumber(number=normalise_number(raw), per_second=rate))
+        except ValueError:
+            raise click.BadParameter(f"{raw!r} is not a phone number", param_hint="--number"
+                                     ) from None
+    return out
+
+
+@tenants.command("add")
+@click.argument("slug")
+@click.option("--name", required=True, help="The council's name, e.g. 'Powys County Council'.")
+@click.option("--country", type=click.Choice(COUNTRIES), required=True,
+              help="Picks the default languages and support contacts.")
+@click.option("--number", "numbers", multiple=True, help="An SMS number (repeat for more).")
+@click.option("--rate", default=10, show_default=True, help="Messages per second per number.")
+@click.option("--twilio-sid", help="Twilio account SID.")
+@click.option("--twilio-token", envvar="TWILIO_AUTH_TOKEN",
+              help="Twilio auth token (or TWILIO_AUTH_TOKEN; asked for if a SID is given).")
+@click.option("--origin", "origins", multiple=True,
+              help="A site allowed to embed the chat widget, e.g. https://www.powys.gov.uk.")
+@click.option("--locale", "locales", multiple=True, help="Languages offered, default first.")
+@click.option("--help-text", help="Reply to an SMS HELP: who runs the survey, how to reach them.")
+@click.option("--display-name", help="Name shown to young people (default: the name).")
+@click.option("--colour", help="Button colour, e.g. #005ea5.")
+@click.option("--logo", help="URL of the council's logo.")
+def tenants_add(slug, name, country, numbers, rate, twilio_sid, twilio_token, origins, locales,
+                help_text, display_name, colour, logo) -> None:
+    """Add a council called SLUG."""
+    if db.session.scalars(select(Tenant).where(Tenant.slug == slug)).first():
+        raise click.ClickException(f"a council called {slug!r} already exists")
+    for origin in origins:
+        if not ORIGIN.fullmatch(origin.strip().rstrip("/").lower()):
+            raise click.BadParameter(
+                f"{origin!r} is not a site address like https://www.council.gov.uk (https, or "
+                "http only on localhost)", param_hint="--origin")
+    if twilio_sid and not twilio_token:
+        twilio_token = click.prompt("Twilio auth token", hide_input=True)
+    branding = {k: v for k, v in (("display_name", display_name), ("colour", colour),
+                                  ("logo_url", logo)) if v}
+    tenant = Tenant(slug=slug, name=name, country=country, locales=list(locales),
+                    twilio_account_sid=twilio_sid, twilio_auth_token=twilio_token,
+                    web_origins=list(origins), help_text=help_text, branding=branding)
+    tenant.numbers.extend(_numbers(numbers, rate))
+    db.session.add(tenant)
+    db.session.commit()
+    click.echo(f"Added {slug}: {name} ({country}).")
+
+
+@tenants.command("list")
+def tenants_list() -> None:
+    """List the councils."""
+    for tenant in db.session.scalars(select(Tenant).order_by(Tenant.slug)):
+        numbers = ", ".join(n.number for n in tenant.numbers) or "no SMS number"
+        open_rounds = sum(r.is_open() for r in db.session.scalars(
+            select(SurveyRound).where(SurveyRound.tenant_id == tenant.id)))
+        click.echo(f"{tenant.slug:20} {tenant.name:40} {tenant.country:9} {numbers}"
+                   f"  ({open_rounds} open round{'s' if open_rounds != 1 else ''})")
+
+
+@tenants.command("show")
+@click.argument("slug")
+def tenants_show(slug: str) -> None:
+    """Show one council (secrets are never printed)."""
+    tenant = council(slug)
+    rows = [
+        ("Name", tenant.name), ("Shown as", tenant.display_name), ("Country", tenant.country),
+        ("Languages", ", ".join(tenant.offered_locales())),
+        ("SMS numbers", ", ".join(f"{n.number} ({n.per_second}/s)" for n in tenant.numbers)
+         or "none"),
+        ("Twilio", f"{tenant.twilio_account_sid or 'not set'}, auth token "
+                   f"{'set' if tenant.twilio_auth_token else 'not set'}"),
+        ("Widget origins", ", ".join(tenant.web_origins) or "none"),
+        ("SMS help text", tenant.help_text or "not set"),
+        ("Branding", ", ".join(f"{k}={v}" for k, v in sorted(tenant.branding.items())) or "none"),
+    ]
+    for label, value in rows:
+        click.echo(f"{label + ':':16} {value}")
+    for survey_round in db.session.scalars(select(SurveyRound).where(
+            SurveyRound.tenant_id == tenant.id).order_by(SurveyRound.id)):
+        show_round(survey_round)
+
+
+
+
+
+
+
+
+
+
+
+

@@ -1,0 +1,208 @@
+"""One turn of a conversation: load, advance, save, hand off — the door both channels use.
+
+The engine decides what to say; this module acts on the events it returns
+(mailroom-style handlers): a finished conversation is either handed off to
+be anonymised and stored, or discarded (withdrawn, declined, or nothing to
+keep). Channels only translate between their wire format and these calls.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from flask import current_app
+
+from chatsurvey import jobs
+from chatsurvey.conversations.keyspace import (
+    CREATED,
+    REPLAY,
+    Conversation,
+    SessionStore,
+    Turn,
+    finished_key,
+    sessions,
+)
+from chatsurvey.councils.models import Tenant
+from chatsurvey.engine import Flow, Options, advance, start, transcript
+from chatsurvey.engine.state import pack, unpack
+from chatsurvey.flows.store import flow_store
+from chatsurvey.rounds.models import SurveyRound
+
+KEPT = ("complete", "partial", "failed")
+
+
+def encoded(value: Any) -> str:
+    """Compact JSON, UTF-8 kept as it is (orjson: the turn path encodes a few times a turn)."""
+    return orjson.dumps(value).decode("utf-8")
+
+
+@dataclass
+class Outcome:
+    """What a turn produced: the replies to send and where the conversation stands."""
+
+    conversation: str | None
+    status: str
+    replies: list[dict] = field(default_factory=list)
+    replayed: bool = False
+    _replies_json: str | None = field(default=None, repr=False, compare=False)
+
+    def replies_json(self) -> str:
+        """The replies as JSON, encoded once per turn for both the stored outcome and the answer."""
+        if self._replies_json is None:
+            self._replies_json = encoded(self.replies)
+        return self._replies_json
+
+    def dump(self) -> str:
+        """The outcome as kept for a replayed message: conversation, status, replies."""
+        return (f'{{"conversation":{encoded(self.conversation)},'
+                f'"status":{encoded(self.status)},"replies":{self.replies_json()}}}')
+
+    def turn_json(self) -> str:
+        """What the web chat answers for a turn: status and replies."""
+        return f'{{"status":{encoded(self.status)},"replies":{self.replies_json()}}}'
+
+    @classmethod
+    def load(cls, text: str) -> Outcome:
+        return cls(**orjson.loads(text), replayed=True)
+
+
+class NotFound(LookupError):
+    """No such conversation (it finished, expired, or never existed)."""
+
+
+def engine_options() -> Options:
+    """The engine's limits from the app's configuration (read once per app)."""
+    found = current_app.extensions.get("chatsurvey.engine_options")
+    if found is None:
+        config = current_app.config
+        found = current_app.extensions["chatsurvey.engine_options"] = Options(
+            max_steps=config["ENGINE_MAX_STEPS"], max_turns=config["ENGINE_MAX_TURNS"],
+            max_inbound_chars=config["ENGINE_MAX_INBOUND_CHARS"],
+            max_answer_chars=config["ENGINE_MAX_ANSWER_CHARS"])
+    return found
+
+
+def choose_locale(tenant: Tenant, flow_locales: tuple[str, ...], wanted: str | None) -> str:
+    """The language to start in: the one asked for if offered, else the council's first."""
+    offered = [loc for loc in tenant.offered_locales() if loc in flow_locales]
+    if wanted and wanted in flow_locales:
+        return wanted
+    return offered[0] if offered else flow_locales[0]
+
+
+def begin(survey_round: SurveyRound, channel: str, *, locale: str | None = None,
+          age_band: str | None = None, message_id: str | None = None,
+          pointer: str | None = None) -> Outcome | None:
+    """Start a conversation on a round's pinned flow version.
+
+    Returns None only if ``pointer`` (an SMS sender) already has a conversation:
+    another message from the same phone won the race to start one. A start
+    with a message id seen before returns the conversation it started.
+    """
+    store = sessions()
+    tenant = survey_round.tenant
+    version = survey_round.flow_version
+    flow = flow_store().get(version.flow_id, version.version)
+    state, replies, events = start(
+        flow, channel=channel, locale=choose_locale(tenant, flow.locales, locale),
+        country=tenant.country, age_band=age_band, params={"council": tenant.display_name},
+        options=engine_options())
+    conversation = Conversation(id=store.new_id(), tenant_id=tenant.id, round_id=survey_round.id,
+                                channel=channel, flow_id=flow.id, flow_version=flow.version,
+                                created=0, updated=0, packed=pack(flow, state), pointer=pointer)
+    outcome = Outcome(conversation.id, state["status"], replies)
+    created = store.create(conversation, message_id, outcome.dump())
+    if created == REPLAY:
+        return Outcome.load(store.outcome(tenant.id, message_id))
+    return outcome if created == CREATED else None
+
+
+def reply(cid: str, tenant_id: int, message_id: str | None, inbound: Any) -> Outcome:
+    """Take one message for a conversation; replays of a handled message change nothing."""
+    with sessions().turn(cid, tenant_id, message_id) as turn:
+        if turn.replayed is not None:
+            replayed = Outcome.load(turn.replayed)
+            if replayed.conversation != cid:
+                raise NotFound(cid)  # that message id belongs to another conversation
+            return replayed
+        return _answer(turn, tenant_id, inbound)
+
+
+def reply_to_sender(pointer: str, tenant_id: int, message_id: str,
+                    inbound: Any) -> Outcome | None:
+    """Take an SMS sender's message in the conversation they are in (None if in none).
+
+    A replay gets its outcome whether or not its conversation is still there.
+    Raises NotFound if the pointer leads to a conversation that is gone.
+    """
+    with sessions().sender_turn(pointer, tenant_id, message_id) as turn:
+        if turn.replayed is not None:
+            return Outcome.load(turn.replayed)
+        if turn.cid is None:
+            return None
+        return _answer(turn, tenant_id, inbound)
+
+
+def _answer(turn: Turn, tenant_id: int, inbound: Any) -> Outcome:
+    conversation = turn.conversation
+    if conversation is None or conversation.tenant_id != tenant_id:
+        raise NotFound(turn.cid)
+    flow = _flow_of(conversation)
+    state = unpack(flow, conversation.packed)
+    state, replies, events = advance(flow, state, inbound, engine_options())
+    return _settle(turn.store, turn, conversation, flow, state, replies, events)
+
+
+def close(cid: str, tenant_id: int | None = None) -> Outcome:
+    """End a conversation without a message (quick exit, or abandoned): keep what can be kept."""
+    store = sessions()
+    with store.turn(cid) as turn:
+        conversation = turn.conversation
+        if conversation is None or (tenant_id is not None and conversation.tenant_id != tenant_id):
+            raise NotFound(cid)
+        flow = _flow_of(conversation)
+        state = unpack(flow, conversation.packed)
+        state["status"] = "partial"
+        events = [{"type": "finished", "status": "partial"}]
+        return _settle(store, turn, conversation, flow, state, [], events)
+
+
+def _flow_of(conversation: Conversation) -> Flow:
+    return flow_store().get(conversation.flow_id, conversation.flow_version)
+
+
+def worth_keeping(flow: Flow, state: dict) -> bool:
+    """Complete conversations; unfinished ones only with consent and at least one answer."""
+    if state["status"] == "complete":
+        return True
+    consented = state["consent"] is True or not flow.requires_consent
+    return (state["status"] in KEPT and consented
+            and any(v is not None for v in state["answers"].values()))
+
+
+def _settle(store: SessionStore, turn: Turn, conversation: Conversation, flow, state: dict,
+            replies: list[dict], events: list[dict]) -> Outcome:
+    outcome = Outcome(conversation.id, state["status"], replies)
+    if not any(e["type"] == "finished" for e in events):
+        conversation.packed = pack(flow, state)
+        turn.save(conversation, outcome.dump())
+        return outcome
+    if not worth_keeping(flow, state):
+        turn.end(conversation, outcome.dump())
+        return outcome
+    submission_id = secrets.token_hex(16)
+    record = transcript(flow, state)
+    record.update(submission_id=submission_id, tenant_id=conversation.tenant_id,
+                  round_id=conversation.round_id, started_at=conversation.created,
+                  finished_at=int(store.clock()))
+    turn.end(conversation, outcome.dump(), submission_id,
+             json.dumps(record, separators=(",", ":"), ensure_ascii=False))
+    jobs.queue_store(submission_id)
+    if conversation.pointer and state["status"] == "complete":
+        store.redis.set(finished_key(conversation.pointer, conversation.round_id), 1,
+                        ex=current_app.config["SMS_FINISHED_TTL"])
+    return outcome

@@ -1,0 +1,89 @@
+"""A council's tables: the council itself and the numbers its young people text."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from chatsurvey.columns import EncryptedText, UTCDateTime, utcnow
+from chatsurvey.extensions import db
+
+COUNTRIES = ("england", "wales", "scotland")
+DEFAULT_LOCALES = {"england": ["en"], "wales": ["cy", "en"], "scotland": ["en", "gd"]}
+
+
+class Tenant(db.Model):
+    """A council that runs surveys."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(16))
+    locales: Mapped[list] = mapped_column(JSON, default=list)
+    """Languages offered, the default first (from the country unless set)."""
+    help_text: Mapped[str | None] = mapped_column(Text)
+    """Reply to an SMS "HELP": who runs the survey and how to reach them."""
+    twilio_account_sid: Mapped[str | None] = mapped_column(String(64))
+    twilio_auth_token: Mapped[str | None] = mapped_column(EncryptedText)
+    web_origins: Mapped[list] = mapped_column(JSON, default=list)
+    """Sites allowed to embed the chat widget, e.g. https://www.council.gov.uk."""
+    branding: Mapped[dict] = mapped_column(JSON, default=dict)
+    """display_name, logo_url, colour (buttons), text_colour."""
+    redact_terms: Mapped[list] = mapped_column(JSON, default=list)
+    """Words always removed from free text: names of homes, schools, workers."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    numbers: Mapped[list[SmsNumber]] = relationship(
+        back_populates="tenant", cascade="all, delete-orphan", order_by="SmsNumber.id")
+
+    @property
+    def display_name(self) -> str:
+        return self.branding.get("display_name") or self.name
+
+    def offered_locales(self) -> list[str]:
+        return list(self.locales or DEFAULT_LOCALES[self.country])
+
+
+class SmsNumber(db.Model):
+    """A phone number a council's young people text."""
+
+    __tablename__ = "sms_numbers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    """E.164, e.g. +447700900123."""
+    per_second: Mapped[int] = mapped_column(Integer, default=10)
+    """Messages per second Twilio allows from this number (10 for UK long codes)."""
+
+    tenant: Mapped[Tenant] = relationship(back_populates="numbers")
+
+
+# Embedding sites: https anywhere; plain http only on this machine (development).
+ORIGIN = re.compile(r"https://[a-z0-9.-]+(:[0-9]{1,5})?"
+                    r"|http://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?")
+
+
+def frame_origins(tenant: Tenant) -> list[str]:
+    """The council's sites allowed to embed the chat; malformed entries are left out.
+
+    They go into a CSP header, so anything that is not exactly an origin (a stray
+    ``;`` or space would add directives) is dropped rather than trusted.
+    """
+    found = []
+    for origin in tenant.web_origins or ():
+        origin = str(origin).strip().rstrip("/").lower()
+        if ORIGIN.fullmatch(origin) and origin not in found:
+            found.append(origin)
+    return found

@@ -1,0 +1,55 @@
+"""Published flow versions and the drafts staff are editing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from chatsurvey.columns import UTCDateTime, utcnow
+from chatsurvey.extensions import db
+
+
+class FlowVersion(db.Model):
+    """An immutable published version of a flow; conversations pin the one they start on."""
+
+    __tablename__ = "flow_versions"
+    __table_args__ = (UniqueConstraint("flow_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flow_id: Mapped[str] = mapped_column(String(63), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    survey: Mapped[str] = mapped_column(String(63))
+    source: Mapped[str] = mapped_column(Text)
+    """The flow's YAML, exactly as published."""
+    bundle: Mapped[dict] = mapped_column(JSON, default=dict)
+    """Versions of the flows it enters, pinned when it was published: {flow id: version}."""
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @classmethod
+    def latest(cls, flow_id: str) -> FlowVersion | None:
+        return db.session.scalars(select(cls).where(cls.flow_id == flow_id)
+                                  .order_by(cls.version.desc()).limit(1)).first()
+class FlowDraft(db.Model):
+    """One person's unpublished edit of a flow, kept until it is published or discarded."""
+
+    __tablename__ = "admin_flow_drafts"
+    __table_args__ = (UniqueConstraint("user_id", "flow_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id", ondelete="CASCADE"))
+    flow_id: Mapped[str] = mapped_column(String(63))
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    """The published version the draft started from (None for a new flow)."""
+    source: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

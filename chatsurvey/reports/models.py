@@ -1,0 +1,32 @@
+"""What councils add to their reports: pledges to young people ("You said, we will")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from chatsurvey.columns import UTCDateTime, utcnow
+from chatsurvey.extensions import db
+
+
+class Pledge(db.Model):
+    """One promise a council makes in answer to what its young people said in a round.
+
+    Shown in the young people's summary as "You said ... We will ...", in
+    ``position`` order; ``age_band`` narrows it to one band's summary (None: all).
+    """
+
+    __tablename__ = "pledges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
+                                           index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id", ondelete="CASCADE"),
+                                          index=True)
+    age_band: Mapped[str | None] = mapped_column(String(8))
+    you_said: Mapped[str] = mapped_column(Text)
+    we_will: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,1 @@
+"""Developer tools: the demo, its data, the terminal phone, redaction evaluation (not shipped)."""
