@@ -183,7 +183,7 @@ def test_demo_data_is_deterministic(app):
 
 
 def test_demo_data_command_refuses_to_add_the_same_set_twice(app, tmp_path):
-    from chatsurvey.cli.reports import demo_data_command
+    from devtools.cli import demo_data_command
 
     runner = app.test_cli_runner()
     truth = tmp_path / "truth.json"

@@ -150,7 +150,7 @@ def test_a_failed_job_leaves_the_session_usable_for_the_next(app):
     from sqlalchemy.exc import SQLAlchemyError
 
     from chatsurvey.extensions import db
-    from chatsurvey.jobs import job_context
+    from workers.app import job_context
 
     with app.app_context():
         with pytest.raises(SQLAlchemyError), job_context():
