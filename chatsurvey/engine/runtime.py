@@ -69,7 +69,7 @@ def _copy(state: dict) -> dict:
 class _Turn:
     """One call of start/advance: walks the flow and collects replies and events."""
 
-    __slots__ = ("root", "state", "options", "replies", "events", "steps")
+    __slots__ = ("root", "state", "options", "replies", "events", "steps", "reason")
 
     def __init__(self, root: Flow, state: dict, options: Options) -> None:
         self.root = root
@@ -78,6 +78,10 @@ class _Turn:
         self.replies: list[dict] = []
         self.events: list[dict] = []
         self.steps = 0
+        # Why the signpost flow was entered in this turn ("harm", "answer", "asked"), for
+        # its branches to word the help to fit. Kept for this turn only, never in the state,
+        # so nothing later in the conversation reads a stale reason.
+        self.reason: str | None = None
 
     # -- small helpers ---------------------------------------------------
 
@@ -96,7 +100,7 @@ class _Turn:
             return state["vars"].get(name, MISSING) if value is MISSING else value
         if subject == "param":
             return state["ctx"].get("params", {}).get(name, MISSING)
-        value = state["ctx"].get(subject)
+        value = self.reason if subject == "signpost" else state["ctx"].get(subject)
         return MISSING if value is None else value
 
     def may_record(self) -> bool:
@@ -383,6 +387,7 @@ class _Turn:
             self.say("system:signpost.again", kind="notice")
             return False
         state["signposted"] = True
+        self.reason = reason
         self.enter(flow_id, return_to)
         return True
 
