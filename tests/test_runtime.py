@@ -118,6 +118,30 @@ def test_invalid_answers_are_asked_again_kindly_then_skip_is_offered(pets):
     assert state["retries"] == 0
 
 
+def test_the_sms_hint_names_the_numbers_there_are():
+    flow = flow_from("""
+        spec_version: "1.0"
+        id: two
+        title: Two
+        survey: demo
+        locales: [en]
+        start: pick
+        states:
+          pick: {type: question, ask: choice, key: pick, prompt: q, options: [tea, milk]}
+          both: {type: question, ask: multi, key: both, prompt: q, options: [tea, milk]}
+        messages:
+          q: "Which?"
+          tea: "Tea"
+          milk: "Milk"
+    """)
+    state, replies, _ = play(flow, ["purple"], channel="sms")
+    assert texts(replies)[1:3] == ["Sorry, I did not get that.", "Please reply 1 or 2."]
+    state, replies, _ = play(flow, ["1", "purple"], channel="sms")
+    assert texts(replies)[-2] == "Reply with all the numbers that fit, like 1 2."
+    _, replies, _ = play(flow, ["purple"], channel="web")
+    assert texts(replies)[2] == "Please tap one of the answers."
+
+
 def test_web_buttons_send_values_and_commands(pets):
     state = answered(pets, [{"value": "yes"}, {"value": "yes"}])
     state, _, events = advance(pets, state, {"value": "cat"})

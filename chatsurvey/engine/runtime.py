@@ -315,7 +315,7 @@ class _Turn:
             return
         values = {"count": len(node.options), "min": node.min, "max": node.max}
         self.say("system:invalid", kind="notice")
-        self.say(f"system:hint.{hint}", kind="notice", values=values)
+        self.say(f"system:hint.{_hint(node, hint)}", kind="notice", values=values)
         self.ask(node, offer_skip=state["retries"] >= 2)
 
     def answer(self, node: QuestionNode, text: str | None, value: Any) -> None:
@@ -390,6 +390,16 @@ class _Turn:
         self.reason = reason
         self.enter(flow_id, return_to)
         return True
+
+
+def _hint(node: QuestionNode, hint: str) -> str:
+    """The nudge that fits the question: several answers are asked for as several, and
+    two options are named ("reply 1 or 2", not "a number from 1 to 2")."""
+    if hint != "choice":
+        return hint
+    if node.ask == "multi":
+        return "multi"
+    return "choice.two" if len(node.options) == 2 else hint
 
 
 def longest(root: Flow, flow_id: str, name: str | None, visiting: frozenset = frozenset()) -> int:
