@@ -36,6 +36,15 @@ def test_check_passes_a_clean_flow_and_reports_json(tmp_path):
     assert data["flows"][0]["questions"] == 1
 
 
+def test_check_names_the_messages_kept_verbatim(tmp_path):
+    (tmp_path / "mini.yaml").write_text(MINIMAL.replace(
+        "messages:\n", "messages:\n  ons:\n    text: Overall, how satisfied are you with"
+        " your life nowadays?\n    verbatim: ONS personal well-being\n", 1))
+    out = run("flows", "check", "-v", str(tmp_path)).output
+    assert "kept verbatim for comparability, not held to the reading age:" in out
+    assert "ons (ONS personal well-being)" in out
+
+
 def test_check_reports_a_broken_file_with_its_line(tmp_path):
     (tmp_path / "bad.yaml").write_text(MINIMAL.replace("ask: yesno", "ask: sliders"))
     result = run("flows", "check", str(tmp_path))

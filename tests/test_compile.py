@@ -403,3 +403,21 @@ def test_long_emoji_is_refused():
           options: [{value: a, emoji: "😀😀😀😀😀😀😀😀😀"}, b]
     """, messages='q: "Q?"\n  a: A\n  b: B'))
     assert problem.message == "must be at most 8 characters"
+
+
+def test_a_branch_can_test_why_help_was_offered():
+    flow = compile_flow(with_state("""
+        q:
+          type: branch
+          cases: [{when: {signpost: [harm, asked]}, next: end}]
+          otherwise: end
+    """))
+    [(condition, _)] = flow.nodes["q"].cases
+    assert condition.subject == "signpost" and condition.arg == ("harm", "asked")
+    [problem] = errors(with_state("""
+        q:
+          type: branch
+          cases: [{when: {signpost: sad}, next: end}]
+          otherwise: end
+    """))
+    assert 'is "sad"; it must be one of: harm, answer, asked' in problem.message

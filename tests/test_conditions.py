@@ -11,7 +11,8 @@ from chatsurvey.engine.conditions import (
 )
 
 ANSWERS = {"age": 9, "pets": ["dog", "cat"], "safe": "always", "skipped": None, "flag": True}
-CTX = {"age_band": "8-11", "channel": "sms", "locale": "cy", "country": "wales"}
+CTX = {"age_band": "8-11", "channel": "sms", "locale": "cy", "country": "wales",
+       "signpost": "harm"}
 PARAMS = {"council": "Testshire"}
 
 
@@ -58,6 +59,8 @@ def lookup(subject, name):
     ({"channel": "sms"}, True),
     ({"locale": ["en", "cy"]}, True),
     ({"country": "england"}, False),
+    ({"signpost": "harm"}, True),
+    ({"signpost": ["answer", "asked"]}, False),
     ({"all": [{"channel": "sms"}, {"answer": "age", "gte": 8}]}, True),
     ({"all": [{"channel": "sms"}, {"answer": "age", "gte": 10}]}, False),
     ({"any": [{"channel": "web"}, {"answer": "age", "gte": 8}]}, True),

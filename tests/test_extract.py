@@ -32,6 +32,23 @@ def test_flow_messages_become_entries_with_context():
     assert by_context["pets:welcome"][2] == ["Used in: welcome.say"]
 
 
+def test_verbatim_wording_tells_the_translator_why():
+    entries = extracted(extract_flow, """
+id: bench
+states:
+  q: {type: question, ask: scale, key: q, prompt: ons}
+messages:
+  ons:
+    text: "How satisfied are you with your life nowadays?"
+    note: "A national question."
+    verbatim: ONS personal well-being
+""")
+    [(_, msgid, comments, ctx)] = entries
+    assert ctx == "bench:ons" and comments[0] == "A national question."
+    assert "word for word" in comments[1] and "ONS personal well-being" in comments[1]
+    assert comments[2] == "Used in: q.prompt"
+
+
 def test_odd_documents_extract_what_they_can():
     assert extracted(extract_flow, "- not a flow\n") == []
     entries = extracted(extract_flow, """

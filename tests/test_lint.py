@@ -146,6 +146,48 @@ def test_sms_length_and_reading_age(tmp_path):
     assert report.reading["highest"] > 15
 
 
+def test_verbatim_messages_are_named_and_kept_out_of_the_reading_age(tmp_path):
+    # Wording kept word for word for comparison with a national survey is not ours to
+    # simplify: the lint names it, says why, and holds the rest of the flow to the target.
+    write(tmp_path, "bench", """
+        states:
+          q: {type: question, ask: scale, key: q, prompt: ons}
+          m: {type: message, say: [plain, hard]}
+          end: {type: end}
+        messages:
+          ons:
+            text: "Overall, how satisfied are you with your life nowadays?"
+            sms: "Overall, how satisfied are you with life nowadays?"
+            verbatim: ONS personal well-being
+          plain: "Do you have a cat?"
+          hard: "Unquestionably, institutional responsibilities necessitate comprehensive deliberation."
+    """)
+    result = check_paths([tmp_path])
+    [report] = [r for r in result.reports if r.flow_id == "bench"]
+    assert [p.field for p in problems(result, "reading-age")] == ["messages.hard"]
+    assert set(report.reading["by_message"]) == {"plain", "hard"}
+    assert report.reading["measured"] == 2
+    assert set(report.reading["verbatim"]) == {"ons", "ons#sms"}
+    assert min(report.reading["verbatim"].values()) > 7
+    [named] = problems(result, "verbatim")
+    assert named.level == "info"
+    assert "ons (ONS personal well-being)" in named.message
+    assert "not held to the reading age" in named.message
+    assert "verbatim" in report.as_dict()["reading"]
+
+
+def test_a_flow_with_nothing_verbatim_says_nothing_about_it(tmp_path):
+    write(tmp_path, "plain", """
+        states:
+          q: {type: question, ask: yesno, key: q, prompt: q}
+        messages:
+          q: "Do you have a cat?"
+    """)
+    result = check_paths([tmp_path])
+    assert problems(result, "verbatim") == []
+    assert result.reports[0].reading["verbatim"] == {}
+
+
 def test_translations_are_counted_and_checked():
     catalogue = Catalogue({"cy": {
         "t:a": Entry("Call 0800 1111 now.", "Ffoniwch nawr.", False, False),

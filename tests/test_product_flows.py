@@ -21,6 +21,7 @@ import json
 import re
 
 import pytest
+import yaml
 
 from chatsurvey.engine import FlowLibrary, advance, start
 from chatsurvey.engine.lint import check_paths
@@ -183,7 +184,10 @@ def test_generated_paths_end_as_they_should(library, flow_id):
         signposted = play_path(library, flow_id, channel, "signpost", "en")
         assert "· signpost reason=\"answer\"" in signposted
         assert "· flow_entered flow=\"support\"" in signposted
-        assert "Childline" in signposted and "116 123" in signposted
+        assert "Childline" in signposted
+        # Samaritans, Shout and 999 are for the older bands, not for children under 11.
+        older = flow_id in (ENTRY, "ylyc-11-18", "ylbc-16-25")
+        assert ("116 123" in signposted) is older and ("999" in signposted) is older
         assert signposted.rstrip().endswith("# complete")
 
 
@@ -221,27 +225,47 @@ def _reading(checked, flow_id):
     return report.reading
 
 
-@pytest.mark.parametrize("flow_id", ["ylyc-4-7", "ylyc-8-11"])
-def test_childrens_flows_read_at_about_age_seven(checked, flow_id):
+# The only wording not held to reading age 7: kept word for word for comparison with
+# national figures (flows/indicators.yaml names the sources).
+VERBATIM = {
+    "ylyc-11-18": {"life_satisfaction", "worthwhile", "happy_yesterday", "lonely"},
+    "ylbc-16-25": {"life_satisfaction", "worthwhile", "happy_yesterday", "anxious_yesterday",
+                   "lonely", "money_comfortable", "money_alright", "money_getting_by",
+                   "money_quite_hard", "money_very_hard"},
+}
+# Answer labels of three to six everyday words that the Flesch-Kincaid formula scores
+# above 7 (any short label with two two-syllable words does); see flows/README.md.
+SHORT_LABELS = {"placement_kinship", "helped_worker", "doing_caring"}
+
+
+@pytest.mark.parametrize("flow_id", [*PRODUCT_FLOWS, "support", "closing", "contacts"])
+def test_every_flow_reads_at_age_seven(checked, library, flow_id):
     reading = _reading(checked, flow_id)
     assert reading["target"] == 7
-    assert reading["at_or_below_target"] / reading["measured"] >= 0.9, reading["by_message"]
-    assert reading["average"] <= 7
+    assert reading["average"] <= 6
+    above = {key.partition("#")[0] for key, age in reading["by_message"].items() if age > 7}
+    above -= SHORT_LABELS
+    if flow_id == ENTRY:
+        above -= {"language_wales"}  # "Cymraeg neu Saesneg? / Welsh or English?"
+    assert above == set(), {k: reading["by_message"][k] for k in above}
 
 
-@pytest.mark.parametrize("flow_id", ["ylyc-11-18", "ylbc-16-25"])
-def test_older_flows_are_plain_english(checked, flow_id):
-    reading = _reading(checked, flow_id)
-    assert reading["target"] == 11
-    assert reading["at_or_below_target"] / reading["measured"] >= 0.9
-    assert reading["average"] <= 9
-
-
-@pytest.mark.parametrize("flow_id", [ENTRY, "support", "closing", "contacts"])
-def test_shared_flows_read_at_about_age_seven(checked, flow_id):
-    reading = _reading(checked, flow_id)
-    assert reading["at_or_below_target"] / reading["measured"] >= 0.9
-    assert reading["average"] <= 7
+def test_only_nationally_benchmarked_wording_is_kept_verbatim(library, checked):
+    for flow_id, flow in library.flows.items():
+        kept = {key for key, message in flow.messages.items() if message.verbatim}
+        assert kept == VERBATIM.get(flow_id, set()), flow_id
+        assert set(_reading(checked, flow_id)["verbatim"]) >= kept - {"money_comfortable"}
+        for key in kept:
+            assert key not in _reading(checked, flow_id)["by_message"]
+    # Each is asked by a question whose indicator is compared with an ONS measure.
+    indicators = {i["key"]: i for i in yaml.safe_load(
+        (FLOWS_DIR / "indicators.yaml").read_text())["indicators"]}
+    for flow_id, keys in VERBATIM.items():
+        flow = library.get(flow_id)
+        for node in flow.questions():
+            used = {node.prompt, *(o.label for o in node.options)}
+            if {f"{flow_id}:{k}" for k in keys} & used:
+                assert "ONS" in json.dumps(indicators[node.key]), node.key
 
 
 QUESTION_COUNTS = {  # (fewest, most) counted questions; the requirement says "about"
@@ -362,17 +386,21 @@ def _contacts(library, country, age_band):
 
 
 @pytest.mark.parametrize("country, age_band, shown, not_shown", [
-    ("england", "4-7", ["0800 1111", "0808 800 5792", "85258", "116 123", "999"],
-     ["80880", "0800 83 85 87", "under 19"]),
+    # 4-7: the grown-up beside them and Childline; nothing else.
+    ("england", "4-7", ["It is OK to feel sad.", "grown-up who is with you", "0800 1111"],
+     ["0808 800 5792", "85258", "116 123", "999", "under 19"]),
+    # 8-10: a grown-up they trust, Childline and their country's helpline.
+    ("england", "8-11", ["grown-up you trust", "0800 1111", "0808 800 5792"],
+     ["85258", "116 123", "999"]),
+    ("wales", "8-11", ["0800 1111", "0808 802 3456", "84001"], ["85258", "116 123", "999"]),
+    ("scotland", "8-11", ["0800 1111"], ["0800 838 587", "0808 800 5792", "85258", "999"]),
     ("england", "16-25", ["If you are under 19", "0808 800 5792", "85258", "116 123", "999"],
-     ["80880"]),
-    ("wales", "11-18", ["0800 1111", "080880 23456", "84001", "85258", "116 123", "999"],
-     ["0808 800 5792", "0800 83 85 87"]),
-    ("scotland", "8-11", ["0800 1111", "85258", "116 123", "999"],
-     ["0800 83 85 87", "0808 800 5792", "80880"]),
-    ("scotland", "11-18", ["0800 1111", "0800 83 85 87", "16 and over", "999"], ["80880"]),
-    ("scotland", "16-25", ["If you are under 19", "0800 83 85 87", "85258", "116 123"], []),
-    ("wales", None, ["If you are under 19", "080880 23456", "999"], []),
+     ["0808 802 3456"]),
+    ("wales", "11-18", ["0800 1111", "0808 802 3456", "84001", "85258", "116 123", "999"],
+     ["0808 800 5792", "0800 838 587"]),
+    ("scotland", "11-18", ["0800 1111", "0800 838 587", "16 and over", "999"], ["0808 802 3456"]),
+    ("scotland", "16-25", ["If you are under 19", "0800 838 587", "85258", "116 123"], []),
+    ("wales", None, ["If you are under 19", "0808 802 3456", "999"], []),
 ])
 def test_support_shows_the_contacts_for_the_country_and_age(library, country, age_band, shown,
                                                             not_shown):
@@ -383,6 +411,145 @@ def test_support_shows_the_contacts_for_the_country_and_age(library, country, ag
         assert unwanted not in text, (unwanted, text)
     assert text.rstrip().endswith("Do you want to go on with the questions?\n1 Yes, go on\n"
                                   "2 No, stop here")
+
+
+def test_a_four_year_old_s_saddest_face_gets_a_short_gentle_reply(library):
+    flow = library.get(ENTRY)
+    for channel, face in (("web", {"value": 1}), ("sms", "1")):
+        state, replies, _ = start(flow, channel=channel, country="england", age_band="4-7")
+        state, _, _ = advance(flow, state, "yes")
+        state, replies, events = advance(flow, state, face)
+        assert {"type": "signpost", "reason": "answer", "key": "happy_yesterday_faces"} in events
+        said = [r["text"] for r in replies if r["type"] != "question"]
+        assert len(said) <= 3, said
+        assert not any(word in " ".join(said) for word in ("Samaritans", "Shout", "999"))
+        assert replies[-1]["type"] == "question" and replies[-1]["key"] == "carry_on"
+
+
+
+
+@pytest.mark.parametrize("age_band, country, what_to_do, not_said", [
+    ("4-7", "england", ["Please tell the grown-up with you now.", "0800 1111"],
+     ["999", "Samaritans", "get in touch"]),
+    ("8-11", "wales", ["call 999", "grown-up you trust", "0800 1111", "0808 802 3456"],
+     ["Samaritans"]),
+    ("11-18", "england", ["call 999", "tell someone you trust", "0800 1111", "0808 800 5792"],
+     []),
+    ("16-25", "scotland", ["call 999", "tell someone you trust", "under 19", "0800 838 587"],
+     []),
+])
+def test_a_disclosure_gets_an_honest_reply_then_the_offer_to_go_on(library, age_band, country,
+                                                                    what_to_do, not_said):
+    flow = library.get(ENTRY)
+    for channel in CHANNELS:
+        state, _, _ = start(flow, channel=channel, country=country, age_band=age_band)
+        state, _, _ = advance(flow, state, "yes")
+        state, replies, events = advance(flow, state, "my carer hits me")
+        assert [e["reason"] for e in events if e["type"] == "signpost"] == ["harm"]
+        said = [r["text"] for r in replies if r["type"] != "question"]
+        assert said[0].startswith("Thank you for telling us.")
+        assert re.search(r"(no one reads|we do not read) this( chat)? straight away", said[0])
+        if age_band in ("11-18", "16-25"):
+            assert "no one will get in touch with you" in said[0]
+            assert said[1].startswith("If you are in danger now, call 999.")
+            assert sum("999" in text for text in said) == 1  # said once, first
+        for wanted in what_to_do:
+            assert wanted in "\n".join(said), (wanted, said)
+        for unwanted in not_said:
+            assert unwanted not in "\n".join(said), (unwanted, said)
+        assert replies[-1]["key"] == "carry_on"
+        assert replies[-1]["text"].startswith("Do you want to go on with the questions?")
+        # Going on comes back to the same question; nothing of the disclosure is an answer.
+        state, replies, _ = advance(flow, state, "1" if channel == "sms" else {"value": "yes"})
+        assert state["answers"] == {} and replies[-1]["type"] == "question"
+
+
+def test_the_honest_reply_is_only_for_a_disclosure(library):
+    flow = library.get("ylyc-11-18")
+    for inbound in ("1", "support"):
+        _, replies, _ = advance(flow, start(flow, channel="sms", country="england")[0], inbound)
+        assert "straight away" not in _texts(replies)
+        assert _texts(replies).count("999") == 1
+
+
+def _bubbles_before_the_first_question(library, age_band):
+    flow = library.get(ENTRY)
+    state, replies, _ = start(flow, channel="web", country="england", age_band=age_band)
+    said = [r for r in replies if r["type"] != "question"]
+    state, replies, _ = advance(flow, state, {"value": "yes"})
+    said += [r for r in replies if r["type"] != "question"]
+    assert state["at"][0] != ENTRY and replies[-1]["progress"]["n"] == 1
+    return [r["text"] for r in said]
+
+
+def test_a_four_year_old_hears_three_things_before_the_first_question(library):
+    said = _bubbles_before_the_first_question(library, "4-7")
+    assert len(said) <= 3, said
+    # ...and still hears, in plain words, that it is anonymous, optional, and who may help.
+    text = " ".join(said)
+    for words in ("We will not ask your name", "No one will know", "skip", "stop",
+                  "not your carer or social worker"):
+        assert words in text, words
+    for band in ("8-11", "11-18", "16-25"):
+        assert len(_bubbles_before_the_first_question(library, band)) <= 7, band
+
+
+def test_the_trusted_adult_is_never_said_to_be_a_carer(library):
+    for flow_id in SURVEYS:
+        flow = library.get(flow_id)
+        for key, message in flow.messages.items():
+            if "trusted" in key or key in ("grown_up", "helper"):
+                text = message.text.lower()
+                assert re.sub(r"not (?:be )?your carer", "", text).count("carer") == 0, (flow_id, key)
+
+
+def test_an_age_given_at_the_start_is_never_contradicted_later(library):
+    """A care leaver who typed 19 is not offered "16 or 17" (or any age group) later."""
+    flow = library.get(ENTRY)
+    asked = []
+    for age, wanted in (("19", False), ("skip", True)):
+        state, _, _ = start(flow, channel="sms", country="england")
+        for inbound in ["yes", age] + (["4"] if age == "skip" else []):
+            state, _, _ = advance(flow, state, inbound)
+        seen = []
+        for _ in range(80):
+            if state["status"] != "active":
+                break
+            seen.append(_node(flow, state).key)
+            state, _, _ = advance(flow, state, "skip")
+        assert state["status"] == "complete"
+        asked.append("age_group" in seen)
+        assert ("age_group" in seen) is wanted, age
+    assert asked == [False, True]
+
+
+def test_sms_says_reply_1_or_2_for_two_answers(library):
+    flow = library.get("ylyc-11-18")
+    state, _, _ = start(flow, channel="sms", country="england")
+    state, _, _ = advance(flow, state, "1")  # low life satisfaction: help, then "go on?"
+    state, replies, _ = advance(flow, state, "maybe later")
+    assert _texts(replies).splitlines()[1] == "Please reply 1 or 2."
+    assert "from 1 to 2" not in _texts(replies)
+
+
+# Every helpline number is written the one way the chat page can turn into a link:
+# UK freephone as 4 digits then groups ("0800 1111", "0808 800 5792"), 116 123, 999,
+# and text short codes as 5 digits after "text".
+NUMBER = re.compile(r"\b(?:0\d{3}(?: \d{3,4}){1,2}|116 \d{3}|999|\d{5})\b")
+DIGITS = re.compile(r"\d[\d ]*\d")
+
+
+def test_helpline_numbers_are_written_one_way_in_every_language(library):
+    catalogue = library.catalogue
+    contacts = library.get("contacts")
+    for key, message in contacts.messages.items():
+        texts = [message.text] + [catalogue.translate(loc, f"contacts:{key}", message.text)
+                                  for loc in contacts.locales if loc != "en"]
+        for text in filter(None, texts):
+            for found in DIGITS.findall(text):
+                if found in ("16", "19"):
+                    continue  # ages ("16 and over", "under 19")
+                assert NUMBER.fullmatch(found), (key, found, text)
 
 
 def test_not_carrying_on_ends_with_a_partial_response(library):
@@ -402,7 +569,7 @@ def test_free_text_that_suggests_harm_offers_help(library):
         state, _, _ = advance(flow, state, {"command": "skip"})
     state, replies, events = advance(flow, state, "my carer hits me")
     assert {"type": "signpost", "reason": "harm", "key": "better_things"} in events
-    assert "080880 23456" in _texts(replies)
+    assert "0808 802 3456" in _texts(replies)
 
 
 def _route(library, inputs, **kwargs):
@@ -467,4 +634,4 @@ def test_saying_no_shows_the_contacts_and_keeps_nothing(library):
     state, _, _ = advance(flow, state, "2")  # English
     state, replies, _ = advance(flow, state, "no")
     assert state["status"] == "declined" and state["answers"] == {}
-    assert "0800 83 85 87" in _texts(replies) and "999" in _texts(replies)
+    assert "0800 838 587" in _texts(replies) and "999" in _texts(replies)

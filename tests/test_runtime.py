@@ -118,6 +118,30 @@ def test_invalid_answers_are_asked_again_kindly_then_skip_is_offered(pets):
     assert state["retries"] == 0
 
 
+def test_the_sms_hint_names_the_numbers_there_are():
+    flow = flow_from("""
+        spec_version: "1.0"
+        id: two
+        title: Two
+        survey: demo
+        locales: [en]
+        start: pick
+        states:
+          pick: {type: question, ask: choice, key: pick, prompt: q, options: [tea, milk]}
+          both: {type: question, ask: multi, key: both, prompt: q, options: [tea, milk]}
+        messages:
+          q: "Which?"
+          tea: "Tea"
+          milk: "Milk"
+    """)
+    state, replies, _ = play(flow, ["purple"], channel="sms")
+    assert texts(replies)[1:3] == ["Sorry, I did not get that.", "Please reply 1 or 2."]
+    state, replies, _ = play(flow, ["1", "purple"], channel="sms")
+    assert texts(replies)[-2] == "Reply with all the numbers that fit, like 1 2."
+    _, replies, _ = play(flow, ["purple"], channel="web")
+    assert texts(replies)[2] == "Please tap one of the answers."
+
+
 def test_web_buttons_send_values_and_commands(pets):
     state = answered(pets, [{"value": "yes"}, {"value": "yes"}])
     state, _, events = advance(pets, state, {"value": "cat"})
@@ -283,6 +307,100 @@ def test_without_a_signpost_flow_help_is_still_given():
     assert texts(replies)[1].startswith("Tap an answer")
     assert [e["reason"] for e in events if e["type"] == "signpost"] == ["asked", "answer", "harm"]
     assert state["status"] == "complete"
+
+
+SIGNPOST_REASONS = ("""
+    spec_version: "1.0"
+    id: survey
+    title: Survey
+    survey: demo
+    locales: [en]
+    signpost: help
+    start: q
+    states:
+      q: {type: question, ask: scale, key: q, prompt: q, signpost_if: {lte: 2}}
+      t: {type: question, ask: text, key: t, prompt: t}
+      after: {type: branch, cases: [{when: {signpost: harm}, next: stale}], otherwise: fine}
+      stale: {type: end, say: stale}
+      fine: {type: end, say: fine}
+    messages:
+      q: "How is it?"
+      t: "Tell us more."
+      stale: "The reason stayed after the help was over."
+      fine: "Thank you."
+""", ["""
+    spec_version: "1.0"
+    id: help
+    title: Help
+    survey: demo
+    locales: [en]
+    start: why
+    states:
+      why:
+        type: branch
+        cases:
+          - {when: {signpost: harm}, next: harm}
+          - {when: {signpost: answer}, next: answer}
+          - {when: {signpost: asked}, next: asked}
+        otherwise: unknown
+      harm: {type: message, say: harm, next: contacts}
+      answer: {type: message, say: answer, next: contacts}
+      asked: {type: message, say: asked, next: contacts}
+      unknown: {type: message, say: unknown, next: contacts}
+      contacts: {type: subflow, flow: contacts}
+      carry_on: {type: question, ask: yesno, key: carry_on, record: false, prompt: carry_on}
+      done: {type: end}
+    messages:
+      harm: "No one reads this straight away."
+      answer: "It is OK to feel low."
+      asked: "Here is who you can talk to."
+      unknown: "Help is here."
+      carry_on: "Go on?"
+""", """
+    spec_version: "1.0"
+    id: contacts
+    title: Contacts
+    survey: demo
+    locales: [en]
+    start: danger_first
+    states:
+      danger_first:
+        type: branch
+        cases: [{when: {signpost: harm}, next: danger}]
+        otherwise: childline
+      danger: {type: message, say: danger}
+      childline: {type: end, say: childline}
+    messages:
+      danger: "If you are in danger now, call 999."
+      childline: "Call Childline on 0800 1111."
+"""])
+
+
+def test_the_signpost_flow_can_say_why_it_was_entered():
+    flow = flow_from(SIGNPOST_REASONS[0], others=tuple(SIGNPOST_REASONS[1]))
+    _, replies, _ = play(flow, ["support"])
+    assert texts(replies)[1:3] == ["Here is who you can talk to.", "Call Childline on 0800 1111."]
+    _, replies, _ = play(flow, ["1"])
+    assert texts(replies)[1:3] == ["It is OK to feel low.", "Call Childline on 0800 1111."]
+    _, replies, _ = play(flow, ["my carer hits me"])
+    assert texts(replies)[1:4] == ["No one reads this straight away.",
+                                   "If you are in danger now, call 999.",
+                                   "Call Childline on 0800 1111."]
+    # In free text too; and the reason lasts only for the turn that entered the flow:
+    # it is not kept in the state, and nothing after the help sees it.
+    state, replies, _ = play(flow, ["5", "they hurt me"])
+    assert texts(replies)[-4:-1] == ["No one reads this straight away.",
+                                     "If you are in danger now, call 999.",
+                                     "Call Childline on 0800 1111."]
+    assert "signpost" not in state["ctx"] and "harm" not in json.dumps(state)
+    state, replies, _ = advance(flow, state, "yes")
+    assert texts(replies) == ["Thank you."] and state["status"] == "complete"
+
+
+def test_a_flow_entered_without_a_signpost_has_no_reason():
+    flow = flow_from(SIGNPOST_REASONS[1][0], others=(SIGNPOST_REASONS[1][1],))
+    _, replies, _ = start(flow)
+    assert texts(replies)[:2] == ["Help is here.", "Call Childline on 0800 1111."]
 
 
 # -- routing, sub-flows and progress ----------------------------------------------

@@ -62,6 +62,7 @@ def messages_from_data(data: dict) -> dict[str, Message]:
                 web=value.get("web"),
                 note=value.get("note"),
                 synonyms=tuple(str(s) for s in value.get("synonyms", ())),
+                verbatim=value.get("verbatim"),
             )
     return out
 

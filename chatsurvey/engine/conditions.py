@@ -4,6 +4,7 @@ Written in a flow as small mappings::
 
     {answer: age, between: [8, 11]}     # an earlier answer
     {age_band: 4-7}                     # who is answering: age_band, channel, locale, country
+    {signpost: harm}                    # why the signpost flow was entered (harm, answer, asked)
     {param: council, is: set}           # a value passed in from the survey link
     {any: [...]}, {all: [...]}, {not: {...}}
     signpost_if: {lte: 4}               # on the question's own answer
@@ -20,7 +21,7 @@ from typing import Any
 
 MISSING = object()
 
-CONTEXT_SUBJECTS = ("age_band", "channel", "locale", "country")
+CONTEXT_SUBJECTS = ("age_band", "channel", "locale", "country", "signpost")
 SUBJECTS = ("answer", "param", *CONTEXT_SUBJECTS)
 OPERATORS = ("equals", "in", "not_in", "between", "lt", "lte", "gt", "gte", "contains", "is")
 COMBINATORS = ("all", "any", "not")

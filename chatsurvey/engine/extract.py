@@ -62,6 +62,9 @@ def extract_messages(owner: str, doc: SourceDoc) -> Iterator[Extracted]:
         comments = []
         if spec.get("note"):
             comments.append(str(spec["note"]))
+        if spec.get("verbatim"):
+            comments.append(f"Kept word for word for comparison with {spec['verbatim']}: use"
+                            " its official translation where there is one.")
         if usage.get(key):
             comments.append("Used in: " + ", ".join(usage[key]))
         yield line, "pgettext", (context(owner, key), spec["text"]), comments

@@ -264,31 +264,40 @@ def _sms(flow: Flow, report: FlowReport) -> None:
 
 
 def _reading(flow: Flow, report: FlowReport) -> None:
+    """Reading age of each English message against the flow's target.
+
+    Wording kept word for word for comparison with a national survey (``verbatim``)
+    is measured apart and named, not warned about: simplifying it would break
+    the comparison it is kept for.
+    """
     if flow.source_locale != "en":
         return
     target = flow.reading_age
     measured: dict[str, float] = {}
+    verbatim: dict[str, float] = {}
     for key, message in flow.messages.items():
         for variant, text in (("text", message.text), ("sms", message.sms), ("web", message.web)):
-            if not text:
-                continue
-            age = reading_age(text)
+            age = reading_age(text) if text else None
             if age is None:
                 continue
             label = key if variant == "text" else f"{key}#{variant}"
-            measured[label] = age
-            if target is not None and age > target:
+            (verbatim if message.verbatim else measured)[label] = age
+            if target is not None and age > target and not message.verbatim:
                 report.add(WARNING, "reading-age", f"reads at about age {age:g}; this flow"
                            f" aims for {target}. Try shorter words and sentences",
                            field_name=f"messages.{key}",
                            line=flow.doc.line_of(("messages", key)) if flow.doc else None)
+    kept = [f"{key} ({m.verbatim})" for key, m in flow.messages.items() if m.verbatim]
+    if kept:
+        report.add(INFO, "verbatim", "kept verbatim for comparability, not held to the reading"
+                   " age: " + ", ".join(kept))
     ages = list(measured.values())
     report.reading = {
         "target": target, "measured": len(ages),
         "at_or_below_target": sum(1 for a in ages if target is None or a <= target),
         "highest": max(ages) if ages else None,
         "average": round(sum(ages) / len(ages), 1) if ages else None,
-        "by_message": measured,
+        "by_message": measured, "verbatim": verbatim,
     }
 
 

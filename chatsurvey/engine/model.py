@@ -34,6 +34,8 @@ class Message:
     web: str | None = None
     note: str | None = None
     synonyms: tuple[str, ...] = ()
+    verbatim: str | None = None
+    """The national survey this wording is kept word for word for (not simplified)."""
 
     def variant_name(self, channel: str) -> str | None:
         """"sms" or "web" if this message has its own wording for the channel."""

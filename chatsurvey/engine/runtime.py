@@ -69,7 +69,7 @@ def _copy(state: dict) -> dict:
 class _Turn:
     """One call of start/advance: walks the flow and collects replies and events."""
 
-    __slots__ = ("root", "state", "options", "replies", "events", "steps")
+    __slots__ = ("root", "state", "options", "replies", "events", "steps", "reason")
 
     def __init__(self, root: Flow, state: dict, options: Options) -> None:
         self.root = root
@@ -78,6 +78,10 @@ class _Turn:
         self.replies: list[dict] = []
         self.events: list[dict] = []
         self.steps = 0
+        # Why the signpost flow was entered in this turn ("harm", "answer", "asked"), for
+        # its branches to word the help to fit. Kept for this turn only, never in the state,
+        # so nothing later in the conversation reads a stale reason.
+        self.reason: str | None = None
 
     # -- small helpers ---------------------------------------------------
 
@@ -96,7 +100,7 @@ class _Turn:
             return state["vars"].get(name, MISSING) if value is MISSING else value
         if subject == "param":
             return state["ctx"].get("params", {}).get(name, MISSING)
-        value = state["ctx"].get(subject)
+        value = self.reason if subject == "signpost" else state["ctx"].get(subject)
         return MISSING if value is None else value
 
     def may_record(self) -> bool:
@@ -311,7 +315,7 @@ class _Turn:
             return
         values = {"count": len(node.options), "min": node.min, "max": node.max}
         self.say("system:invalid", kind="notice")
-        self.say(f"system:hint.{hint}", kind="notice", values=values)
+        self.say(f"system:hint.{_hint(node, hint)}", kind="notice", values=values)
         self.ask(node, offer_skip=state["retries"] >= 2)
 
     def answer(self, node: QuestionNode, text: str | None, value: Any) -> None:
@@ -383,8 +387,19 @@ class _Turn:
             self.say("system:signpost.again", kind="notice")
             return False
         state["signposted"] = True
+        self.reason = reason
         self.enter(flow_id, return_to)
         return True
+
+
+def _hint(node: QuestionNode, hint: str) -> str:
+    """The nudge that fits the question: several answers are asked for as several, and
+    two options are named ("reply 1 or 2", not "a number from 1 to 2")."""
+    if hint != "choice":
+        return hint
+    if node.ask == "multi":
+        return "multi"
+    return "choice.two" if len(node.options) == 2 else hint
 
 
 def longest(root: Flow, flow_id: str, name: str | None, visiting: frozenset = frozenset()) -> int:
