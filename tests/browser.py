@@ -58,11 +58,12 @@ def static_site(pages: dict[str, str]):
     return app
 
 
-def screenshot(page, name: str) -> Path:
-    """Save what the screen shows, for a person to look at (test-output/screenshots/)."""
+def screenshot(page, name: str, full_page: bool = False) -> Path:
+    """Save what the screen shows (or the whole page), for a person to look at
+    (test-output/screenshots/)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path))
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
