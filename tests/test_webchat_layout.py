@@ -178,6 +178,7 @@ def unreachable_by_tab(page) -> list[str]:
 def problems_at(page, width: int, name: str) -> list[str]:
     page.set_viewport_size({"width": width, "height": 800})
     page.wait_for_function(f"() => window.innerWidth === {width}")
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky bar at the top of the picture
     screenshot(page, name, full_page=True)
     found = page.evaluate(LAYOUT_PROBLEMS) + unreachable_by_tab(page)
     return [f"{name}: {problem}" for problem in found]

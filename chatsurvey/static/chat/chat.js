@@ -188,13 +188,13 @@
   }
 
   function several(question, qid) {
-    var form = el('form', { 'class': 'typed', novalidate: true });
+    var form = el('form', { 'class': 'several', novalidate: true });
     var group = el('fieldset', { 'class': 'options multi', 'aria-labelledby': qid });
     question.options.forEach(function (o) {
       group.append(el('label', { 'class': 'choice-box', lang: o.lang || null }, [
         el('input', { type: 'checkbox', value: o.value, 'data-label': o.label }),
-        o.emoji ? el('span', { 'aria-hidden': 'true', text: o.emoji }) : null,
-        el('span', { text: o.label })
+        o.emoji ? el('span', { 'class': 'emoji', 'aria-hidden': 'true', text: o.emoji }) : null,
+        el('span', { 'class': 'label', text: o.label })
       ]));
     });
     form.append(group, el('button', { type: 'submit', 'class': 'send', text: question.send_label || S.send }));
@@ -211,8 +211,8 @@
     var hintId = uid('hint');
     var long = question.input === 'text';
     var field = long
-      ? el('textarea', { maxlength: question.max_length || null, rows: 4 })
-      : el('input', { type: 'text', inputmode: 'numeric', pattern: '[0-9]*' });
+      ? el('textarea', { 'class': 'field', maxlength: question.max_length || null, rows: 4 })
+      : el('input', { 'class': 'field', type: 'text', inputmode: 'numeric', pattern: '[0-9]*' });
     field.setAttribute('aria-labelledby', qid);
     field.setAttribute('aria-describedby', hintId);
     field.setAttribute('autocomplete', 'off');  // nothing typed stays in the browser's memory
