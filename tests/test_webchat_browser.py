@@ -486,7 +486,7 @@ def start_in_arabic(page, live, survey):
 def test_read_aloud_says_when_there_is_no_voice_for_the_language(page, live, survey):
     bubble = start_in_arabic(page, live, survey)  # the page has an English voice only
     bubble.get_by_role("button", name="Read aloud").click()
-    note = "Your phone or computer can not read Arabic out loud."
+    note = "There is no Arabic voice here to read this out loud."
     expect(bubble.get_by_text(note)).to_be_visible()
     expect(page.get_by_role("status")).to_have_text(note)
     assert all(not s["lang"].startswith("ar") for s in page.evaluate("window.__spoken"))
@@ -522,6 +522,6 @@ def test_read_aloud_without_any_voice_says_so(browser, live, survey):
     page.get_by_role("button", name="Start").click()
     bubble = page.locator(".msg.bot").first
     bubble.get_by_role("button", name="Read aloud").click()
-    expect(bubble.get_by_text("Your phone or computer can not read out loud.")).to_be_visible()
+    expect(bubble.get_by_text("Sorry, there is no voice here to read this out loud.")).to_be_visible()
     assert page.evaluate("window.__spoken") == []
     context.close()

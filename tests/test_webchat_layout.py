@@ -7,8 +7,9 @@ px wide, in English and Arabic, it fails if
 - the page scrolls sideways,
 - any words of a control (an answer, a tick box's label, Send, Skip, Delete) spill out of it,
   are cut off, sit under the tick box, or have a word broken across two lines,
-- any control sits partly off the screen, or
-- Tab does not reach every control of the question and the controls around it.
+- any control sits partly off the screen (also with "Delete all your answers?" open), or
+- a question lacks Skip, Go back, Talk to someone, Delete my answers (and Send where it
+  needs one), or Tab does not reach every control of the question and those around it.
 
 Full-page screenshots of each go to test-output/screenshots/layout-*.png, for a person to look at.
 """
@@ -160,9 +161,16 @@ def page(browser):
     context.close()
 
 
-def unreachable_by_tab(page) -> list[str]:
+# Controls every question has (besides its answers); typed and pick-several ones also Send.
+AROUND = ("Quick exit", "Skip", "Go back", "Talk to someone", "Delete my answers")
+SENDS = ("pick-several", "number", "text")
+
+
+def unreachable_by_tab(page, kind: str) -> list[str]:
     """Controls Tab never reaches (or reaches where they cannot be seen), going round twice."""
     names = page.evaluate(MARK_CONTROLS)
+    wanted = AROUND + (("Send",) if kind in SENDS else ())
+    missing = [f"there is no {name!r}" for name in wanted if name not in names.values()]
     reached, hidden = set(), set()
     for _ in range(2 * len(names) + 6):
         page.keyboard.press("Tab")
@@ -171,17 +179,32 @@ def unreachable_by_tab(page) -> list[str]:
             reached.add(focused["probe"])
             if not focused["seen"]:
                 hidden.add(focused["probe"])
-    return ([f"Tab never reaches {names[p]!r}" for p in sorted(set(names) - reached)]
+    return (missing + [f"Tab never reaches {names[p]!r}" for p in sorted(set(names) - reached)]
             + [f"{names[p]!r} is hidden when it has focus" for p in sorted(hidden)])
 
 
-def problems_at(page, width: int, name: str) -> list[str]:
+def problems_at(page, width: int, kind: str, name: str) -> list[str]:
     page.set_viewport_size({"width": width, "height": 800})
     page.wait_for_function(f"() => window.innerWidth === {width}")
     page.evaluate("window.scrollTo(0, 0)")  # the sticky bar at the top of the picture
     screenshot(page, name, full_page=True)
-    found = page.evaluate(LAYOUT_PROBLEMS) + unreachable_by_tab(page)
+    found = page.evaluate(LAYOUT_PROBLEMS) + unreachable_by_tab(page, kind)
     return [f"{name}: {problem}" for problem in found]
+
+
+def confirm_problems(page, group: str) -> list[str]:
+    """The question 'Delete all your answers?', open under the current question."""
+    page.get_by_role("button", name="Delete my answers").click()
+    problems = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 800})
+        page.wait_for_function(f"() => window.innerWidth === {width}")
+        name = f"layout-{group}-delete-confirm-{width}"
+        page.evaluate("window.scrollTo(0, 0)")
+        screenshot(page, name, full_page=True)
+        problems += [f"{name}: {problem}" for problem in page.evaluate(LAYOUT_PROBLEMS)]
+    page.get_by_role("button", name="No, keep them").click()
+    return problems
 
 
 @pytest.mark.parametrize("group", sorted(LOCALES))
@@ -194,7 +217,9 @@ def test_every_question_type_fits_every_screen(page, live, layout_round, group):
         page.locator(shows).first.wait_for()
         assert page.evaluate("document.documentElement.dir") == group
         for width in WIDTHS:
-            problems += problems_at(page, width, f"layout-{group}-{kind}-{width}")
+            problems += problems_at(page, width, kind, f"layout-{group}-{kind}-{width}")
+        if kind == "pick-several":
+            problems += confirm_problems(page, group)
         page.set_viewport_size({"width": 390, "height": 800})
         page.locator("#answer .skip").click()
         page.locator(shows).first.wait_for(state="detached")

@@ -319,7 +319,7 @@
     var hintId = uid('hint');
     var long = question.input === 'text';
     var field = long
-      ? el('textarea', { 'class': 'field', maxlength: question.max_length || null, rows: 4 })
+      ? el('textarea', { 'class': 'field', dir: 'auto', maxlength: question.max_length || null, rows: 4 })
       : el('input', { 'class': 'field', type: 'text', inputmode: 'numeric', pattern: '[0-9]*' });
     field.setAttribute('aria-labelledby', qid);
     field.setAttribute('aria-describedby', hintId);
