@@ -100,8 +100,6 @@
     }
   }
 
-  // -- drawing messages --
-
   // -- helplines: numbers in the survey's messages become links to call or text --
 
   /* UK numbers as the support messages write them: 0800 1111, 0808 800 5792, 080880 23456,
@@ -204,6 +202,8 @@
     });
     return button;
   }
+
+  // -- drawing messages --
 
   function addBot(reply) {
     var id = uid('m');
@@ -402,7 +402,7 @@
       el('button', { type: 'button', 'class': 'delete-no', text: S.deleteNo,
         onclick: function () { shut(); open.focus(); } })
     ])]);
-    function shut() { panel.hidden = true; open.setAttribute('aria-expanded', 'false'); }
+    function shut() { panel.hidden = true; open.setAttribute('aria-expanded', 'false'); resized(); }
     open.addEventListener('click', function () {
       if (!panel.hidden) { shut(); return; }
       panel.hidden = false;
