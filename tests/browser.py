@@ -58,11 +58,33 @@ def static_site(pages: dict[str, str]):
     return app
 
 
-def screenshot(page, name: str) -> Path:
-    """Save what the screen shows, for a person to look at (test-output/screenshots/)."""
+def speech_spy(*voices: str) -> str:
+    """A page script that stands in for the browser's speech: voices for the given language
+    tags (e.g. "en-GB"), and window.__spoken listing what would be read aloud, in what
+    language and voice. Headless Chromium has no voices of its own."""
+    return SPEECH_SPY.replace("VOICES", json.dumps(list(voices)))
+
+
+SPEECH_SPY = """
+window.__spoken = [];
+window.__voices = VOICES.map(function (lang) { return {lang: lang, name: 'Test ' + lang}; });
+window.SpeechSynthesisUtterance = function (text) { this.text = text; this.lang = ''; this.voice = null; };
+if (window.speechSynthesis) {
+  window.speechSynthesis.getVoices = function () { return window.__voices.slice(); };
+  window.speechSynthesis.cancel = function () {};
+  window.speechSynthesis.speak = function (u) {
+    window.__spoken.push({text: u.text, lang: u.lang, voice: u.voice && u.voice.name});
+  };
+}
+"""
+
+
+def screenshot(page, name: str, full_page: bool = False) -> Path:
+    """Save what the screen shows (or the whole page), for a person to look at
+    (test-output/screenshots/)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path))
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

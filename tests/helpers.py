@@ -8,7 +8,7 @@ from pathlib import Path
 from textwrap import dedent
 from unittest import mock
 
-from redis.connection import Connection
+from redis.connection import AbstractConnection
 
 from chatsurvey.engine import Catalogue, FlowLibrary, advance, compile_flow, link, start
 
@@ -116,12 +116,13 @@ def open_round(tenant, version, keyword=None, **kwargs):
 def redis_round_trips() -> Iterator[Callable[[], int]]:
     """Count the requests sent to Redis (a pipeline or a script is one) inside the block."""
     sent = 0
-    real = Connection.send_packed_command
+    # On AbstractConnection: the embedded server's unix-socket connection is not a Connection.
+    real = AbstractConnection.send_packed_command
 
     def counting(self, command, check_health=True):
         nonlocal sent
         sent += 1
         return real(self, command, check_health)
 
-    with mock.patch.object(Connection, "send_packed_command", counting):
+    with mock.patch.object(AbstractConnection, "send_packed_command", counting):
         yield lambda: sent

@@ -689,3 +689,13 @@ def test_the_page_words_template_is_up_to_date():
     with (PROJECT / "locales" / "web.pot").open("rb") as handle:
         extracted = {m.id for m in read_po(handle) if m.id}
     assert found == extracted, "run the web.pot extraction (see chatsurvey/i18n.py)"
+
+
+def test_every_word_the_chat_script_shows_comes_from_the_page(client, survey):
+    """chat.js shows only words the page hands it (translated from web.po): none missing, none spare."""
+    from tests.helpers import PROJECT
+
+    script = (PROJECT / "chatsurvey" / "static" / "chat" / "chat.js").read_text("utf-8")
+    used = set(re.findall(r"\bS\.([A-Za-z]+)", script))
+    given = set(page_config(client.get(f"/s/{survey.link}"))["strings"])
+    assert used == given, f"missing: {sorted(used - given)}, unused: {sorted(given - used)}"

@@ -22,19 +22,14 @@ from tests.browser import (
     describe,
     screenshot,
     serve,
+    speech_spy,
     static_site,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.slow]
 
-# speechSynthesis.speak is replaced so the tests can see what would be read aloud.
-SPEECH_SPY = """
-window.__spoken = [];
-if (window.speechSynthesis) {
-  window.speechSynthesis.speak = function (u) { window.__spoken.push({text: u.text, lang: u.lang}); };
-}
-"""
-
+# The browser's speech is replaced so the tests can see what would be read aloud.
+SPEECH_SPY = speech_spy("en-GB")
 
 
 @pytest.fixture
@@ -98,7 +93,7 @@ def test_a_whole_survey_by_mouse_with_faces(page, live, survey):
         assert size["width"] >= 44 and size["height"] >= 44, "tap targets are at least 44px"
     page.locator(".msg.bot").last.get_by_role("button", name="Read aloud").click()
     spoken = page.evaluate("window.__spoken")
-    assert spoken[-1]["lang"] == "en" and spoken[-1]["text"].startswith(
+    assert spoken[-1]["lang"] == "en-GB" and spoken[-1]["text"].startswith(
         "How did you feel yesterday?") and "Very happy" in spoken[-1]["text"]
     screenshot(page, "02-faces-question")
     accessible(page, "faces-question")
@@ -298,3 +293,235 @@ def test_the_widget_on_a_council_page(page, browser, live, survey):
         blocked = next(f for f in other.frames if f != other.main_frame)
         assert blocked.url.startswith("chrome-error://"), blocked.url
         stranger.close()
+
+
+def to_the_safe_question(page, live, survey):
+    """Start in English, agree, give age 5 and a face: 'Do you feel safe at home?' is next."""
+    page.goto(f"{live}/s/{survey.link}")
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("button", name="Yes").click()
+    page.get_by_role("textbox", name="How old are you?").fill("5")
+    page.get_by_role("button", name="Send").click()
+    page.get_by_role("group", name="How did you feel yesterday?").get_by_role(
+        "button", name="OK", exact=True).click()
+    page.get_by_role("group", name="Do you feel safe at home?").wait_for()
+
+
+def test_delete_my_answers_is_on_every_question_and_asks_first(page, live, survey):
+    page.goto(f"{live}/s/{survey.link}")
+    assert page.get_by_text("Quick exit keeps the answers you gave so far.").is_visible()
+    expect(page.get_by_role("button", name="Quick exit")).to_have_accessible_description(
+        "Quick exit keeps the answers you gave so far.")
+    page.get_by_role("button", name="Start").click()
+    delete = page.get_by_role("button", name="Delete my answers")
+    for answer in ("English", "Yes"):  # a choice before consent, and consent itself
+        expect(delete).to_be_visible()
+        page.get_by_role("button", name=answer, exact=True).click()
+    expect(delete).to_be_visible()  # a typed question
+    page.get_by_role("textbox", name="How old are you?").fill("5")
+    page.get_by_role("button", name="Send").click()
+    expect(delete).to_be_visible()  # faces
+    page.get_by_role("button", name="OK", exact=True).click()
+    page.get_by_role("group", name="Do you feel safe at home?").wait_for()
+
+    sent = []
+    page.on("request", lambda r: sent.append(r.post_data) if r.method == "POST" else None)
+    assert delete.get_attribute("aria-expanded") == "false"
+    delete.click()
+    confirm = page.get_by_role("group", name="Delete all your answers?")
+    expect(confirm).to_be_visible()
+    assert delete.get_attribute("aria-expanded") == "true"
+    assert focused(page).startswith("Delete all your answers?"), "focus moves to the question"
+    screenshot(page, "09-delete-confirm-390")
+    accessible(page, "delete-confirm")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    screenshot(page, "09b-delete-confirm-1280")
+    page.set_viewport_size(PHONE)
+    confirm.get_by_role("button", name="No, keep them").click()
+    expect(confirm).to_be_hidden()
+    assert focused(page) == "Delete my answers", "focus goes back to the button"
+    assert sent == [], "nothing is sent until the second yes"
+
+    page.keyboard.press("Enter")  # open it again, by keyboard this time
+    expect(confirm).to_be_visible()
+    page.keyboard.press("Tab")
+    assert focused(page) == "Yes, delete them"
+    with page.expect_request(lambda r: r.url.endswith("/conversation/messages")) as deleting:
+        page.keyboard.press("Enter")
+    assert json.loads(deleting.value.post_data)["command"] == "stop"
+    page.get_by_text("The chat has finished").wait_for()
+    assert page.get_by_text("Your answers are deleted").is_visible()
+    screenshot(page, "10-deleted")
+    accessible(page, "deleted")
+    assert redis_client().zcard(DONE) == 0, "nothing waits to be stored"
+    assert redis_client().keys(record_key("*")) == [], "the conversation is gone"
+    nothing_kept_in_the_browser(page)
+
+
+def test_delete_my_answers_right_to_left(page, live, survey):
+    survey.tenant.locales = ["en", "ar"]
+    db.session.commit()
+    page.goto(f"{live}/s/{survey.link}?lang=ar")
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="العربية").click()
+    page.get_by_role("group", name="هل تريد المشاركة؟").wait_for()
+    page.get_by_role("button", name="Delete my answers").click()
+    confirm = page.get_by_role("group", name="Delete all your answers?")
+    expect(confirm).to_be_visible()
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    screenshot(page, "11-rtl-delete-confirm-390")
+    accessible(page, "rtl-delete-confirm")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    screenshot(page, "11b-rtl-delete-confirm-1280")
+
+
+def test_quick_exit_keeps_what_it_says_and_delete_deletes(page, live, survey):
+    """The page's two promises, side by side: quick exit keeps, delete deletes."""
+    to_the_safe_question(page, live, survey)
+    page.get_by_role("button", name="Quick exit").click()
+    page.wait_for_url(f"{live}/healthz")
+    for _ in range(50):
+        if redis_client().zcard(DONE):
+            break
+        page.wait_for_timeout(100)
+    assert stored_answers()["answers"]["happy_yesterday"] == 3, "quick exit kept the answers"
+    redis_client().delete(DONE)
+
+    to_the_safe_question(page, live, survey)
+    page.get_by_role("button", name="Delete my answers").click()
+    page.get_by_role("button", name="Yes, delete them").click()
+    page.get_by_text("The chat has finished").wait_for()
+    assert redis_client().zcard(DONE) == 0, "delete kept nothing"
+
+
+HELP = ("Need help now? Call Childline on 0800 1111 or Samaritans on 116 123. "
+        "Text SHOUT to 85258. In danger? Call 999.")
+
+
+def shown_text(locator) -> str:
+    """The words a sighted reader sees (without the words only a screen reader hears)."""
+    return locator.evaluate("""p => { const copy = p.cloneNode(true);
+      copy.querySelectorAll('.visually-hidden').forEach(n => n.remove());
+      return copy.textContent; }""")
+
+
+def reply_with(page, text, lang="en", direction="ltr"):
+    """Answer the next message with one bot reply saying ``text`` (the server is bypassed)."""
+    body = {"conversation": "c" * 32, "status": "active", "replies": [
+        {"type": "message", "text": text, "lang": lang, "dir": direction},
+        {"type": "question", "text": "Go on?", "input": "choice", "lang": lang, "dir": direction,
+         "options": [{"value": "yes", "label": "Yes"}], "skip": True, "skip_label": "Skip"}]}
+    page.route("**/api/v1/surveys/*/conversations",
+               lambda route: route.fulfill(status=201, json=body))
+
+
+def test_helpline_numbers_are_links_to_call_or_text(page, live, survey, app):
+    from tests.helpers import open_round, publish_fixture_flows
+
+    layout = open_round(survey.tenant, publish_fixture_flows()["layout"])
+    page.goto(f"{live}/s/{layout.link}")
+    page.get_by_role("button", name="Start").click()
+    bubble = page.locator(".msg.bot", has_text="Need help now?")
+    bubble.wait_for()
+    assert shown_text(bubble.locator("p").first) == HELP, "the words read as before"
+    links = {a.get_attribute("href"): a for a in bubble.get_by_role("link").all()}
+    assert list(links) == ["tel:08001111", "tel:116123", "sms:85258", "tel:999"]
+    for name, href in (("Call 0800 1111", "tel:08001111"), ("Call 116 123", "tel:116123"),
+                       ("Text 85258", "sms:85258"), ("Call 999", "tel:999")):
+        expect(bubble.get_by_role("link", name=name, exact=True)).to_have_attribute("href", href)
+    assert page.locator(".msg.bot", has_text="aged 16 to 25").get_by_role("link").count() == 0
+    screenshot(page, "12-helpline-links")
+    accessible(page, "helpline-links")
+    page.locator("#quick-exit").focus()
+    reached = set()
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        reached.add(page.evaluate("document.activeElement.getAttribute('href')"))
+    assert set(links) <= reached, "Tab reaches every number"
+
+
+def test_only_real_numbers_become_links_and_message_text_stays_text(page, live, survey):
+    text = ("<img src=x onerror=\"window.__pwned=1\"> Ages 16 to 25, £75000, 1 of 12345, "
+            "year 2026, 07700 900 123 4567, room 101. Real: 0808 800 5792, 080880 23456, "
+            "0800 83 85 87, +44 20 7946 0000, text 84001, 111.")
+    reply_with(page, text)
+    page.goto(f"{live}/s/{survey.link}")
+    page.get_by_role("button", name="Start").click()
+    bubble = page.locator(".msg.bot").first
+    bubble.wait_for()
+    assert shown_text(bubble.locator("p").first) == text, "shown exactly as sent"
+    assert page.locator(".msg img").count() == 0 and page.evaluate("window.__pwned") is None
+    hrefs = [a.get_attribute("href") for a in bubble.get_by_role("link").all()]
+    assert hrefs == ["tel:08088005792", "tel:08088023456", "tel:0800838587", "tel:+442079460000",
+                     "sms:84001", "tel:111"]
+
+
+def test_numbers_stay_in_order_inside_right_to_left_words(page, live, survey):
+    reply_with(page, "اتصل بـ Childline على 0800 1111 الآن.", "ar", "rtl")
+    page.goto(f"{live}/s/{survey.link}")
+    page.get_by_role("button", name="Start").click()
+    link = page.get_by_role("link", name="Call 0800 1111")
+    link.wait_for()
+    first, second = page.evaluate("""() => {
+      const text = document.querySelector('a.phone [dir=ltr]').firstChild;
+      const at = (from, to) => { const r = document.createRange(); r.setStart(text, from);
+        r.setEnd(text, to); return r.getBoundingClientRect().left; };
+      return [at(0, 4), at(5, 9)];
+    }""")
+    assert first < second, "0800 is read before 1111, also in Arabic"
+    screenshot(page, "13-rtl-helpline-link")
+
+
+def start_in_arabic(page, live, survey):
+    survey.tenant.locales = ["en", "ar"]
+    db.session.commit()
+    page.goto(f"{live}/s/{survey.link}?lang=ar")
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="العربية").click()
+    page.get_by_role("group", name="هل تريد المشاركة؟").wait_for()
+    return page.locator(".msg.bot", has_text="هل تريد المشاركة؟")
+
+
+def test_read_aloud_says_when_there_is_no_voice_for_the_language(page, live, survey):
+    bubble = start_in_arabic(page, live, survey)  # the page has an English voice only
+    bubble.get_by_role("button", name="Read aloud").click()
+    note = "There is no Arabic voice here to read this out loud."
+    expect(bubble.get_by_text(note)).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text(note)
+    assert all(not s["lang"].startswith("ar") for s in page.evaluate("window.__spoken"))
+    screenshot(page, "14-rtl-no-voice")
+    accessible(page, "rtl-no-voice")
+
+    page.evaluate("window.__voices.push({lang: 'ar-SA', name: 'Test ar-SA'})")
+    bubble.get_by_role("button", name="Read aloud").click()
+    expect(bubble.get_by_text(note)).to_have_count(0)
+    spoken = page.evaluate("window.__spoken")
+    assert spoken[-1] == {"text": "هل تريد المشاركة؟. نعم. لا", "lang": "ar-SA",
+                          "voice": "Test ar-SA"}
+
+
+def test_read_aloud_reads_each_part_in_its_own_voice(page, live, survey):
+    page.add_init_script("window.__voices.push({lang: 'ar-EG', name: 'Test ar-EG'})")
+    start_in_arabic(page, live, survey)
+    page.get_by_role("button", name="نعم").click()
+    page.get_by_role("textbox", name="How old are you?").fill("6")
+    page.get_by_role("button", name="Send").click()
+    faces = page.locator(".msg.bot", has_text="كيف شعرت أمس؟")
+    faces.get_by_role("button", name="Read aloud").click()
+    spoken = page.evaluate("window.__spoken")
+    assert [(s["lang"], s["text"].split(". ")[0]) for s in spoken] == [
+        ("ar-EG", "كيف شعرت أمس؟"), ("en-GB", "Sad")], "Arabic words in Arabic, English in English"
+
+
+def test_read_aloud_without_any_voice_says_so(browser, live, survey):
+    context = browser.new_context(viewport=PHONE, locale="en-GB")
+    context.add_init_script(speech_spy())
+    page = context.new_page()
+    page.goto(f"{live}/s/{survey.link}")
+    page.get_by_role("button", name="Start").click()
+    bubble = page.locator(".msg.bot").first
+    bubble.get_by_role("button", name="Read aloud").click()
+    expect(bubble.get_by_text("Sorry, there is no voice here to read this out loud.")).to_be_visible()
+    assert page.evaluate("window.__spoken") == []
+    context.close()

@@ -6,6 +6,10 @@
  *
  * Every message carries a random id; after a network error the same message is sent
  * again with the same id, and the server answers it once (replays change nothing).
+ *
+ * Every word the page shows itself comes from config.strings (web.po, through the page's
+ * template); the survey's own words come in the server's replies. Message text is only
+ * ever set as text (textContent, text nodes), never parsed as HTML.
  */
 (function () {
   'use strict';
@@ -18,6 +22,7 @@
   var startButton = document.getElementById('start');
   var speakIcon = document.getElementById('speaker-icon');
   var canSpeak = 'speechSynthesis' in window && 'SpeechSynthesisUtterance' in window;
+  var voices = [];       // the browser's voices; the list can arrive after the page loads
 
   var token = null;      // the conversation: in memory only
   var busy = false;
@@ -51,6 +56,19 @@
 
   function announce(text) { statusLine.textContent = ''; statusLine.textContent = text; }
 
+  /* A page string with its %(name)s placeholders filled in. */
+  function fillText(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (all, name) {
+      return name in values ? String(values[name]) : all;
+    });
+  }
+
+  function listOf(items, lang) {
+    try { return new Intl.ListFormat(lang, { type: 'conjunction' }).format(items); } catch (e) {
+      return items.join(', ');
+    }
+  }
+
   function sleep(ms) { return new Promise(function (done) { setTimeout(done, ms); }); }
 
   // -- talking to the server --
@@ -82,36 +100,125 @@
     }
   }
 
-  // -- drawing messages --
+  // -- helplines: numbers in the survey's messages become links to call or text --
 
-  function speakButton(text, lang) {
-    if (!canSpeak) return null;
+  /* UK numbers as the support messages write them: 0800 1111, 0808 800 5792, 080880 23456,
+     116 123, +44 ..., 999/111/112, and 5-digit text short codes (85258, 84001) for sms:.
+     The leading group keeps "aged 16", "£75000" or "1 of 12345" from becoming links. */
+  var PHONE = /(^|[^\w+£$€])(\+44(?:[ -]?\d){9,10}|0(?:[ -]?\d){7,10}|116[ -]?\d{3}|999|111|112|[6-8]\d{4})(?![\w£$€]|[ -]?\d)/g;
+
+  /* A link that calls (or texts) ``number``. It shows the number as written; its name says
+     what tapping does ("Call 0800 1111"), the extra words hidden. The number is kept
+     left-to-right, so 0800 1111 does not turn into 1111 0800 in an Arabic sentence. */
+  function phoneLink(number) {
+    var digits = number.replace(/[^\d+]/g, '');
+    var texting = /^[6-8]\d{4}$/.test(digits);
+    var children = [];
+    (texting ? S.textNumber : S.callNumber).split('%(number)s').forEach(function (words, i) {
+      if (i > 0) children.push(el('span', { dir: 'ltr', text: number }));
+      if (words) children.push(el('span', { 'class': 'visually-hidden', lang: config.uiLang, text: words }));
+    });
+    return el('a', { 'class': 'phone', href: (texting ? 'sms:' : 'tel:') + digits }, children);
+  }
+
+  /* A paragraph of message text, its phone numbers as links; built from text nodes only. */
+  function linked(tag, attrs, text) {
+    var node = el(tag, attrs);
+    var at = 0;
+    PHONE.lastIndex = 0;
+    for (var m = PHONE.exec(text); m; m = PHONE.exec(text)) {
+      var begins = m.index + m[1].length;
+      node.append(document.createTextNode(text.slice(at, begins)), phoneLink(m[2]));
+      at = begins + m[2].length;
+    }
+    node.append(document.createTextNode(text.slice(at)));
+    return node;
+  }
+
+  // -- read aloud: each part in its own language, with a voice for that language --
+
+  function loadVoices() {
+    if (canSpeak) voices = window.speechSynthesis.getVoices() || [];
+  }
+
+  function tag(lang) { return String(lang || '').toLowerCase().replace(/_/g, '-'); }
+
+  /* The browser's voice for ``lang``: the same tag if there is one, else the same language. */
+  function voiceFor(lang) {
+    var wanted = tag(lang);
+    var same = voices.filter(function (v) { return tag(v.lang).split('-')[0] === wanted.split('-')[0]; });
+    return same.filter(function (v) { return tag(v.lang) === wanted; })[0] || same[0] || null;
+  }
+
+  /* Consecutive parts in the same language become one utterance. */
+  function byLanguage(parts) {
+    var groups = [];
+    parts.forEach(function (part) {
+      var last = groups[groups.length - 1];
+      if (last && last.lang === part.lang) last.text += '. ' + part.text;
+      else groups.push({ text: part.text, lang: part.lang });
+    });
+    return groups;
+  }
+
+  function languageName(lang) {
+    try {
+      return new Intl.DisplayNames([config.uiLang], { type: 'language' }).of(lang) || lang;
+    } catch (e) { return lang; }
+  }
+
+  /* Read ``parts`` aloud; returns the words to show if some (or all) cannot be read. */
+  function speak(parts) {
+    if (!canSpeak) return S.noSpeech;
+    loadVoices();
+    window.speechSynthesis.cancel();
+    var missing = [];
+    byLanguage(parts).forEach(function (group) {
+      var voice = voiceFor(group.lang);
+      if (!voice) { if (missing.indexOf(group.lang) < 0) missing.push(group.lang); return; }
+      var utterance = new SpeechSynthesisUtterance(group.text);
+      utterance.voice = voice;
+      utterance.lang = voice.lang;
+      utterance.rate = 0.9;
+      window.speechSynthesis.speak(utterance);
+    });
+    if (!missing.length) return null;
+    if (!voices.length) return S.noSpeech;
+    return fillText(S.noVoice, { language: listOf(missing.map(languageName), config.uiLang) });
+  }
+
+  function speakButton(parts, words) {
     var button = el('button', { type: 'button', 'class': 'speak', lang: config.uiLang }, [
       speakIcon.content.cloneNode(true),
       el('span', { 'class': 'visually-hidden', text: S.readAloud })
     ]);
     button.addEventListener('click', function () {
-      window.speechSynthesis.cancel();
-      var utterance = new SpeechSynthesisUtterance(text);
-      utterance.lang = lang;
-      utterance.rate = 0.9;
-      window.speechSynthesis.speak(utterance);
+      var old = words.querySelector('.speech-note');
+      if (old) old.remove();
+      var problem = speak(parts);
+      if (!problem) return;
+      words.append(el('p', { 'class': 'aside speech-note', lang: config.uiLang, dir: config.uiDir, text: problem }));
+      announce(problem);
     });
     return button;
   }
 
+  // -- drawing messages --
+
   function addBot(reply) {
     var id = uid('m');
     var words = el('div', { 'class': 'words' });
-    if (reply.intro) words.append(el('p', { 'class': 'aside', text: reply.intro }));
-    words.append(el('p', { id: id, text: reply.text }));
-    if (reply.ends) words.append(el('p', { 'class': 'aside', text: reply.ends }));
-    var spoken = [reply.intro, reply.text, reply.ends].filter(Boolean);
-    (reply.options || []).forEach(function (o) { spoken.push(o.label); });
+    if (reply.intro) words.append(linked('p', { 'class': 'aside' }, reply.intro));
+    words.append(linked('p', { id: id }, reply.text));
+    if (reply.ends) words.append(linked('p', { 'class': 'aside' }, reply.ends));
+    var spoken = [reply.intro, reply.text, reply.ends].filter(Boolean).map(function (text) {
+      return { text: text, lang: reply.lang };
+    });
+    (reply.options || []).forEach(function (o) { spoken.push({ text: o.label, lang: o.lang || reply.lang }); });
     var bubble = el('div', {
       'class': 'msg bot' + (reply.type === 'notice' ? ' notice' : ''),
       lang: reply.lang, dir: reply.dir
-    }, [words, speakButton(spoken.join('. '), reply.lang)]);
+    }, [words, speakButton(spoken, words)]);
     log.append(bubble);
     return id;
   }
@@ -188,13 +295,13 @@
   }
 
   function several(question, qid) {
-    var form = el('form', { 'class': 'typed', novalidate: true });
+    var form = el('form', { 'class': 'several', novalidate: true });
     var group = el('fieldset', { 'class': 'options multi', 'aria-labelledby': qid });
     question.options.forEach(function (o) {
       group.append(el('label', { 'class': 'choice-box', lang: o.lang || null }, [
         el('input', { type: 'checkbox', value: o.value, 'data-label': o.label }),
-        o.emoji ? el('span', { 'aria-hidden': 'true', text: o.emoji }) : null,
-        el('span', { text: o.label })
+        o.emoji ? el('span', { 'class': 'emoji', 'aria-hidden': 'true', text: o.emoji }) : null,
+        el('span', { 'class': 'label', text: o.label })
       ]));
     });
     form.append(group, el('button', { type: 'submit', 'class': 'send', text: question.send_label || S.send }));
@@ -202,7 +309,8 @@
       event.preventDefault();
       var picked = Array.from(form.querySelectorAll('input:checked'));
       var labels = picked.map(function (i) { return i.getAttribute('data-label'); });
-      send({ value: picked.map(function (i) { return i.value; }) }, labels.join(', ') || S.nothingChosen);
+      send({ value: picked.map(function (i) { return i.value; }) },
+        labels.length ? listOf(labels, question.lang) : S.nothingChosen);
     });
     return form;
   }
@@ -211,13 +319,13 @@
     var hintId = uid('hint');
     var long = question.input === 'text';
     var field = long
-      ? el('textarea', { maxlength: question.max_length || null, rows: 4 })
-      : el('input', { type: 'text', inputmode: 'numeric', pattern: '[0-9]*' });
+      ? el('textarea', { 'class': 'field', dir: 'auto', maxlength: question.max_length || null, rows: 4 })
+      : el('input', { 'class': 'field', type: 'text', inputmode: 'numeric', pattern: '[0-9]*' });
     field.setAttribute('aria-labelledby', qid);
     field.setAttribute('aria-describedby', hintId);
     field.setAttribute('autocomplete', 'off');  // nothing typed stays in the browser's memory
-    var hintText = long ? S.typeHere : S.typeNumber +
-      (question.min !== undefined ? ' (' + question.min + '–' + question.max + ')' : '');
+    var hintText = long ? S.typeHere : question.min === undefined ? S.typeNumber
+      : fillText(S.typeRange, { min: question.min, max: question.max });
     var hint = el('p', { id: hintId, 'class': 'hint', lang: config.uiLang, dir: config.uiDir, text: hintText });
     var form = el('form', { 'class': 'typed', novalidate: true }, [
       field, hint, el('button', { type: 'submit', 'class': 'send', lang: config.uiLang, dir: config.uiDir, text: S.send })
@@ -271,6 +379,39 @@
       el('button', { type: 'button', dir: config.uiDir, text: S.back, onclick: function () { send({ command: 'back' }, S.back); } }),
       el('button', { type: 'button', dir: config.uiDir, text: S.support, onclick: function () { send({ command: 'support' }, S.support); } })
     ]));
+    answer.append.apply(answer, deleteAnswers());
+  }
+
+  /* "Delete my answers" on every question, asked twice: the button opens a short question
+     right under it (focus moves there); only "Yes, delete them" sends the stop command.
+     "No, keep them" closes it and puts focus back on the button. */
+  function deleteAnswers() {
+    var panelId = uid('delete');
+    var askId = uid('delete-ask');
+    var ask = el('p', { id: askId, tabindex: '-1', text: S.deleteAsk });
+    var open = el('button', {
+      type: 'button', 'class': 'delete', lang: config.uiLang, dir: config.uiDir, text: S.deleteAnswers,
+      'aria-expanded': 'false', 'aria-controls': panelId
+    });
+    var panel = el('div', {
+      id: panelId, 'class': 'confirm', role: 'group', 'aria-labelledby': askId,
+      lang: config.uiLang, dir: config.uiDir, hidden: true
+    }, [ask, el('div', { 'class': 'confirm-buttons' }, [
+      el('button', { type: 'button', 'class': 'delete-yes', text: S.deleteYes,
+        onclick: function () { send({ command: 'stop' }, S.deleteAnswers); } }),
+      el('button', { type: 'button', 'class': 'delete-no', text: S.deleteNo,
+        onclick: function () { shut(); open.focus(); } })
+    ])]);
+    function shut() { panel.hidden = true; open.setAttribute('aria-expanded', 'false'); resized(); }
+    open.addEventListener('click', function () {
+      if (!panel.hidden) { shut(); return; }
+      panel.hidden = false;
+      open.setAttribute('aria-expanded', 'true');
+      ask.focus({ preventScroll: true });
+      panel.scrollIntoView({ block: 'nearest' });
+      resized();
+    });
+    return [el('div', { 'class': 'leave', lang: config.uiLang }, [open]), panel];
   }
 
   function show(result) {
@@ -393,6 +534,10 @@
   document.addEventListener('keydown', function (event) {
     if (event.key === 'Escape' && !event.isComposing) { event.preventDefault(); quickExit(); }
   });
+  if (canSpeak) {
+    loadVoices();
+    if (window.speechSynthesis.addEventListener) window.speechSynthesis.addEventListener('voiceschanged', loadVoices);
+  }
   startButton.addEventListener('click', begin);
   startButton.disabled = false;
   if ('ResizeObserver' in window && config.parentOrigin) new ResizeObserver(resized).observe(document.body);
