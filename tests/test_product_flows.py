@@ -22,7 +22,8 @@ import re
 
 import pytest
 
-from chatsurvey.engine import FlowLibrary, advance, start
+from chatsurvey.engine import Command, FlowLibrary, Tap, Text, advance, resume_from, start
+from chatsurvey.engine.events import ContextSet, FlowEntered, Signpost
 from chatsurvey.engine.lint import check_paths
 from chatsurvey.engine.model import QuestionNode, SubflowNode
 from chatsurvey.engine.pretty import format_event, format_reply
@@ -63,7 +64,7 @@ def checked():
 
 
 def _node(flow, state) -> QuestionNode:
-    flow_id, name = state["at"]
+    flow_id, name = state.at
     return flow.flow(flow_id).nodes[name]
 
 
@@ -136,7 +137,7 @@ def play_path(library, flow_id: str, channel: str, path: str, locale: str) -> st
     """A generated conversation, as a transcript in the format of `chatsurvey simulate`."""
     flow = library.get(flow_id)
     state, replies, events = start(flow, channel=channel, locale=locale, country=COUNTRY)
-    lines = [f"# {flow.id} v{flow.version} · {channel} · {state['ctx']['locale']}"]
+    lines = [f"# {flow.id} v{flow.version} · {channel} · {state.ctx.locale}"]
 
     def show(replies, events):
         lines.extend(format_reply(r) for r in replies)
@@ -145,13 +146,13 @@ def play_path(library, flow_id: str, channel: str, path: str, locale: str) -> st
     show(replies, events)
     progress = {"answered": 0, "triggered": False}
     for _ in range(300):
-        if state["status"] != "active":
+        if state.status != "active":
             break
         inbound = next_input(flow, state, path, channel, progress)
         lines.append(f"you: {_shown(inbound)}")
-        state, replies, events = advance(flow, state, inbound)
+        state, replies, events = advance(flow, state, resume_from(inbound))
         show(replies, events)
-    lines.append(f"# {state['status']}")
+    lines.append(f"# {state.status}")
     return "\n".join(lines) + "\n"
 
 
@@ -352,7 +353,7 @@ def test_the_helper_is_never_the_carer_or_social_worker(library):
 
 
 def _texts(replies) -> str:
-    return "\n".join(r["text"] for r in replies)
+    return "\n".join(r.text for r in replies)
 
 
 def _contacts(library, country, age_band):
@@ -388,20 +389,20 @@ def test_support_shows_the_contacts_for_the_country_and_age(library, country, ag
 def test_not_carrying_on_ends_with_a_partial_response(library):
     flow = library.get("ylyc-11-18")
     state, _, _ = start(flow, channel="sms", country="england")
-    state, replies, events = advance(flow, state, "1")  # life satisfaction 1 of 10
+    state, replies, events = advance(flow, state, Text("1"))  # life satisfaction 1 of 10
     assert "Coram Voice" in _texts(replies)
-    state, replies, events = advance(flow, state, "2")  # no, stop here
-    assert state["status"] == "partial"
-    assert state["answers"] == {"life_satisfaction": 1}
+    state, replies, events = advance(flow, state, Text("2"))  # no, stop here
+    assert state.status == "partial"
+    assert state.answers == {"life_satisfaction": 1}
 
 
 def test_free_text_that_suggests_harm_offers_help(library):
     flow = library.get("ylyc-8-11")
     state, _, _ = start(flow, channel="web", country="wales")
     while _node(flow, state).key != "better_things":
-        state, _, _ = advance(flow, state, {"command": "skip"})
-    state, replies, events = advance(flow, state, "my carer hits me")
-    assert {"type": "signpost", "reason": "harm", "key": "better_things"} in events
+        state, _, _ = advance(flow, state, Command("skip"))
+    state, replies, events = advance(flow, state, Text("my carer hits me"))
+    assert Signpost(reason="harm", key="better_things") in events
     assert "080880 23456" in _texts(replies)
 
 
@@ -410,9 +411,9 @@ def _route(library, inputs, **kwargs):
     state, _, events = start(flow, channel="sms", **kwargs)
     seen = list(events)
     for inbound in ["yes", *inputs]:
-        state, _, events = advance(flow, state, inbound)
+        state, _, events = advance(flow, state, Text(inbound))
         seen.extend(events)
-    entered = [e["flow"] for e in seen if e["type"] == "flow_entered"]
+    entered = [e.flow for e in seen if isinstance(e, FlowEntered)]
     return entered[0] if entered else None, state
 
 
@@ -433,7 +434,7 @@ def test_the_entry_flow_routes_by_age(library, inputs, expected):
 def test_an_age_band_in_the_survey_link_goes_straight_to_its_survey(library, band, expected):
     entered, state = _route(library, [], country="england", age_band=band)
     assert entered == expected
-    assert "age" not in state["answers"]
+    assert "age" not in state.answers
 
 
 def test_the_entry_flow_explains_anonymity_before_consent(library):
@@ -443,28 +444,28 @@ def test_the_entry_flow_explains_anonymity_before_consent(library):
     assert "No one will know which answers are yours. Not even your council." in said
     assert "type stop, and we will delete your answers" in said
     assert "we do not know which ones are yours" in said
-    assert replies[-1]["text"] == "Do you want to take part?"
+    assert replies[-1].text == "Do you want to take part?"
 
 
 @pytest.mark.parametrize("country, first", [("wales", "cy"), ("scotland", "gd")])
 def test_welsh_or_gaelic_is_offered_first(library, country, first):
     flow = library.get(ENTRY)
     state, replies, _ = start(flow, channel="web", country=country)
-    assert [o["value"] for o in replies[-1]["options"]] == [first, "en"]
-    state, _, events = advance(flow, state, {"value": first})
-    assert {"type": "context_set", "field": "locale", "value": first} in events
-    assert state["ctx"]["locale"] == first
+    assert [o.value for o in replies[-1].widget.options] == [first, "en"]
+    state, _, events = advance(flow, state, Tap(first))
+    assert ContextSet(field="locale", value=first) in events
+    assert state.ctx.locale == first
 
 
 def test_england_is_not_asked_for_a_language(library):
     _, replies, _ = start(library.get(ENTRY), channel="web", country="england")
-    assert replies[0]["text"].startswith("Hi!")
+    assert replies[0].text.startswith("Hi!")
 
 
 def test_saying_no_shows_the_contacts_and_keeps_nothing(library):
     flow = library.get(ENTRY)
     state, _, _ = start(flow, channel="sms", country="scotland")
-    state, _, _ = advance(flow, state, "2")  # English
-    state, replies, _ = advance(flow, state, "no")
-    assert state["status"] == "declined" and state["answers"] == {}
+    state, _, _ = advance(flow, state, Text("2"))  # English
+    state, replies, _ = advance(flow, state, Text("no"))
+    assert state.status == "declined" and state.answers == {}
     assert "0800 83 85 87" in _texts(replies) and "999" in _texts(replies)

@@ -40,6 +40,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import conversations
 from ..conversations import NotFound, Outcome, encoded
+from ..engine import QuickExit
 from ..engine.catalogue import text_direction
 from ..engine.inputs import COMMANDS
 from ..extensions import db
@@ -360,7 +361,7 @@ def exit_conversation(link: str) -> Response:
     survey_round = _round_or_404(link)
     token = _token()
     with contextlib.suppress(NotFound):
-        conversations.close(token, survey_round.tenant_id)
+        conversations.close(token, survey_round.tenant_id, QuickExit())
     return json_response({"status": "closed"})
 
 
