@@ -10,7 +10,7 @@ from chatsurvey.engine.pretty import format_event, format_reply
 from chatsurvey.engine.render import answer_text, fill, placeholders, questions_by_key
 from chatsurvey.engine.replies import Reply, Widget
 from chatsurvey.engine.state import frozen, new_state
-from tests.helpers import flow_from, play
+from tests.helpers import fixture_library, flow_from, play
 
 
 def test_web_question_carries_structure(library):
@@ -163,3 +163,21 @@ def test_texts_are_rendered_once_but_piped_texts_every_time():
                     ["Thank you - that helps.", "Thanks, Ali.", "Powys reads every answer."],
                     ["Thank you - that helps.", "Thanks, Sam.", "Fife reads every answer."]]
     assert any(key[0] == "say" for key in flow.cache)  # the plain one was kept
+
+
+@pytest.mark.parametrize("kept", [64, 1])
+def test_a_question_reply_is_made_once_per_place_in_the_count_and_shared(library, monkeypatch,
+                                                                          kept):
+    """Replies are values: two conversations at the same place get the same one; with room
+    for one, a question asked at another place in the count replaces it and is still right."""
+    from chatsurvey.engine import render
+
+    monkeypatch.setattr(render, "REPLIES_KEPT", kept)
+    pets = fixture_library().get("pets")  # compiled afresh: nothing kept from other tests
+    first = play(pets, ["yes", "no"], channel="sms")[1][-1]
+    again = play(pets, ["yes", "no"], channel="sms")[1][-1]
+    assert again is first and first.text.startswith("(2/4) How happy")
+    hinted = play(pets, ["yes", "no", "purple", "pink"], channel="sms")[1][-1]
+    assert hinted.key == first.key and hinted.text.endswith("Or reply SKIP to go on.")
+    back = play(pets, ["yes", "no", "7", "back"], channel="sms")[1][-1]
+    assert back.text == first.text

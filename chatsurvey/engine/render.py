@@ -21,6 +21,9 @@ from .state import Context
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(?:\.([a-z0-9_]+))?\}")
 
+REPLIES_KEPT = 64
+"""Whole question replies kept per question, language and channel (see question_reply)."""
+
 # How each question type is answered in the web widget.
 WEB_INPUT = {
     "choice": "choice", "yesno": "choice", "consent": "choice", "frequency": "choice",
@@ -178,7 +181,8 @@ def _static_question(root: Flow, node: QuestionNode, locale: str, channel: str,
         buttons.append(Button(option.value, label, option.emoji,
                               label_lang if label_lang != lang else None))
     out: dict[str, Any] = {"prompt": prompt, "lang": lang, "dir": text_direction(lang),
-                           "templated": "{" in prompt, "progress": t("system:progress")}
+                           "templated": "{" in prompt, "progress": t("system:progress"),
+                           "replies": {}}
     if channel == "sms":
         lines = [f"{b.value if node.ask == 'faces' else i} {b.label}"
                  for i, b in enumerate(buttons, start=1)]
@@ -195,10 +199,29 @@ def _static_question(root: Flow, node: QuestionNode, locale: str, channel: str,
 
 def question_reply(root: Flow, node: QuestionNode, speaker: Speaker,
                    progress: tuple[int, int] | None, offer_skip: bool, max_chars: int) -> Reply:
-    """A question, ready to send on the conversation's channel."""
+    """A question, ready to send on the conversation's channel.
+
+    A reply is a value: a question without piped answers, at the same place in
+    the count, is the same reply in every conversation, so it is made once and
+    kept with the question's static parts (up to REPLIES_KEPT of them).
+    """
     ctx = speaker.ctx
-    locale, channel = ctx.locale, ctx.channel
-    static = _static_question(root, node, locale, channel, max_chars)
+    static = _static_question(root, node, ctx.locale, ctx.channel, max_chars)
+    if static["templated"]:
+        return _question_reply(root, node, speaker, static, progress, offer_skip)
+    kept = static["replies"]
+    found = kept.get((progress, offer_skip))
+    if found is None:
+        if len(kept) >= REPLIES_KEPT:
+            kept.clear()  # start afresh: cheaper and simpler than finding the oldest
+        found = kept[(progress, offer_skip)] = _question_reply(root, node, speaker, static,
+                                                               progress, offer_skip)
+    return found
+
+
+def _question_reply(root: Flow, node: QuestionNode, speaker: Speaker, static: dict,
+                    progress: tuple[int, int] | None, offer_skip: bool) -> Reply:
+    channel = speaker.ctx.channel
     prompt = fill(static["prompt"], root, speaker, channel) if static["templated"] \
         else static["prompt"]
     progress_text = ""

@@ -40,7 +40,7 @@ from .model import BranchNode, Flow, MessageNode, QuestionNode, SubflowNode
 from .render import question_reply, questions_by_key, text_reply
 from .replies import Reply
 from .resumes import Command, Expire, QuickExit, Resume, Tap, Text
-from .state import ACTIVE, Context, Place, State, StateError, frozen, new_state
+from .state import ACTIVE, Context, Place, State, StateError, Step, frozen, new_state, thawed
 
 CHANNELS = ("sms", "web", "paper")
 
@@ -89,16 +89,16 @@ class _Turn:
         self.flow, self.version, self.status = state.flow, state.version, state.status
         self.at: Place | None = state.at
         self.stack: list[Place] = list(state.stack)
-        self.answers: dict[str, Any] = dict(state.answers)
-        self.vars: dict[str, Any] = dict(state.vars)
-        self.history = list(state.history)
+        self.answers: dict[str, Any] = thawed(state.answers)
+        self.vars: dict[str, Any] = thawed(state.vars)
+        self.history: tuple[Step, ...] = state.history  # replaced, never changed in place
         self.n, self.consent, self.retries = state.n, state.consent, state.retries
         self.signposted, self.turns, self.ctx = state.signposted, state.turns, state.ctx
 
     def result(self) -> tuple[State, tuple[Reply, ...], tuple[Event, ...]]:
         """The new state, the replies and the events."""
         state = State(self.flow, self.version, self.status, self.at, tuple(self.stack),
-                      frozen(self.answers), frozen(self.vars), tuple(self.history), self.n,
+                      frozen(self.answers), frozen(self.vars), self.history, self.n,
                       self.consent, self.retries, self.signposted, self.turns, self.ctx)
         return state, tuple(self.replies), tuple(self.events)
 
@@ -252,7 +252,7 @@ class _Turn:
     # -- ending ------------------------------------------------------------
 
     def clear_answers(self) -> None:
-        self.answers, self.vars, self.history, self.n = {}, {}, [], 0
+        self.answers, self.vars, self.history, self.n = {}, {}, (), 0
 
     def end(self, status: str) -> None:
         self.status, self.at, self.stack = status, None, []
@@ -332,7 +332,8 @@ class _Turn:
             self.say("system:back.first", kind="notice")
             self.ask(node)
             return
-        flow_id, name, stack = self.history.pop()
+        flow_id, name, stack = self.history[-1]
+        self.history = self.history[:-1]
         previous = self.root.flow(flow_id).nodes[name]
         self.answers.pop(previous.key, None)
         self.n -= previous.counted
@@ -388,7 +389,7 @@ class _Turn:
             self.events.append(ContextSet(node.sets, value))
         if node.key and node.record and self.may_record():
             self.answers[node.key] = value
-            self.history.append((node.flow_id, node.name, tuple(self.stack)))
+            self.history += ((node.flow_id, node.name, tuple(self.stack)),)
             self.n += node.counted
             if value is None:
                 self.events.append(Skipped(node.key, node.flow_id))

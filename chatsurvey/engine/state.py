@@ -52,6 +52,12 @@ def frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(mapping) if mapping else _EMPTY
 
 
+def thawed(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """A changeable copy of ``mapping``: a dict's or a read-only view's own ``copy()``
+    (``dict(view)`` is over ten times slower: it reads the view key by key)."""
+    return mapping.copy()  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     """Who is answering, and how: what conditions test and replies are rendered for."""
@@ -213,9 +219,9 @@ def dump(flow: Flow, state: State) -> str:
         "x": [ctx.channel, ctx.locale, ctx.country, ctx.age_band, ctx.survey],
     }
     if state.vars:
-        data["V"] = dict(state.vars)
+        data["V"] = thawed(state.vars)
     if ctx.params:
-        data["p"] = dict(ctx.params)
+        data["p"] = thawed(ctx.params)
     return orjson.dumps(data).decode("utf-8")
 
 
