@@ -13,12 +13,11 @@ without what the machine was doing meanwhile. Both are reported.
 from __future__ import annotations
 
 import gc
-import json
 import random
 import time
 from pathlib import Path
 
-from chatsurvey.engine import FlowLibrary, advance, compile_flow, start
+from chatsurvey.engine import FlowLibrary, Resume, Tap, Text, advance, compile_flow, start
 
 from .report import percentile, write_section
 
@@ -51,7 +50,7 @@ def synthetic_flow(questions: int = 200):
     return compile_flow("\n".join(lines))
 
 
-def answer_for(node, rng: random.Random, channel: str):
+def answer_for(node, rng: random.Random, channel: str) -> Resume:
     """What a young person might send to ``node``: usually an answer, sometimes a command.
 
     Read from the question itself (an SMS reply is plain text with no input
@@ -61,19 +60,19 @@ def answer_for(node, rng: random.Random, channel: str):
     """
     roll = rng.random()
     if roll < 0.05:
-        return rng.choice(["skip", "help", "back", "hmm"])
+        return Text(rng.choice(["skip", "help", "back", "hmm"]))
     ask = node.ask
     if node.options and ask != "multi":
         number = rng.randint(1, len(node.options))
         option = node.options[number - 1]
         if channel == "web" and roll < 0.8:
-            return {"value": number if ask == "faces" else option.value}
-        return str(number) if roll < 0.9 else option.value.replace("_", " ")
+            return Tap(number if ask == "faces" else option.value)
+        return Text(str(number) if roll < 0.9 else option.value.replace("_", " "))
     if ask == "multi":
-        return "1 and 2"
+        return Text("1 and 2")
     if ask in ("scale", "number"):
-        return str(rng.randint(node.min, node.max))
-    return "more time with my friends"
+        return Text(str(rng.randint(node.min, node.max)))
+    return Text("more time with my friends")
 
 
 def measure(flow, channel: str, turns: int) -> dict:
@@ -85,8 +84,8 @@ def measure(flow, channel: str, turns: int) -> dict:
     try:
         while len(samples) < turns:
             state, _, _ = start(flow, channel=channel, country="england")
-            while state["status"] == "active" and len(samples) < turns:
-                flow_id, name = state["at"]
+            while state.status == "active" and len(samples) < turns:
+                flow_id, name = state.at
                 message = answer_for(flow.flow(flow_id).nodes[name], rng, channel)
                 began = time.perf_counter_ns()
                 after, replies, _ = advance(flow, state, message)
@@ -98,7 +97,7 @@ def measure(flow, channel: str, turns: int) -> dict:
                     best = min(best, (time.perf_counter_ns() - began) / 1000)
                 fastest.append(best)
                 state = after
-                sizes.append(len(json.dumps(state, separators=(",", ":"))))
+                sizes.append(len(state.dump(flow)))
     finally:
         gc.enable()
     samples.sort()
@@ -140,8 +139,8 @@ def run() -> str:
         "in µs. The first four columns time each turn as it happens; the two \"fastest "
         f"of {REPEATS + 1}\" columns time the same turn {REPEATS} more times and keep the "
         "fastest, which is what the code costs without the rest of the machine's noise. "
-        "State is the largest JSON state seen, in bytes (before the compact form the "
-        "session store keeps).",
+        "State is the largest serialised state seen (`state.dump(flow)`, what the "
+        "conversation store keeps), in bytes.",
         "",
         f"| flow | channel | p50 | p90 | p99 | max | fastest of {REPEATS + 1}: p50 | p99 | "
         "state bytes |",

@@ -10,7 +10,17 @@ from unittest import mock
 
 from redis.connection import AbstractConnection
 
-from chatsurvey.engine import Catalogue, FlowLibrary, advance, compile_flow, link, start
+from chatsurvey.engine import (
+    Catalogue,
+    FlowLibrary,
+    Resume,
+    advance,
+    compile_flow,
+    link,
+    resume_from,
+    start,
+)
+from chatsurvey.engine.resumes import Command, Expire, QuickExit, Tap, Text
 
 TESTS = Path(__file__).parent
 FIXTURE_FLOWS = TESTS / "flows"
@@ -29,23 +39,30 @@ def flow_from(yaml_text: str, catalogue: Catalogue | None = None, others: tuple[
     return link(flow, lambda flow_id: extra.get(flow_id))
 
 
+def resume(inbound) -> Resume:
+    """A resume as given, or read from a message the way the channels receive it."""
+    if isinstance(inbound, Text | Tap | Command | Expire | QuickExit):
+        return inbound
+    return resume_from(inbound)
+
+
 def play(flow, inputs, **start_kwargs):
     """Start ``flow`` and send each input; returns (state, every reply, every event)."""
     state, replies, events = start(flow, **start_kwargs)
     all_replies, all_events = list(replies), list(events)
     for inbound in inputs:
-        state, replies, events = advance(flow, state, inbound)
+        state, replies, events = advance(flow, state, resume(inbound))
         all_replies.extend(replies)
         all_events.extend(events)
     return state, all_replies, all_events
 
 
 def texts(replies) -> list[str]:
-    return [r["text"] for r in replies]
+    return [r.text for r in replies]
 
 
 def kinds(events) -> list[str]:
-    return [e["type"] for e in events]
+    return [e.type for e in events]
 
 
 MINIMAL = """

@@ -189,6 +189,29 @@ def test_simulator_plays_the_draft(app, client, staff):
     assert broken.status_code == 422 and "line" in broken.get_json()["error"]
 
 
+def test_the_simulator_notices_when_the_draft_moves_under_its_conversation(app, client, staff):
+    as_analyst(client, staff)
+    token = csrf_token(client, "/admin/")
+    source = pets_source(app)
+
+    def say(body, draft=source):
+        return client.post("/admin/simulator", json={"source": draft, "flow_id": "pets", **body},
+                           headers={"X-CSRFToken": token})
+
+    state = say({"channel": "web", "locale": "en"}).get_json()["state"]
+    state = say({"state": state, "message": {"value": "yes"}}).get_json()["state"]
+    reworded = source.replace('"Do you have a pet?"', '"Any pets?"')
+    going = say({"state": state, "message": {"value": "yes"}}, reworded)
+    assert going.status_code == 200 and going.get_json()["status"] == "active"
+    moved = source.replace("    key: has_pet\n", "    key: has_a_pet\n")
+    for draft, sent in [(moved, state), (source, {**state, "layout": "0" * 12}),
+                        (source, {**state, "state": state["state"].replace('"t":', '"t":"')}),
+                        (source, "not a state"), (source, {"state": 7})]:
+        response = say({"state": sent, "message": "yes"}, draft)
+        assert response.status_code == 409, (sent, response.get_json())
+        assert response.get_json()["error"].startswith("The draft changed under this conversation")
+
+
 def test_council_admin_may_add_a_local_question_behind_a_council_check(app, client, staff):
     """The example in docs/admin.md: passes the core lock, publishes, only that council sees it."""
     sign_in(client, staff["council"])

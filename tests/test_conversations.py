@@ -19,6 +19,7 @@ from chatsurvey.conversations.keyspace import (
     sessions,
     transcript_key,
 )
+from chatsurvey.engine import Expire, QuickExit
 from chatsurvey.extensions import db, redis_client
 from chatsurvey.flows.store import flow_store
 from chatsurvey.jobs import STORE, queue, store_job_id
@@ -153,9 +154,11 @@ def test_declining_keeps_nothing(survey):
     assert outcome.status == "declined" and redis_client().zcard(DONE) == 0
 
 
-def test_closing_keeps_consented_answers_as_partial(survey):
+@pytest.mark.parametrize("leave", [None, Expire(), QuickExit()],
+                         ids=["default", "expire", "quick-exit"])
+def test_closing_keeps_consented_answers_as_partial(survey, leave):
     kept = say(survey, begin(survey), "English", "yes", "5", "3")
-    assert conversations.close(kept.conversation).status == "partial"
+    assert conversations.close(kept.conversation, resume=leave).status == "partial"
     [submission] = [s.decode() for s in redis_client().zrange(DONE, 0, -1)]
     record = json.loads(redis_client().get(transcript_key(submission)))
     assert record["status"] == "partial" and record["answers"]["happy_yesterday"] == 3

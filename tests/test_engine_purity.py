@@ -34,7 +34,8 @@ SCRIPT = textwrap.dedent("""
     library = engine.FlowLibrary.load([{flows!r}])
     flow = library.get("pets")
     state, replies, events = engine.start(flow, channel="sms")
-    state, replies, events = engine.advance(flow, state, "yes")
+    state, replies, events = engine.advance(flow, state, engine.Text("yes"))
+    assert engine.State.load(flow, state.dump(flow)) == state
     assert replies, "no reply"
     loaded = sorted(m for m in sys.modules if m.split(".")[0] in BLOCKED)
     assert not loaded, loaded

@@ -23,7 +23,8 @@ import re
 import pytest
 import yaml
 
-from chatsurvey.engine import FlowLibrary, advance, start
+from chatsurvey.engine import Command, FlowLibrary, Tap, Text, advance, resume_from, start
+from chatsurvey.engine.events import ContextSet, FlowEntered, Signpost
 from chatsurvey.engine.lint import check_paths
 from chatsurvey.engine.model import QuestionNode, SubflowNode
 from chatsurvey.engine.pretty import format_event, format_reply
@@ -64,7 +65,7 @@ def checked():
 
 
 def _node(flow, state) -> QuestionNode:
-    flow_id, name = state["at"]
+    flow_id, name = state.at
     return flow.flow(flow_id).nodes[name]
 
 
@@ -137,7 +138,7 @@ def play_path(library, flow_id: str, channel: str, path: str, locale: str) -> st
     """A generated conversation, as a transcript in the format of `chatsurvey simulate`."""
     flow = library.get(flow_id)
     state, replies, events = start(flow, channel=channel, locale=locale, country=COUNTRY)
-    lines = [f"# {flow.id} v{flow.version} · {channel} · {state['ctx']['locale']}"]
+    lines = [f"# {flow.id} v{flow.version} · {channel} · {state.ctx.locale}"]
 
     def show(replies, events):
         lines.extend(format_reply(r) for r in replies)
@@ -146,13 +147,13 @@ def play_path(library, flow_id: str, channel: str, path: str, locale: str) -> st
     show(replies, events)
     progress = {"answered": 0, "triggered": False}
     for _ in range(300):
-        if state["status"] != "active":
+        if state.status != "active":
             break
         inbound = next_input(flow, state, path, channel, progress)
         lines.append(f"you: {_shown(inbound)}")
-        state, replies, events = advance(flow, state, inbound)
+        state, replies, events = advance(flow, state, resume_from(inbound))
         show(replies, events)
-    lines.append(f"# {state['status']}")
+    lines.append(f"# {state.status}")
     return "\n".join(lines) + "\n"
 
 
@@ -376,7 +377,7 @@ def test_the_helper_is_never_the_carer_or_social_worker(library):
 
 
 def _texts(replies) -> str:
-    return "\n".join(r["text"] for r in replies)
+    return "\n".join(r.text for r in replies)
 
 
 def _contacts(library, country, age_band):
@@ -415,15 +416,15 @@ def test_support_shows_the_contacts_for_the_country_and_age(library, country, ag
 
 def test_a_four_year_old_s_saddest_face_gets_a_short_gentle_reply(library):
     flow = library.get(ENTRY)
-    for channel, face in (("web", {"value": 1}), ("sms", "1")):
+    for channel, face in (("web", Tap(1)), ("sms", Text("1"))):
         state, replies, _ = start(flow, channel=channel, country="england", age_band="4-7")
-        state, _, _ = advance(flow, state, "yes")
+        state, _, _ = advance(flow, state, Text("yes"))
         state, replies, events = advance(flow, state, face)
-        assert {"type": "signpost", "reason": "answer", "key": "happy_yesterday_faces"} in events
-        said = [r["text"] for r in replies if r["type"] != "question"]
+        assert Signpost(reason="answer", key="happy_yesterday_faces") in events
+        said = [r.text for r in replies if r.type != "question"]
         assert len(said) <= 3, said
         assert not any(word in " ".join(said) for word in ("Samaritans", "Shout", "999"))
-        assert replies[-1]["type"] == "question" and replies[-1]["key"] == "carry_on"
+        assert replies[-1].type == "question" and replies[-1].key == "carry_on"
 
 
 
@@ -443,10 +444,10 @@ def test_a_disclosure_gets_an_honest_reply_then_the_offer_to_go_on(library, age_
     flow = library.get(ENTRY)
     for channel in CHANNELS:
         state, _, _ = start(flow, channel=channel, country=country, age_band=age_band)
-        state, _, _ = advance(flow, state, "yes")
-        state, replies, events = advance(flow, state, "my carer hits me")
-        assert [e["reason"] for e in events if e["type"] == "signpost"] == ["harm"]
-        said = [r["text"] for r in replies if r["type"] != "question"]
+        state, _, _ = advance(flow, state, Text("yes"))
+        state, replies, events = advance(flow, state, Text("my carer hits me"))
+        assert [e.reason for e in events if isinstance(e, Signpost)] == ["harm"]
+        said = [r.text for r in replies if r.type != "question"]
         assert said[0].startswith("Thank you for telling us.")
         assert re.search(r"(no one reads|we do not read) this( chat)? straight away", said[0])
         if age_band in ("11-18", "16-25"):
@@ -457,17 +458,18 @@ def test_a_disclosure_gets_an_honest_reply_then_the_offer_to_go_on(library, age_
             assert wanted in "\n".join(said), (wanted, said)
         for unwanted in not_said:
             assert unwanted not in "\n".join(said), (unwanted, said)
-        assert replies[-1]["key"] == "carry_on"
-        assert replies[-1]["text"].startswith("Do you want to go on with the questions?")
+        assert replies[-1].key == "carry_on"
+        assert replies[-1].text.startswith("Do you want to go on with the questions?")
         # Going on comes back to the same question; nothing of the disclosure is an answer.
-        state, replies, _ = advance(flow, state, "1" if channel == "sms" else {"value": "yes"})
-        assert state["answers"] == {} and replies[-1]["type"] == "question"
+        state, replies, _ = advance(flow, state, Text("1") if channel == "sms" else Tap("yes"))
+        assert state.answers == {} and replies[-1].type == "question"
 
 
 def test_the_honest_reply_is_only_for_a_disclosure(library):
     flow = library.get("ylyc-11-18")
     for inbound in ("1", "support"):
-        _, replies, _ = advance(flow, start(flow, channel="sms", country="england")[0], inbound)
+        _, replies, _ = advance(flow, start(flow, channel="sms", country="england")[0],
+                               Text(inbound))
         assert "straight away" not in _texts(replies)
         assert _texts(replies).count("999") == 1
 
@@ -475,11 +477,11 @@ def test_the_honest_reply_is_only_for_a_disclosure(library):
 def _bubbles_before_the_first_question(library, age_band):
     flow = library.get(ENTRY)
     state, replies, _ = start(flow, channel="web", country="england", age_band=age_band)
-    said = [r for r in replies if r["type"] != "question"]
-    state, replies, _ = advance(flow, state, {"value": "yes"})
-    said += [r for r in replies if r["type"] != "question"]
-    assert state["at"][0] != ENTRY and replies[-1]["progress"]["n"] == 1
-    return [r["text"] for r in said]
+    said = [r for r in replies if r.type != "question"]
+    state, replies, _ = advance(flow, state, Tap("yes"))
+    said += [r for r in replies if r.type != "question"]
+    assert state.at[0] != ENTRY and replies[-1].progress.n == 1
+    return [r.text for r in said]
 
 
 def test_a_four_year_old_hears_three_things_before_the_first_question(library):
@@ -510,14 +512,14 @@ def test_an_age_given_at_the_start_is_never_contradicted_later(library):
     for age, wanted in (("19", False), ("skip", True)):
         state, _, _ = start(flow, channel="sms", country="england")
         for inbound in ["yes", age] + (["4"] if age == "skip" else []):
-            state, _, _ = advance(flow, state, inbound)
+            state, _, _ = advance(flow, state, Text(inbound))
         seen = []
         for _ in range(80):
-            if state["status"] != "active":
+            if state.status != "active":
                 break
             seen.append(_node(flow, state).key)
-            state, _, _ = advance(flow, state, "skip")
-        assert state["status"] == "complete"
+            state, _, _ = advance(flow, state, Text("skip"))
+        assert state.status == "complete"
         asked.append("age_group" in seen)
         assert ("age_group" in seen) is wanted, age
     assert asked == [False, True]
@@ -526,8 +528,8 @@ def test_an_age_given_at_the_start_is_never_contradicted_later(library):
 def test_sms_says_reply_1_or_2_for_two_answers(library):
     flow = library.get("ylyc-11-18")
     state, _, _ = start(flow, channel="sms", country="england")
-    state, _, _ = advance(flow, state, "1")  # low life satisfaction: help, then "go on?"
-    state, replies, _ = advance(flow, state, "maybe later")
+    state, _, _ = advance(flow, state, Text("1"))  # low life satisfaction: help, then "go on?"
+    state, replies, _ = advance(flow, state, Text("maybe later"))
     assert _texts(replies).splitlines()[1] == "Please reply 1 or 2."
     assert "from 1 to 2" not in _texts(replies)
 
@@ -555,20 +557,20 @@ def test_helpline_numbers_are_written_one_way_in_every_language(library):
 def test_not_carrying_on_ends_with_a_partial_response(library):
     flow = library.get("ylyc-11-18")
     state, _, _ = start(flow, channel="sms", country="england")
-    state, replies, events = advance(flow, state, "1")  # life satisfaction 1 of 10
+    state, replies, events = advance(flow, state, Text("1"))  # life satisfaction 1 of 10
     assert "Coram Voice" in _texts(replies)
-    state, replies, events = advance(flow, state, "2")  # no, stop here
-    assert state["status"] == "partial"
-    assert state["answers"] == {"life_satisfaction": 1}
+    state, replies, events = advance(flow, state, Text("2"))  # no, stop here
+    assert state.status == "partial"
+    assert state.answers == {"life_satisfaction": 1}
 
 
 def test_free_text_that_suggests_harm_offers_help(library):
     flow = library.get("ylyc-8-11")
     state, _, _ = start(flow, channel="web", country="wales")
     while _node(flow, state).key != "better_things":
-        state, _, _ = advance(flow, state, {"command": "skip"})
-    state, replies, events = advance(flow, state, "my carer hits me")
-    assert {"type": "signpost", "reason": "harm", "key": "better_things"} in events
+        state, _, _ = advance(flow, state, Command("skip"))
+    state, replies, events = advance(flow, state, Text("my carer hits me"))
+    assert Signpost(reason="harm", key="better_things") in events
     assert "0808 802 3456" in _texts(replies)
 
 
@@ -577,9 +579,9 @@ def _route(library, inputs, **kwargs):
     state, _, events = start(flow, channel="sms", **kwargs)
     seen = list(events)
     for inbound in ["yes", *inputs]:
-        state, _, events = advance(flow, state, inbound)
+        state, _, events = advance(flow, state, Text(inbound))
         seen.extend(events)
-    entered = [e["flow"] for e in seen if e["type"] == "flow_entered"]
+    entered = [e.flow for e in seen if isinstance(e, FlowEntered)]
     return entered[0] if entered else None, state
 
 
@@ -600,7 +602,7 @@ def test_the_entry_flow_routes_by_age(library, inputs, expected):
 def test_an_age_band_in_the_survey_link_goes_straight_to_its_survey(library, band, expected):
     entered, state = _route(library, [], country="england", age_band=band)
     assert entered == expected
-    assert "age" not in state["answers"]
+    assert "age" not in state.answers
 
 
 def test_the_entry_flow_explains_anonymity_before_consent(library):
@@ -610,28 +612,28 @@ def test_the_entry_flow_explains_anonymity_before_consent(library):
     assert "No one will know which answers are yours. Not even your council." in said
     assert "type stop, and we will delete your answers" in said
     assert "we do not know which ones are yours" in said
-    assert replies[-1]["text"] == "Do you want to take part?"
+    assert replies[-1].text == "Do you want to take part?"
 
 
 @pytest.mark.parametrize("country, first", [("wales", "cy"), ("scotland", "gd")])
 def test_welsh_or_gaelic_is_offered_first(library, country, first):
     flow = library.get(ENTRY)
     state, replies, _ = start(flow, channel="web", country=country)
-    assert [o["value"] for o in replies[-1]["options"]] == [first, "en"]
-    state, _, events = advance(flow, state, {"value": first})
-    assert {"type": "context_set", "field": "locale", "value": first} in events
-    assert state["ctx"]["locale"] == first
+    assert [o.value for o in replies[-1].widget.options] == [first, "en"]
+    state, _, events = advance(flow, state, Tap(first))
+    assert ContextSet(field="locale", value=first) in events
+    assert state.ctx.locale == first
 
 
 def test_england_is_not_asked_for_a_language(library):
     _, replies, _ = start(library.get(ENTRY), channel="web", country="england")
-    assert replies[0]["text"].startswith("Hi!")
+    assert replies[0].text.startswith("Hi!")
 
 
 def test_saying_no_shows_the_contacts_and_keeps_nothing(library):
     flow = library.get(ENTRY)
     state, _, _ = start(flow, channel="sms", country="scotland")
-    state, _, _ = advance(flow, state, "2")  # English
-    state, replies, _ = advance(flow, state, "no")
-    assert state["status"] == "declined" and state["answers"] == {}
+    state, _, _ = advance(flow, state, Text("2"))  # English
+    state, replies, _ = advance(flow, state, Text("no"))
+    assert state.status == "declined" and state.answers == {}
     assert "0800 838 587" in _texts(replies) and "999" in _texts(replies)

@@ -8,7 +8,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chatsurvey.engine import FlowLibrary, advance, start
+from chatsurvey.engine import (
+    Expire,
+    FlowLibrary,
+    QuickExit,
+    Reply,
+    Resume,
+    State,
+    Tap,
+    Text,
+    advance,
+    resume_from,
+    start,
+)
 from tests.helpers import FIXTURE_FLOWS, PROJECT
 
 LIBRARIES = {"fixtures": FlowLibrary.load([FIXTURE_FLOWS]),
@@ -29,7 +41,7 @@ inbound = st.one_of(
     st.builds(lambda c: {"command": c}, st.sampled_from(["skip", "back", "help", "stop",
                                                           "restart", "support", "fly"])),
     st.none(),
-)
+).map(resume_from) | st.sampled_from([Expire(), QuickExit()])
 
 
 @pytest.mark.parametrize("library, flow_id", ALL_FLOWS, ids=[f for _, f in ALL_FLOWS])
@@ -42,28 +54,36 @@ def test_any_message_at_any_state_gets_a_reply_and_never_raises(library, flow_id
     state, replies, _ = start(flow, channel=channel, locale=locale, country="scotland")
     assert replies
     for message in messages:
+        active = state.status == "active"
         state, replies, events = advance(flow, state, message)
+        assert State.load(flow, state.dump(flow)) == state
+        if isinstance(message, Expire | QuickExit):  # ends it, says nothing
+            assert not replies and state.status != "active"
+            assert [e.type for e in events] == (["finished"] if active else [])
+            continue
         assert replies, f"no reply to {message!r}"
-        assert all(isinstance(r["text"], str) for r in replies)
+        assert all(isinstance(r.text, str) for r in replies)
         if channel == "sms":
-            assert all(r["segments"] >= 1 for r in replies)
+            assert all(r.segments >= 1 for r in replies)
 
 
-def sensible_answer(reply: dict, rng: random.Random):
+def sensible_answer(reply: Reply, rng: random.Random) -> Resume:
     """Something a young person might send to this reply: usually an answer."""
     roll = rng.random()
     if roll < 0.1:
-        return rng.choice(["skip", "help", "back", "support", "hmm"])
-    if reply.get("input") in ("choice", "faces") and reply.get("options"):
-        return {"value": rng.choice(reply["options"])["value"]}
-    if reply.get("input") == "multi":
-        picked = rng.sample(reply["options"], rng.randint(1, len(reply["options"])))
-        return {"value": [o["value"] for o in picked]}
-    if reply.get("input") in ("scale", "number"):
-        return str(rng.randint(reply["min"], reply["max"]))
-    if reply.get("input") == "text":
-        return rng.choice(["more time with friends", "no idea", "my dog"])
-    return rng.choice(["yes", "1", "2"])
+        return Text(rng.choice(["skip", "help", "back", "support", "hmm"]))
+    widget = reply.widget
+    kind = widget.input if widget else None
+    if kind in ("choice", "faces") and widget.options:
+        return Tap(rng.choice(widget.options).value)
+    if kind == "multi":
+        picked = rng.sample(widget.options, rng.randint(1, len(widget.options)))
+        return Tap([o.value for o in picked])
+    if kind in ("scale", "number"):
+        return Text(str(rng.randint(widget.min, widget.max)))
+    if kind == "text":
+        return Text(rng.choice(["more time with friends", "no idea", "my dog"]))
+    return Text(rng.choice(["yes", "1", "2"]))
 
 
 @pytest.mark.parametrize("library, flow_id", ALL_FLOWS, ids=[f for _, f in ALL_FLOWS])
@@ -75,10 +95,10 @@ def test_random_walks_always_end(library, flow_id):
         state, replies, _ = start(flow, channel="web", locale=rng.choice(flow.locales),
                                   country=rng.choice(["england", "wales", "scotland"]))
         for _ in range(limit):
-            if state["status"] != "active":
+            if state.status != "active":
                 break
             state, replies, _ = advance(flow, state, sensible_answer(replies[-1], rng))
-        assert state["status"] in ("complete", "partial", "declined"), (seed, state["at"])
+        assert state.status in ("complete", "partial", "declined"), (seed, state.at)
 
 
 @pytest.mark.parametrize("library, flow_id", ALL_FLOWS, ids=[f for _, f in ALL_FLOWS])
@@ -91,7 +111,7 @@ def test_progress_kept_between_turns_is_the_progress_worked_out_afresh(library, 
         locale = rng.choice(flow.locales)
         state, replies, _ = start(flow, channel="web", locale=locale, country="wales")
         for _ in range(300):
-            if state["status"] != "active":
+            if state.status != "active":
                 break
             message = sensible_answer(replies[-1], rng)
             state_before = state
@@ -101,4 +121,4 @@ def test_progress_kept_between_turns_is_the_progress_worked_out_afresh(library, 
             for bundled in again.bundle.values():
                 bundled.cache.clear()
             _, expected, _ = advance(again, state_before, message)
-            assert [r.get("progress") for r in replies] == [r.get("progress") for r in expected]
+            assert [r.progress for r in replies] == [r.progress for r in expected]

@@ -5,6 +5,8 @@ from jsonschema.exceptions import ValidationError
 
 from chatsurvey.engine import start
 from chatsurvey.engine.compile import _schema_message
+from chatsurvey.engine.events import ContextSet, Failed
+from chatsurvey.engine.replies import Progress
 from tests.helpers import flow_from, kinds, play, texts
 
 EDGES = """
@@ -81,18 +83,18 @@ def edges():
 
 def test_a_choice_can_set_the_age_band_and_control_questions_keep_nothing(edges):
     state, _, events = play(edges, ["16 to 25", "yes"])
-    assert state["ctx"]["age_band"] == "16-25"
-    assert {"type": "context_set", "field": "age_band", "value": "16-25"} in events
-    assert state["answers"] == {} and state["vars"] == {}
+    assert state.ctx.age_band == "16-25"
+    assert ContextSet(field="age_band", value="16-25") in events
+    assert state.answers == {} and state.vars == {}
 
 
 def test_progress_follows_decided_branches_and_enters_sub_flows(edges):
     state, replies, _ = play(edges, ["8 to 11", "no"])
-    assert replies[-1]["progress"]["total"] == 4  # first, second, extra?, inner: longest way
+    assert replies[-1].progress.total == 4  # first, second, extra?, inner: longest way
     state, replies, _ = play(edges, ["8 to 11", "no", "no"])
-    assert replies[-1]["progress"] == {"n": 2, "total": 3, "text": "Question 2 of 3"}
+    assert replies[-1].progress == Progress(2, 3, "Question 2 of 3")
     state, replies, _ = play(edges, ["8 to 11", "no", "no"], params={"council": "Fife"})
-    assert replies[-1]["progress"]["total"] == 4
+    assert replies[-1].progress.total == 4
 
 
 def test_a_branch_loop_is_stopped_by_the_budgets():
@@ -111,8 +113,8 @@ def test_a_branch_loop_is_stopped_by_the_budgets():
           q: "Go?"
     """)
     state, replies, events = play(flow, ["yes"])
-    assert replies[0]["progress"]["total"] == 1
-    assert state["status"] == "failed" and {"type": "error", "reason": "step-budget"} in events
+    assert replies[0].progress.total == 1
+    assert state.status == "failed" and Failed(reason="step-budget") in events
 
 
 def test_a_disclosure_without_a_signpost_flow_still_gets_a_kind_reply():
@@ -156,7 +158,7 @@ def test_progress_stops_at_an_end_that_ends_everything():
           q: "Go?"
     """)
     _, replies, _ = play(flow, ["yes"])
-    assert replies[-1]["progress"]["total"] == 2
+    assert replies[-1].progress.total == 2
 
 
 def test_progress_counts_a_loop_through_undecided_branches_once():
@@ -176,7 +178,7 @@ def test_progress_counts_a_loop_through_undecided_branches_once():
           q: "Go?"
     """)
     _, replies, _ = start(flow)
-    assert replies[-1]["progress"]["total"] == 2
+    assert replies[-1].progress.total == 2
 
 
 @pytest.mark.parametrize("kept", [32, 1])
@@ -210,7 +212,7 @@ def test_progress_follows_each_conversations_own_answers_when_the_walk_is_reused
     totals = {}
     for answer in ("yes", "no", "yes", "no"):  # the second "yes" and "no" reuse the walks
         state, replies, _ = play(flow, [answer])
-        totals.setdefault(answer, set()).add(replies[-1]["progress"]["total"])
+        totals.setdefault(answer, set()).add(replies[-1].progress.total)
     assert totals == {"yes": {4}, "no": {2}}
 
 
@@ -233,7 +235,7 @@ def test_a_progress_walk_is_reused_by_answers_that_decide_the_branches_the_same_
         messages:
           p: "Tell me"
         """)
-    totals = {age: play(flow, [age])[1][-1]["progress"]["total"] for age in ("5", "9", "20", "25")}
+    totals = {age: play(flow, [age])[1][-1].progress.total for age in ("5", "9", "20", "25")}
     assert totals == {"5": 3, "9": 3, "20": 2, "25": 2}
     walks = [v for k, v in flow.cache.items() if k[:3] == ("remaining", "ages", "pets")]
     assert [len(kept) for kept in walks] == [2]  # one per way the branch went, not one per age

@@ -5,6 +5,11 @@ given last time (or none, to start) and the message; the server compiles the
 draft, calls the pure engine (start or advance) and returns the replies, the
 events (answer recorded, signpost, finished ...) and the new state. Nothing is
 stored, no Redis, no response: a simulated conversation leaves no trace.
+
+The state goes to the browser in its one serialised form, with the draft's
+layout digest: the form names states and answers by position, so after an
+edit that moves them the conversation must start again (a wording change
+keeps it going).
 """
 
 from __future__ import annotations
@@ -17,8 +22,9 @@ from flask import jsonify, request
 from chatsurvey.admin.blueprint import bp, current_user, editors
 from chatsurvey.conversations import engine_options
 from chatsurvey.councils.models import COUNTRIES
-from chatsurvey.engine import FlowError, StateError, advance, start
+from chatsurvey.engine import Event, Flow, FlowError, State, StateError, advance, resume_from, start
 from chatsurvey.engine.pretty import format_event
+from chatsurvey.engine.state import layout
 from chatsurvey.flows import editing
 
 AGE_BAND = re.compile(r"[0-9]{1,2}-[0-9]{1,2}")
@@ -30,9 +36,16 @@ SHOWN_EVENTS = {"answer": "Answer recorded", "skipped": "Skipped", "signpost": "
                 "started": "Started", "truncated": "Cut short"}
 
 
-def _event(event: dict) -> dict:
-    return {"type": event["type"], "label": SHOWN_EVENTS.get(event["type"], event["type"]),
+def _event(event: Event) -> dict:
+    return {"type": event.type, "label": SHOWN_EVENTS.get(event.type, event.type),
             "text": format_event(event).strip().lstrip("· ")}
+
+
+def _restore(flow: Flow, given: Any) -> State:
+    """The state the browser sent back; StateError if the draft moved under it."""
+    if not isinstance(given, dict) or given.get("layout") != layout(flow):
+        raise StateError("the draft changed under this conversation")
+    return State.load(flow, given.get("state"))
 
 
 def _problem(message: str, status: int = 400):
@@ -53,8 +66,8 @@ def simulate():
         return _problem("The draft has errors, so it cannot be played yet: "
                         f"line {first.line or '?'}: {first.message}", 422)
     options = engine_options()
-    state = data.get("state")
-    if state is None:
+    given = data.get("state")
+    if given is None:
         channel = data.get("channel") if data.get("channel") in ("sms", "web") else "web"
         locale = data.get("locale") if data.get("locale") in flow.locales else None
         country = data.get("country") if data.get("country") in COUNTRIES else "england"
@@ -71,8 +84,10 @@ def simulate():
         elif not isinstance(message, str):
             return _problem("send a message: text, or {\"value\": ...}")
         try:
-            state, replies, events = advance(flow, state, message, options)
-        except (StateError, KeyError, TypeError, ValueError, IndexError, AttributeError):
+            state, replies, events = advance(flow, _restore(flow, given), resume_from(message),
+                                             options)
+        except StateError:
             return _problem("The draft changed under this conversation. Press Restart.", 409)
-    return jsonify(state=state, status=state["status"], replies=replies,
+    return jsonify(state={"state": state.dump(flow), "layout": layout(flow)},
+                   status=state.status, replies=[r.as_dict() for r in replies],
                    events=[_event(e) for e in events])

@@ -8,15 +8,26 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from chatsurvey import config as defaults
-from chatsurvey.engine import FlowError, FlowLibrary, Options, advance, start
+from chatsurvey.engine import (
+    Event,
+    FlowError,
+    FlowLibrary,
+    Options,
+    Reply,
+    Resume,
+    Text,
+    advance,
+    resume_from,
+    start,
+)
 from chatsurvey.engine.lint import CheckResult, check_paths
 from chatsurvey.engine.pretty import format_event, format_reply
 from chatsurvey.engine.problems import ERROR, INFO, WARNING
@@ -133,17 +144,17 @@ def _conversation_options(f):
     return f
 
 
-def _inbound(line: str) -> Any:
+def _inbound(line: str) -> Resume:
     """A line of input: JSON for a tapped button ({"value": ...}), else text."""
     if line.startswith("{"):
         try:
-            return json.loads(line)
+            return resume_from(json.loads(line))
         except json.JSONDecodeError:
             pass
-    return line
+    return Text(line)
 
 
-def _show(replies: list[dict], events: list[dict], show_events: bool) -> None:
+def _show(replies: Iterable[Reply], events: Iterable[Event], show_events: bool) -> None:
     for reply in replies:
         click.echo(format_reply(reply))
     if show_events:
@@ -155,7 +166,7 @@ def _begin(flow_name, channel, locale, country, age_band, params, flows_dir, loc
     flow = _load_flow(flow_name, flows_dir, locales)
     state, replies, events = start(flow, channel=channel, locale=locale, country=country,
                                    age_band=age_band, params=_params(params), options=Options())
-    click.echo(f"# {flow.id} v{flow.version} · {channel} · {state['ctx']['locale']}")
+    click.echo(f"# {flow.id} v{flow.version} · {channel} · {state.ctx.locale}")
     return flow, state, replies, events
 
 
@@ -177,12 +188,12 @@ def simulate(flow_name, channel, locale, country, age_band, params, flows_dir, l
         line = raw.rstrip("\n")
         if not line.strip() or line.startswith("#"):
             continue
-        if state["status"] != "active":
+        if state.status != "active":
             break
         click.echo(f"you: {line}")
         state, replies, events = advance(flow, state, _inbound(line))
         _show(replies, events, show_events)
-    click.echo(f"# {state['status']}")
+    click.echo(f"# {state.status}")
 
 
 @click.command()
@@ -195,7 +206,7 @@ def chat(flow_name, channel, locale, country, age_band, params, flows_dir, local
     flow, state, replies, events = _begin(flow_name, channel, locale, country, age_band,
                                           params, flows_dir, locales)
     _show(replies, events, show_events)
-    while state["status"] == "active":
+    while state.status == "active":
         try:
             line = input("you: ")
         except EOFError:
@@ -203,7 +214,7 @@ def chat(flow_name, channel, locale, country, age_band, params, flows_dir, local
             break
         state, replies, events = advance(flow, state, _inbound(line))
         _show(replies, events, show_events)
-    click.echo(f"# {state['status']}")
+    click.echo(f"# {state.status}")
 
 
 @flows.command("publish")

@@ -1,9 +1,11 @@
 """One turn of a conversation: load, advance, save, hand off — the door both channels use.
 
-The engine decides what to say; this module acts on the events it returns
-(mailroom-style handlers): a finished conversation is either handed off to
-be anonymised and stored, or discarded (withdrawn, declined, or nothing to
-keep). Channels only translate between their wire format and these calls.
+The engine decides what to say; this module acts on what it returns. The
+one event it acts on is ``Finished``: a finished conversation is either
+handed off to be anonymised and stored, or discarded (withdrawn, declined,
+or nothing to keep). Expiry and quick exit are resumes the engine applies,
+like a message. Channels only translate between their wire format and these
+calls.
 """
 
 from __future__ import annotations
@@ -27,8 +29,20 @@ from chatsurvey.conversations.keyspace import (
     sessions,
 )
 from chatsurvey.councils.models import Tenant
-from chatsurvey.engine import Flow, Options, advance, start, transcript
-from chatsurvey.engine.state import pack, unpack
+from chatsurvey.engine import (
+    Event,
+    Expire,
+    Finished,
+    Flow,
+    Options,
+    QuickExit,
+    Reply,
+    State,
+    advance,
+    resume_from,
+    start,
+    transcript,
+)
 from chatsurvey.flows.store import flow_store
 from chatsurvey.rounds.models import SurveyRound
 
@@ -113,8 +127,8 @@ def begin(survey_round: SurveyRound, channel: str, *, locale: str | None = None,
         options=engine_options())
     conversation = Conversation(id=store.new_id(), tenant_id=tenant.id, round_id=survey_round.id,
                                 channel=channel, flow_id=flow.id, flow_version=flow.version,
-                                created=0, updated=0, packed=pack(flow, state), pointer=pointer)
-    outcome = Outcome(conversation.id, state["status"], replies)
+                                created=0, updated=0, packed=state.dump(flow), pointer=pointer)
+    outcome = Outcome(conversation.id, state.status, [r.as_dict() for r in replies])
     created = store.create(conversation, message_id, outcome.dump())
     if created == REPLAY:
         return Outcome.load(store.outcome(tenant.id, message_id))
@@ -152,43 +166,44 @@ def _answer(turn: Turn, tenant_id: int, inbound: Any) -> Outcome:
     if conversation is None or conversation.tenant_id != tenant_id:
         raise NotFound(turn.cid)
     flow = _flow_of(conversation)
-    state = unpack(flow, conversation.packed)
-    state, replies, events = advance(flow, state, inbound, engine_options())
+    state = State.load(flow, conversation.packed)
+    state, replies, events = advance(flow, state, resume_from(inbound), engine_options())
     return _settle(turn.store, turn, conversation, flow, state, replies, events)
 
 
-def close(cid: str, tenant_id: int | None = None) -> Outcome:
-    """End a conversation without a message (quick exit, or abandoned): keep what can be kept."""
+def close(cid: str, tenant_id: int | None = None,
+          resume: Expire | QuickExit | None = None) -> Outcome:
+    """End a conversation without a message: abandoned (``Expire``, the default) or left by
+    the quick-exit button (``QuickExit``). Keeps what can be kept."""
     store = sessions()
     with store.turn(cid) as turn:
         conversation = turn.conversation
         if conversation is None or (tenant_id is not None and conversation.tenant_id != tenant_id):
             raise NotFound(cid)
         flow = _flow_of(conversation)
-        state = unpack(flow, conversation.packed)
-        state["status"] = "partial"
-        events = [{"type": "finished", "status": "partial"}]
-        return _settle(store, turn, conversation, flow, state, [], events)
+        state, replies, events = advance(flow, State.load(flow, conversation.packed),
+                                         resume or Expire(), engine_options())
+        return _settle(store, turn, conversation, flow, state, replies, events)
 
 
 def _flow_of(conversation: Conversation) -> Flow:
     return flow_store().get(conversation.flow_id, conversation.flow_version)
 
 
-def worth_keeping(flow: Flow, state: dict) -> bool:
+def worth_keeping(flow: Flow, state: State) -> bool:
     """Complete conversations; unfinished ones only with consent and at least one answer."""
-    if state["status"] == "complete":
+    if state.status == "complete":
         return True
-    consented = state["consent"] is True or not flow.requires_consent
-    return (state["status"] in KEPT and consented
-            and any(v is not None for v in state["answers"].values()))
+    consented = state.consent is True or not flow.requires_consent
+    return (state.status in KEPT and consented
+            and any(v is not None for v in state.answers.values()))
 
 
-def _settle(store: SessionStore, turn: Turn, conversation: Conversation, flow, state: dict,
-            replies: list[dict], events: list[dict]) -> Outcome:
-    outcome = Outcome(conversation.id, state["status"], replies)
-    if not any(e["type"] == "finished" for e in events):
-        conversation.packed = pack(flow, state)
+def _settle(store: SessionStore, turn: Turn, conversation: Conversation, flow: Flow,
+            state: State, replies: tuple[Reply, ...], events: tuple[Event, ...]) -> Outcome:
+    outcome = Outcome(conversation.id, state.status, [r.as_dict() for r in replies])
+    if not any(isinstance(e, Finished) for e in events):
+        conversation.packed = state.dump(flow)
         turn.save(conversation, outcome.dump())
         return outcome
     if not worth_keeping(flow, state):
@@ -202,7 +217,7 @@ def _settle(store: SessionStore, turn: Turn, conversation: Conversation, flow, s
     turn.end(conversation, outcome.dump(), submission_id,
              json.dumps(record, separators=(",", ":"), ensure_ascii=False))
     jobs.queue_store(submission_id)
-    if conversation.pointer and state["status"] == "complete":
+    if conversation.pointer and state.status == "complete":
         store.redis.set(finished_key(conversation.pointer, conversation.round_id), 1,
                         ex=current_app.config["SMS_FINISHED_TTL"])
     return outcome

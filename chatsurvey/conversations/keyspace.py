@@ -3,8 +3,8 @@
 Key patterns (``cs:`` prefix), what each holds, and how long it lives:
 
 ``cs:c:{id}``
-    The conversation: a JSON line of metadata, a newline, then the compact
-    engine state (`chatsurvey.engine.state`). Lives for the idle timeout
+    The conversation: a JSON line of metadata, a newline, then the engine
+    state's serialised form (``State.dump``). Lives for the idle timeout
     (SESSION_TTL_SMS or SESSION_TTL_WEB) plus SESSION_GRACE, renewed each turn.
 ``cs:p:{tenant}:{phone hash}``
     The id of an SMS conversation, found by a keyed hash of the sender's
@@ -96,7 +96,7 @@ class LockLost(RuntimeError):
 
 @dataclass
 class Conversation:
-    """One conversation in progress: who it belongs to and its compact engine state."""
+    """One conversation in progress: who it belongs to and its serialised engine state."""
 
     id: str
     tenant_id: int

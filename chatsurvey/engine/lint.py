@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from .model import BranchNode, EndNode, Flow, MessageNode, Node, QuestionNode, S
 from .problems import ERROR, INFO, WARNING, Problem
 from .readability import reading_age
 from .render import placeholders, question_reply, text_reply
+from .state import Context, State, frozen, new_state
 
 SMS_WARN_SEGMENTS = 1
 SMS_ERROR_SEGMENTS = 3
@@ -212,7 +213,7 @@ def _consent(flow: Flow, report: FlowReport) -> None:
                        node)
 
 
-def _fake_state(flow: Flow, locale: str, channel: str) -> dict:
+def _fake_state(flow: Flow, locale: str, channel: str) -> State:
     keys = {n.key for f in (flow.bundle.values() or [flow]) for n in f.questions() if n.key}
     params = {}
     for message in flow.messages.values():
@@ -220,8 +221,8 @@ def _fake_state(flow: Flow, locale: str, channel: str) -> dict:
             for name in placeholders(text):
                 if name.startswith("param."):
                     params[name[6:]] = _PIPED
-    return {"ctx": {"locale": locale, "channel": channel, "params": params},
-            "answers": dict.fromkeys(keys, _PIPED), "vars": {}}
+    return replace(new_state(flow, Context(channel, locale, params=frozen(params))),
+                   answers=frozen(dict.fromkeys(keys, _PIPED)))
 
 
 def _sms(flow: Flow, report: FlowReport) -> None:
@@ -239,18 +240,18 @@ def _sms(flow: Flow, report: FlowReport) -> None:
             else:
                 continue
             for reply in replies:
-                segments = reply["segments"]
+                segments = reply.segments or 0
                 total += 1
                 one += segments <= 1
                 worst = max(worst, segments)
                 if segments > SMS_ERROR_SEGMENTS:
                     report.add(ERROR, "sms-length", f"by SMS this is {segments} segments"
-                               f" ({reply['encoding']}); the most allowed is"
+                               f" ({reply.encoding}); the most allowed is"
                                f" {SMS_ERROR_SEGMENTS}. Add a shorter sms: wording", node,
                                locale=locale)
                 elif segments > SMS_WARN_SEGMENTS:
                     report.add(WARNING, "sms-length", f"by SMS this is {segments} segments"
-                               f" ({reply['encoding']}); one costs less and reads better",
+                               f" ({reply.encoding}); one costs less and reads better",
                                node, locale=locale)
         by_locale[locale] = {"messages": total, "one_segment": one, "max_segments": worst,
                              "one_segment_share": round(one / total, 3) if total else 1.0}

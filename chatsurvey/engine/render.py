@@ -10,13 +10,19 @@ flow; only progress and piped answers are filled in per turn.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from . import sms
 from .catalogue import Texts, text_direction
 from .model import Flow, QuestionNode
+from .replies import Button, Progress, Reply, Widget
+from .state import Context
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(?:\.([a-z0-9_]+))?\}")
+
+REPLIES_KEPT = 64
+"""Whole question replies kept per question, language and channel (see question_reply)."""
 
 # How each question type is answered in the web widget.
 WEB_INPUT = {
@@ -25,21 +31,37 @@ WEB_INPUT = {
 }
 
 
+class Speaker(Protocol):
+    """What a reply is rendered for: earlier answers to pipe in, and the context.
+
+    A ``State``, or the turn that is making the next one.
+    """
+
+    @property
+    def answers(self) -> Mapping[str, Any]: ...
+
+    @property
+    def vars(self) -> Mapping[str, Any]: ...
+
+    @property
+    def ctx(self) -> Context: ...
+
+
 def placeholders(text: str) -> list[str]:
     """The ``{name}`` / ``{answer.key}`` placeholders in a text."""
     return [f"{a}.{b}" if b else a for a, b in _PLACEHOLDER.findall(text)]
 
 
-def answer_text(root: Flow, key: str, state: dict, channel: str) -> str:
+def answer_text(root: Flow, key: str, speaker: Speaker, channel: str) -> str:
     """An earlier answer in words, for piping into a later prompt."""
-    value = state["answers"].get(key, state.get("vars", {}).get(key))
+    value = speaker.answers.get(key, speaker.vars.get(key))
     if value is None:
         return ""
     node = questions_by_key(root).get(key)
     if node is None or not node.options:
         return str(value)
     texts = root.flow(node.flow_id).texts
-    locale = state["ctx"]["locale"]
+    locale = speaker.ctx.locale
     labels = {o.value: texts.text(o.label, locale, channel) for o in node.options}
     if isinstance(value, list):
         return ", ".join(labels.get(v, str(v)) for v in value)
@@ -59,71 +81,83 @@ def questions_by_key(root: Flow) -> dict[str, QuestionNode]:
     return found
 
 
-def fill(text: str, root: Flow, state: dict, channel: str, values: dict | None = None) -> str:
+def fill(text: str, root: Flow, speaker: Speaker | None, channel: str,
+         values: dict | None = None) -> str:
     """Fill ``{answer.key}``, ``{param.name}`` and system ``{name}`` placeholders."""
     if "{" not in text:
         return text
     if values:
         for name, value in values.items():
             text = text.replace("{" + name + "}", str(value))
-    if "{answer." not in text and "{param." not in text:
+    if speaker is None or ("{answer." not in text and "{param." not in text):
         return text
 
     def replace(match: re.Match) -> str:
         kind, name = match.group(1), match.group(2)
         if kind == "answer" and name:
-            return answer_text(root, name, state, channel)
+            return answer_text(root, name, speaker, channel)
         if kind == "param" and name:
-            return str(state["ctx"].get("params", {}).get(name, ""))
+            return str(speaker.ctx.params.get(name, ""))
         return match.group(0)
 
     return _PLACEHOLDER.sub(replace, text)
 
 
-def finish(reply: dict, lang: str, channel: str) -> dict:
-    """Add language, direction and (for SMS) encoding and segment count."""
-    reply["lang"] = lang
-    reply["dir"] = text_direction(lang)
-    if channel == "sms":
-        text = sms.plain_punctuation(reply["text"])
-        reply["text"] = text
-        reply["encoding"] = sms.encoding(text)
-        reply["segments"] = sms.segments(text, reply["encoding"])
-    return reply
+def _sms_cost(text: str) -> tuple[str, int]:
+    encoding = sms.encoding(text)
+    return encoding, sms.segments(text, encoding)
 
 
-def text_reply(root: Flow, texts: Texts, key: str, state: dict, kind: str = "message",
-               values: dict | None = None) -> dict:
+def _said(kind: str, text: str, lang: str, channel: str) -> Reply:
+    """A reply that only says something, with its language, direction and SMS cost."""
+    if channel != "sms":
+        return Reply(kind, text, lang, text_direction(lang))
+    text = sms.plain_punctuation(text)
+    encoding, segments = _sms_cost(text)
+    return Reply(kind, text, lang, text_direction(lang), encoding=encoding, segments=segments)
+
+
+def text_reply(root: Flow, texts: Texts, key: str, speaker: Speaker, kind: str = "message",
+               values: dict | None = None) -> Reply:
     """A reply that only says something.
 
     A text without piped answers or parameters is the same in every conversation, so
     it is rendered once per locale, channel and ``values`` (small numbers: a question's
-    range, a length) and kept on the flow; each turn gets its own copy.
+    range, a length) and kept on the flow.
     """
-    ctx = state["ctx"]
-    locale, channel = ctx["locale"], ctx["channel"]
+    ctx = speaker.ctx
+    locale, channel = ctx.locale, ctx.channel
     cache_key = ("say", texts, key, locale, channel, kind,
                  tuple(values.items()) if values else None)
     found = root.cache.get(cache_key)
     if found is not None:
-        return dict(found)
+        return found
     text, lang = texts.text_lang(key, locale, channel)
-    reply = finish({"type": kind, "text": fill(text, root, state, channel, values)}, lang,
-                   channel)
+    reply = _said(kind, fill(text, root, speaker, channel, values), lang, channel)
     if "{answer." not in text and "{param." not in text:
         root.cache[cache_key] = reply
-        return dict(reply)
     return reply
+
+
+def _widget(node: QuestionNode, t, buttons: tuple[Button, ...], intro: str | None,
+            ends: str | None, max_chars: int) -> Widget:
+    return Widget(
+        ask=node.ask, input=WEB_INPUT[node.ask], options=buttons, skip=node.ask != "consent",
+        skip_label=t("system:skip"), sensitive=node.sensitive, intro=intro or None,
+        ends=ends or None,
+        min_label=t(node.min_label) if node.min_label else None,
+        max_label=t(node.max_label) if node.max_label else None,
+        send_label=t("system:send") if node.ask == "multi" else None,
+        min=node.min, max=node.max,
+        max_length=min(node.max_length or max_chars, max_chars) if node.ask == "text" else None)
 
 
 def _static_question(root: Flow, node: QuestionNode, locale: str, channel: str,
                      max_chars: int) -> dict:
     """The parts of a question that are the same in every conversation, rendered once.
 
-    For the web, ``base`` is the whole reply but for its text and progress.
-    For SMS, ``before`` and ``after`` surround the prompt; ``encoding`` and
-    ``units`` are for the fixed parts, so segments are counted without
-    rescanning them on every turn.
+    For the web, ``widget`` is the reply's widget. For SMS, ``before`` and
+    ``after`` surround the prompt.
     """
     cache_key = ("question", node.flow_id, node.name, locale, channel, max_chars)
     found = root.cache.get(cache_key)
@@ -138,63 +172,57 @@ def _static_question(root: Flow, node: QuestionNode, locale: str, channel: str,
     intro = t("system:sensitive") if node.sensitive else None
     ends = None
     if node.ask == "scale" and node.min_label and node.max_label:
-        ends = fill(t("system:scale.ends"), root, {"ctx": {}, "answers": {}}, channel, {
+        ends = fill(t("system:scale.ends"), root, None, channel, {
             "min": node.min, "max": node.max,
             "min_label": t(node.min_label), "max_label": t(node.max_label)})
-    options = []
+    buttons = []
     for option in node.options:
         label, label_lang = texts.text_lang(option.label, locale, channel)
-        shown: dict[str, Any] = {"value": option.value, "label": label}
-        if option.emoji:
-            shown["emoji"] = option.emoji
-        if label_lang != lang:
-            shown["lang"] = label_lang
-        options.append(shown)
+        buttons.append(Button(option.value, label, option.emoji,
+                              label_lang if label_lang != lang else None))
     out: dict[str, Any] = {"prompt": prompt, "lang": lang, "dir": text_direction(lang),
-                           "templated": "{" in prompt, "progress": t("system:progress")}
-    can_skip = node.ask != "consent"
+                           "templated": "{" in prompt, "progress": t("system:progress"),
+                           "replies": {}}
     if channel == "sms":
-        lines = [f"{o['value'] if node.ask == 'faces' else i} {o['label']}"
-                 for i, o in enumerate(options, start=1)]
+        lines = [f"{b.value if node.ask == 'faces' else i} {b.label}"
+                 for i, b in enumerate(buttons, start=1)]
         after = [x for x in (ends, "\n".join(lines)) if x]
         out["before"] = sms.plain_punctuation(intro + "\n") if intro else ""
         out["after"] = sms.plain_punctuation("".join("\n" + x for x in after))
         out["offer_skip"] = ("\n" + sms.plain_punctuation(t("system:offer_skip"))
-                             if can_skip and not intro else "")
-        root.cache[cache_key] = out
-        return out
-    base: dict[str, Any] = {
-        "type": "question", "text": prompt, "key": node.key, "ask": node.ask,
-        "input": WEB_INPUT[node.ask], "options": options, "skip": can_skip,
-        "skip_label": t("system:skip"), "sensitive": node.sensitive,
-    }
-    if intro:
-        base["intro"] = intro
-    if ends:
-        base["ends"] = ends
-    if node.min_label:
-        base["min_label"] = t(node.min_label)
-    if node.max_label:
-        base["max_label"] = t(node.max_label)
-    if node.ask == "multi":
-        base["send_label"] = t("system:send")
-    if node.ask in ("number", "scale"):
-        base["min"], base["max"] = node.min, node.max
-    if node.ask == "text":
-        base["max_length"] = min(node.max_length or max_chars, max_chars)
-    base["lang"], base["dir"] = lang, out["dir"]
-    out["base"] = base
+                             if node.ask != "consent" and not intro else "")
+    else:
+        out["widget"] = _widget(node, t, tuple(buttons), intro, ends, max_chars)
     root.cache[cache_key] = out
     return out
 
 
-def question_reply(root: Flow, node: QuestionNode, state: dict,
-                   progress: tuple[int, int] | None, offer_skip: bool, max_chars: int) -> dict:
-    """A question, ready to send on the conversation's channel."""
-    ctx = state["ctx"]
-    locale, channel = ctx["locale"], ctx["channel"]
-    static = _static_question(root, node, locale, channel, max_chars)
-    prompt = fill(static["prompt"], root, state, channel) if static["templated"] \
+def question_reply(root: Flow, node: QuestionNode, speaker: Speaker,
+                   progress: tuple[int, int] | None, offer_skip: bool, max_chars: int) -> Reply:
+    """A question, ready to send on the conversation's channel.
+
+    A reply is a value: a question without piped answers, at the same place in
+    the count, is the same reply in every conversation, so it is made once and
+    kept with the question's static parts (up to REPLIES_KEPT of them).
+    """
+    ctx = speaker.ctx
+    static = _static_question(root, node, ctx.locale, ctx.channel, max_chars)
+    if static["templated"]:
+        return _question_reply(root, node, speaker, static, progress, offer_skip)
+    kept = static["replies"]
+    found = kept.get((progress, offer_skip))
+    if found is None:
+        if len(kept) >= REPLIES_KEPT:
+            kept.clear()  # start afresh: cheaper and simpler than finding the oldest
+        found = kept[(progress, offer_skip)] = _question_reply(root, node, speaker, static,
+                                                               progress, offer_skip)
+    return found
+
+
+def _question_reply(root: Flow, node: QuestionNode, speaker: Speaker, static: dict,
+                    progress: tuple[int, int] | None, offer_skip: bool) -> Reply:
+    channel = speaker.ctx.channel
+    prompt = fill(static["prompt"], root, speaker, channel) if static["templated"] \
         else static["prompt"]
     progress_text = ""
     if progress:
@@ -205,13 +233,9 @@ def question_reply(root: Flow, node: QuestionNode, state: dict,
         text = static["before"] + sms.plain_punctuation(head) + static["after"]
         if offer_skip:
             text += static["offer_skip"]
-        encoding = sms.encoding(text)
-        return {"type": "question", "text": text, "key": node.key, "lang": static["lang"],
-                "dir": static["dir"], "encoding": encoding,
-                "segments": sms.segments(text, encoding)}
-    reply = dict(static["base"])
-    if static["templated"]:
-        reply["text"] = prompt
-    if progress:
-        reply["progress"] = {"n": progress[0], "total": progress[1], "text": progress_text}
-    return reply
+        encoding, segments = _sms_cost(text)
+        return Reply("question", text, static["lang"], static["dir"], node.key,
+                     encoding=encoding, segments=segments)
+    return Reply("question", prompt, static["lang"], static["dir"], node.key,
+                 Progress(progress[0], progress[1], progress_text) if progress else None,
+                 static["widget"])

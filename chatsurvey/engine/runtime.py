@@ -1,7 +1,8 @@
 """Playing a flow as a conversation: ``start`` it, then ``advance`` it per message.
 
-Both are pure: they take a compiled flow and a state document and return a
-new state, the replies to send and the events the host must act on. No
+Both are pure: they take a compiled flow and a ``State`` (and ``advance`` a
+``Resume``: a message, a tap, a command, or the end of the conversation) and
+return a new state, the replies to send and the events the host acts on. No
 clock, no randomness, no I/O — the same inputs always give the same outputs,
 which is what lets the simulator, the tests and production share this code.
 The processing model is written down in ``chatsurvey/engine/README.md``.
@@ -11,24 +12,37 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import safeguarding
 from .conditions import MISSING
-from .inputs import COMMANDS, Invalid, accept_value, match_command, parse_answer
+from .events import (
+    Answered,
+    AnswerUndone,
+    Consent,
+    ContextSet,
+    Event,
+    Failed,
+    Finished,
+    FlowEntered,
+    Help,
+    NotUnderstood,
+    Restarted,
+    Signpost,
+    Skipped,
+    Started,
+    Truncated,
+    Withdrawn,
+)
+from .inputs import Invalid, accept_value, match_command, parse_answer
 from .model import BranchNode, Flow, MessageNode, QuestionNode, SubflowNode
 from .render import question_reply, questions_by_key, text_reply
+from .replies import Reply
+from .resumes import Command, Expire, QuickExit, Resume, Tap, Text
+from .state import ACTIVE, Context, Place, State, StateError, Step, frozen, new_state, thawed
 
-STATE_FORMAT = 1
 CHANNELS = ("sms", "web", "paper")
-ACTIVE = "active"
-ENDED = ("complete", "partial", "withdrawn", "declined", "failed")
-_STATE_FIELDS = frozenset(("flow", "version", "status", "at", "stack", "answers", "history", "ctx"))
-
-
-class StateError(ValueError):
-    """The state document does not belong to this flow or is damaged."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,71 +69,80 @@ REMAINING_KEPT = 32
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _copy(state: dict) -> dict:
-    out = dict(state)
-    out["answers"] = dict(state["answers"])
-    out["vars"] = dict(state.get("vars", {}))
-    out["history"] = list(state["history"])
-    out["stack"] = [list(frame) for frame in state["stack"]]
-    out["ctx"] = dict(state["ctx"])
-    out["at"] = list(state["at"]) if state["at"] else None
-    return out
-
-
 class _Turn:
-    """One call of start/advance: walks the flow and collects replies and events."""
+    """One call of start/advance: walks the flow and collects replies and events.
 
-    __slots__ = ("root", "state", "options", "replies", "events", "steps", "reason")
+    It holds the state being made, field by field (the ``State`` it began
+    from is never changed), and is what replies are rendered for.
+    """
 
-    def __init__(self, root: Flow, state: dict, options: Options) -> None:
+    __slots__ = ("root", "options", "replies", "events", "steps", "flow", "version", "status",
+                 "at", "stack", "answers", "vars", "history", "n", "consent", "retries",
+                 "signposted", "turns", "ctx", "reason")
+
+    def __init__(self, root: Flow, state: State, options: Options) -> None:
         self.root = root
-        self.state = state
         self.options = options
-        self.replies: list[dict] = []
-        self.events: list[dict] = []
+        self.replies: list[Reply] = []
+        self.events: list[Event] = []
         self.steps = 0
+        self.flow, self.version, self.status = state.flow, state.version, state.status
+        self.at: Place | None = state.at
+        self.stack: list[Place] = list(state.stack)
+        self.answers: dict[str, Any] = thawed(state.answers)
+        self.vars: dict[str, Any] = thawed(state.vars)
+        self.history: tuple[Step, ...] = state.history  # replaced, never changed in place
+        self.n, self.consent, self.retries = state.n, state.consent, state.retries
+        self.signposted, self.turns, self.ctx = state.signposted, state.turns, state.ctx
         # Why the signpost flow was entered in this turn ("harm", "answer", "asked"), for
         # its branches to word the help to fit. Kept for this turn only, never in the state,
         # so nothing later in the conversation reads a stale reason.
         self.reason: str | None = None
 
-    # -- small helpers ---------------------------------------------------
+    def result(self) -> tuple[State, tuple[Reply, ...], tuple[Event, ...]]:
+        """The new state, the replies and the events."""
+        state = State(self.flow, self.version, self.status, self.at, tuple(self.stack),
+                      frozen(self.answers), frozen(self.vars), self.history, self.n,
+                      self.consent, self.retries, self.signposted, self.turns, self.ctx)
+        return state, tuple(self.replies), tuple(self.events)
 
-    def event(self, kind: str, **data: Any) -> None:
-        self.events.append({"type": kind, **data})
+    # -- small helpers ---------------------------------------------------
 
     def say(self, key: str, owner: str | None = None, kind: str = "message",
             values: dict | None = None) -> None:
         texts = self.root.flow(owner or self.root.id).texts
-        self.replies.append(text_reply(self.root, texts, key, self.state, kind, values))
+        self.replies.append(text_reply(self.root, texts, key, self, kind, values))
 
     def lookup(self, subject: str, name: str | None) -> Any:
-        state = self.state
         if subject == "answer":
-            value = state["answers"].get(name, MISSING)
-            return state["vars"].get(name, MISSING) if value is MISSING else value
+            value = self.answers.get(name, MISSING)  # type: ignore[arg-type]
+            return self.vars.get(name, MISSING) if value is MISSING else value  # type: ignore
         if subject == "param":
-            return state["ctx"].get("params", {}).get(name, MISSING)
-        value = self.reason if subject == "signpost" else state["ctx"].get(subject)
+            return self.ctx.params.get(name, MISSING)  # type: ignore[arg-type]
+        value = self.reason if subject == "signpost" else getattr(self.ctx, subject, None)
         return MISSING if value is None else value
 
     def may_record(self) -> bool:
-        return not self.root.requires_consent or self.state["consent"] is True
+        return not self.root.requires_consent or self.consent is True
+
+    def set_context(self, name: str, value: Any) -> None:
+        """Change the locale, age band or survey being answered."""
+        if getattr(self.ctx, name) != value:
+            self.ctx = replace(self.ctx, **{name: value})
 
     # -- walking -----------------------------------------------------------
 
     def run(self) -> None:
         """Visit states until one waits for an answer or the conversation ends."""
-        state = self.state
         while True:
             self.steps += 1
             if self.steps > self.options.max_steps:
                 self.fail("step-budget")
                 return
-            flow_id, name = state["at"]
+            flow_id, name = self.at  # type: ignore[misc]
             if name is None:
-                if state["stack"]:
-                    state["at"] = state["stack"].pop()
+                if self.stack:
+                    self.at = self.stack.pop()
                     continue
                 self.finish("complete")
                 return
@@ -130,44 +153,43 @@ class _Turn:
             if isinstance(node, MessageNode):
                 for key in node.say:
                     self.say(key, flow_id)
-                state["at"] = [flow_id, node.next]
+                self.at = (flow_id, node.next)
             elif isinstance(node, BranchNode):
-                state["at"] = [flow_id, node.pick(self.lookup)]
+                self.at = (flow_id, node.pick(self.lookup))
             elif isinstance(node, SubflowNode):
-                self.enter(node.flow, [flow_id, node.next])
+                self.enter(node.flow, (flow_id, node.next))
             else:  # EndNode
                 for key in node.say:
                     self.say(key, flow_id)
-                if node.status or not state["stack"]:
+                if node.status or not self.stack:
                     self.finish(node.status or "complete")
                     return
-                state["at"] = state["stack"].pop()
+                self.at = self.stack.pop()
 
-    def enter(self, flow_id: str, return_to: list) -> None:
+    def enter(self, flow_id: str, return_to: Place) -> None:
         """Play another flow, coming back to ``return_to`` when it ends."""
         sub = self.root.flow(flow_id)
-        self.state["stack"].append(return_to)
-        self.state["at"] = [sub.id, sub.start]
-        self.event("flow_entered", flow=sub.id, version=sub.version)
+        self.stack.append(return_to)
+        self.at = (sub.id, sub.start)
+        self.events.append(FlowEntered(sub.id, sub.version))
         if sub.age_band:
             # A flow written for an age band is the survey being answered, and
             # the band it is written for is the young person's (even after "back"
             # took them to a different one).
-            ctx = self.state["ctx"]
-            ctx["survey"] = sub.survey
-            if ctx.get("age_band") != sub.age_band:
-                ctx["age_band"] = sub.age_band
-                self.event("context_set", field="age_band", value=sub.age_band)
+            self.set_context("survey", sub.survey)
+            if self.ctx.age_band != sub.age_band:
+                self.set_context("age_band", sub.age_band)
+                self.events.append(ContextSet("age_band", sub.age_band))
 
     def progress(self, node: QuestionNode) -> tuple[int, int] | None:
         """("question n of total"): answered so far, plus what lies ahead on this path."""
         if not node.counted:
             return None
-        n = self.state["n"] + 1
+        n = self.n + 1
         return n, n + self.remaining(node)
 
     def unanswered(self, key: str) -> bool:
-        return key not in self.state["answers"] and key not in self.state["vars"]
+        return key not in self.answers and key not in self.vars
 
     def remaining(self, node: QuestionNode) -> int:
         """Counted questions after ``node``, following branches as the answers so far decide.
@@ -181,8 +203,7 @@ class _Turn:
         decisions, so the next conversation at the same place whose answers
         decide those branches the same way reuses it (whatever the answers are).
         """
-        stack = self.state["stack"]
-        key = ("remaining", node.flow_id, node.name, tuple(map(tuple, stack)) if stack else ())
+        key = ("remaining", node.flow_id, node.name, tuple(self.stack))
         known = self.root.cache.get(key)
         if known is None:
             known = self.root.cache[key] = []
@@ -200,8 +221,8 @@ class _Turn:
         return count
 
     def _walk_remaining(self, node: QuestionNode, decisions: list) -> int:
-        at = [node.flow_id, node.next]
-        stack = [list(f) for f in self.state["stack"]]
+        at: Place = (node.flow_id, node.next)
+        stack = list(self.stack)
         count = 0
         for _ in range(1000):
             flow = self.root.flow(at[0])
@@ -212,13 +233,13 @@ class _Turn:
                 target = current.decide(self.lookup, self.unanswered)
                 decisions.append((current, target))
                 if target is not None:
-                    at = [flow.id, target]
+                    at = (flow.id, target)
                     continue
                 count += longest(self.root, flow.id, name)
             elif isinstance(current, SubflowNode):
-                stack.append([flow.id, current.next])
+                stack.append((flow.id, current.next))
                 sub = self.root.flow(current.flow)
-                at = [sub.id, sub.start]
+                at = (sub.id, sub.start)
                 continue
             elif current is not None and current.status:  # an end that ends everything
                 break
@@ -228,58 +249,79 @@ class _Turn:
         return count
 
     def ask(self, node: QuestionNode, offer_skip: bool = False) -> None:
-        self.state["at"] = [node.flow_id, node.name]
-        self.replies.append(question_reply(self.root, node, self.state, self.progress(node),
+        self.at = (node.flow_id, node.name)
+        self.replies.append(question_reply(self.root, node, self, self.progress(node),
                                            offer_skip, self.options.max_answer_chars))
 
     # -- ending ------------------------------------------------------------
 
     def clear_answers(self) -> None:
-        state = self.state
-        state["answers"], state["vars"], state["history"], state["n"] = {}, {}, [], 0
+        self.answers, self.vars, self.history, self.n = {}, {}, (), 0
+
+    def end(self, status: str) -> None:
+        self.status, self.at, self.stack = status, None, []
 
     def finish(self, status: str) -> None:
-        state = self.state
-        if state["consent"] is False:
+        if self.consent is False:
             status = "declined"
             self.clear_answers()
-        state["status"], state["at"], state["stack"] = status, None, []
+        self.end(status)
         if not self.replies:
             self.say("system:ended")  # a flow that ends without a word still says goodbye
-        self.event("finished", status=status)
+        self.events.append(Finished(status))
 
     def fail(self, reason: str) -> None:
         self.say("system:failed", kind="notice")
-        self.state["status"], self.state["at"], self.state["stack"] = "failed", None, []
-        self.event("error", reason=reason)
-        self.event("finished", status="failed")
+        self.end("failed")
+        self.events.append(Failed(reason))
+        self.events.append(Finished("failed"))
+
+    def abandon(self) -> None:
+        """Expiry or quick exit: end as "partial", answers kept for the host to judge."""
+        self.end("partial")
+        self.events.append(Finished("partial"))
 
     # -- what the young person sent ------------------------------------------
 
+    def take(self, node: QuestionNode, resume: Text | Tap | Command) -> None:
+        """One message for the question ``node``: a command or an answer."""
+        if isinstance(resume, Tap):
+            self.answer(node, None, resume.value)
+            return
+        if isinstance(resume, Command):
+            self.command(resume.name, node)
+            return
+        text = resume.text[:self.options.max_inbound_chars]
+        if not text.isascii():  # a garbled message: keep what can be read, drop what cannot be sent
+            text = _LONE_SURROGATE.sub("\ufffd", text)
+        command = match_command(self.root, self.root.texts, self.ctx.locale, text)
+        if command is not None:
+            self.command(command, node)
+        else:
+            self.answer(node, text, MISSING)
+
     def command(self, command: str, node: QuestionNode) -> None:
-        state = self.state
         if command == "stop":
             self.clear_answers()
-            state["status"], state["at"], state["stack"] = "withdrawn", None, []
+            self.end("withdrawn")
             self.say("system:withdrawn")
-            self.event("withdrawn")
-            self.event("finished", status="withdrawn")
+            self.events.append(Withdrawn())
+            self.events.append(Finished("withdrawn"))
         elif command == "restart":
             self.clear_answers()
-            state["consent"], state["retries"], state["signposted"] = None, 0, False
-            state["stack"], state["at"] = [], [self.root.id, self.root.start]
-            self.event("restarted")
+            self.consent, self.retries, self.signposted = None, 0, False
+            self.stack, self.at = [], (self.root.id, self.root.start)
+            self.events.append(Restarted())
             self.say("system:restarted")
             self.run()
         elif command == "help":
-            self.event("help", key=node.key)
-            help_key = node.help or "system:help"
-            self.say(help_key, node.flow_id)
+            self.events.append(Help(node.key))
+            self.say(node.help or "system:help", node.flow_id)
             self.ask(node)
         elif command == "back":
             self.back(node)
         elif command == "support":
-            if not self.signpost("asked", node, [node.flow_id, node.name]):
+            if not self.signpost("asked", node, (node.flow_id, node.name)):
                 self.say("system:help", node.flow_id)
                 self.ask(node)
                 return
@@ -290,36 +332,35 @@ class _Turn:
             self.keep(node, None)
 
     def back(self, node: QuestionNode) -> None:
-        state = self.state
-        if not state["history"]:
+        if not self.history:
             self.say("system:back.first", kind="notice")
             self.ask(node)
             return
-        flow_id, name, stack = state["history"].pop()
+        flow_id, name, stack = self.history[-1]
+        self.history = self.history[:-1]
         previous = self.root.flow(flow_id).nodes[name]
-        state["answers"].pop(previous.key, None)
-        state["n"] -= previous.counted
-        state["stack"] = [list(f) for f in stack]
-        state["retries"] = 0
-        self.event("answer_undone", key=previous.key)
+        self.answers.pop(previous.key, None)
+        self.n -= previous.counted
+        self.stack = list(stack)
+        self.retries = 0
+        self.events.append(AnswerUndone(previous.key))
         self.ask(previous)
 
     def invalid(self, node: QuestionNode, hint: str, text: str | None) -> None:
-        state = self.state
-        state["retries"] += 1
-        self.event("invalid", key=node.key, attempt=state["retries"])
-        harm = bool(text) and self.options.detect_harm(text, state["ctx"]["locale"])
+        self.retries += 1
+        self.events.append(NotUnderstood(node.key, self.retries))
+        harm = bool(text) and self.options.detect_harm(text, self.ctx.locale)
         # Offer help first, then come back to the same question.
-        if harm and self.signpost("harm", node, [node.flow_id, node.name]):
+        if harm and self.signpost("harm", node, (node.flow_id, node.name)):
             self.run()
             return
         values = {"count": len(node.options), "min": node.min, "max": node.max}
         self.say("system:invalid", kind="notice")
         self.say(f"system:hint.{_hint(node, hint)}", kind="notice", values=values)
-        self.ask(node, offer_skip=state["retries"] >= 2)
+        self.ask(node, offer_skip=self.retries >= 2)
 
     def answer(self, node: QuestionNode, text: str | None, value: Any) -> None:
-        locale, cap = self.state["ctx"]["locale"], self.options.max_answer_chars
+        locale, cap = self.ctx.locale, self.options.max_answer_chars
         try:
             if value is not MISSING:
                 parsed = accept_value(node, value, cap)
@@ -330,63 +371,59 @@ class _Turn:
             self.invalid(node, exc.hint, text)
             return
         if node.ask == "consent":
-            self.consent(node, parsed == "yes")
+            self.give_consent(node, parsed == "yes")
             return
         given = value if isinstance(value, str) else text
         if node.ask == "text" and given and len(given.strip()) > len(parsed):
-            self.event("truncated", key=node.key, kept=len(parsed))
+            self.events.append(Truncated(node.key, len(parsed)))
             self.say("system:truncated", kind="notice", values={"max": len(parsed)})
         self.keep(node, parsed)
 
-    def consent(self, node: QuestionNode, given: bool) -> None:
-        state = self.state
-        state["consent"], state["retries"] = given, 0
-        self.event("consent", given=given)
-        state["at"] = [node.flow_id, node.next if given else node.declined]
+    def give_consent(self, node: QuestionNode, given: bool) -> None:
+        self.consent, self.retries = given, 0
+        self.events.append(Consent(given))
+        self.at = (node.flow_id, node.next if given else node.declined)
         self.run()
 
     def keep(self, node: QuestionNode, value: Any) -> None:
         """Record an answer (None = skipped) and move on, offering help if it calls for it."""
-        state = self.state
-        state["retries"] = 0
+        self.retries = 0
         if node.sets and value is not None:
-            state["ctx"][node.sets] = value
-            self.event("context_set", field=node.sets, value=value)
+            self.set_context(node.sets, value)
+            self.events.append(ContextSet(node.sets, value))
         if node.key and node.record and self.may_record():
-            state["answers"][node.key] = value
-            state["history"].append([node.flow_id, node.name, [list(f) for f in state["stack"]]])
-            state["n"] += node.counted
+            self.answers[node.key] = value
+            self.history += ((node.flow_id, node.name, tuple(self.stack)),)
+            self.n += node.counted
             if value is None:
-                self.event("skipped", key=node.key, flow=node.flow_id)
+                self.events.append(Skipped(node.key, node.flow_id))
             else:
-                self.event("answer", key=node.key, value=value, flow=node.flow_id,
-                           core=node.core)
+                self.events.append(Answered(node.key, value, node.flow_id, node.core))
         elif node.key and value is not None:
-            state["vars"][node.key] = value
+            self.vars[node.key] = value
         reason = None
         if value is not None:
-            if node.ask == "text" and self.options.detect_harm(value, state["ctx"]["locale"]):
+            if node.ask == "text" and self.options.detect_harm(value, self.ctx.locale):
                 reason = "harm"
             elif node.signpost_if is not None and node.signpost_if(lambda s, n: value):
                 reason = "answer"
-        state["at"] = [node.flow_id, node.next]
+        self.at = (node.flow_id, node.next)
         if reason:
-            self.signpost(reason, node, [node.flow_id, node.next])
+            self.signpost(reason, node, (node.flow_id, node.next))
         self.run()
 
-    def signpost(self, reason: str, node: QuestionNode, return_to: list) -> bool:
+    def signpost(self, reason: str, node: QuestionNode, return_to: Place) -> bool:
         """Offer help now; True if the signpost flow was entered."""
-        state = self.state
-        self.event("signpost", reason=reason, key=node.key)
+        self.events.append(Signpost(reason, node.key))
         flow_id = self.root.flow(node.flow_id).signpost or self.root.signpost
         inside = flow_id is not None and (
-            node.flow_id == flow_id or any(frame[0] == flow_id for frame in state["stack"]))
+            node.flow_id == flow_id or any(frame[0] == flow_id for frame in self.stack))
         if flow_id is None or inside:
             return False
-        if reason == "answer" and state["signposted"]:
+        if reason == "answer" and self.signposted:
             self.say("system:signpost.again", kind="notice")
             return False
-        state["signposted"] = True
+        self.signposted = True
         self.reason = reason
         self.enter(flow_id, return_to)
         return True
@@ -423,48 +460,21 @@ def longest(root: Flow, flow_id: str, name: str | None, visiting: frozenset = fr
     return count
 
 
-def _new_state(flow: Flow, channel: str, locale: str, country: str | None,
-               age_band: str | None, params: dict | None) -> dict:
-    return {
-        "v": STATE_FORMAT, "flow": flow.id, "version": flow.version, "status": ACTIVE,
-        "at": [flow.id, flow.start], "stack": [], "answers": {}, "vars": {}, "history": [],
-        "n": 0, "consent": None, "retries": 0, "signposted": False, "turns": 0,
-        "ctx": {"channel": channel, "locale": locale, "country": country,
-                "age_band": age_band or flow.age_band, "survey": flow.survey,
-                "params": dict(params or {})},
-    }
-
-
 def start(flow: Flow, *, channel: str = "web", locale: str | None = None,
           country: str | None = None, age_band: str | None = None,
-          params: dict | None = None,
-          options: Options = DEFAULT_OPTIONS) -> tuple[dict, list[dict], list[dict]]:
+          params: dict[str, str] | None = None,
+          options: Options = DEFAULT_OPTIONS) -> tuple[State, tuple[Reply, ...], tuple[Event, ...]]:
     """Begin a conversation on ``flow``: the first state, replies and events."""
     if channel not in CHANNELS:
         raise ValueError(f"channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
     if locale not in flow.locales:
         locale = flow.locales[0]
-    state = _new_state(flow, channel, locale, country, age_band, params)
-    turn = _Turn(flow, state, options)
-    turn.event("started", flow=flow.id, version=flow.version, channel=channel, locale=locale)
+    ctx = Context(channel, locale, country, age_band or flow.age_band, flow.survey,
+                  frozen(dict(params or {})))
+    turn = _Turn(flow, new_state(flow, ctx), options)
+    turn.events.append(Started(flow.id, flow.version, channel, locale))
     turn.run()
-    return turn.state, turn.replies, turn.events
-
-
-def _read_inbound(inbound: Any, max_chars: int) -> tuple[str | None, Any, str | None]:
-    """(text, structured value, command) from a message in any of its forms."""
-    if isinstance(inbound, dict):
-        if isinstance(inbound.get("command"), str):
-            return None, MISSING, inbound["command"]
-        if "value" in inbound:
-            return None, inbound["value"], None
-        inbound = inbound.get("text")
-    if inbound is None:
-        return "", MISSING, None
-    text = str(inbound)[:max_chars]
-    if not text.isascii():  # a garbled message: keep what can be read, drop what cannot be sent
-        text = _LONE_SURROGATE.sub("\ufffd", text)
-    return text, MISSING, None
+    return turn.result()
 
 
 def check_state(flow: Flow, state: Any) -> QuestionNode | None:
@@ -472,15 +482,15 @@ def check_state(flow: Flow, state: Any) -> QuestionNode | None:
 
     Returns the question an active conversation waits at (None once it has ended).
     """
-    if not isinstance(state, dict) or not state.keys() >= _STATE_FIELDS:
+    if not isinstance(state, State):
         raise StateError("not a conversation state")
-    if state["flow"] != flow.id or state["version"] != flow.version:
-        raise StateError(f"this conversation is on flow {state['flow']} version "
-                         f"{state['version']}, not {flow.id} version {flow.version}")
-    at = state["at"]
-    if state["status"] == ACTIVE:
+    if state.flow != flow.id or state.version != flow.version:
+        raise StateError(f"this conversation is on flow {state.flow} version "
+                         f"{state.version}, not {flow.id} version {flow.version}")
+    at = state.at
+    if state.status == ACTIVE:
         try:
-            node = flow.flow(at[0]).nodes[at[1]]
+            node = flow.flow(at[0]).nodes[at[1]]  # type: ignore[index]
         except (KeyError, TypeError, IndexError):
             raise StateError(f"the conversation waits at {at!r}, which is not in this flow"
                              ) from None
@@ -490,44 +500,45 @@ def check_state(flow: Flow, state: Any) -> QuestionNode | None:
     return None
 
 
-def advance(flow: Flow, state: dict, inbound: Any,
-            options: Options = DEFAULT_OPTIONS) -> tuple[dict, list[dict], list[dict]]:
-    """Take one inbound message: the next state, the replies and the events.
+def advance(flow: Flow, state: State, resume: Resume,
+            options: Options = DEFAULT_OPTIONS) -> tuple[State, tuple[Reply, ...],
+                                                         tuple[Event, ...]]:
+    """Take one resume: the next state, the replies and the events.
 
-    ``inbound`` is the text typed (``str``), or from the web widget
-    ``{"value": ...}`` for a tapped answer or ``{"command": "skip"}``.
+    A message (``Text``, ``Tap``, ``Command``) answers the waiting question;
+    ``Expire`` and ``QuickExit`` end the conversation as "partial". A
+    conversation that has ended answers a message with "this chat has
+    finished" and ignores the rest.
     """
+    if not isinstance(resume, (Text, Tap, Command, Expire, QuickExit)):
+        raise TypeError(f"advance takes a Text, Tap, Command, Expire or QuickExit, "
+                        f"not {type(resume).__name__}")
     node = check_state(flow, state)
-    state = _copy(state)
     turn = _Turn(flow, state, options)
-    if node is None:  # the conversation has ended
+    if isinstance(resume, (Expire, QuickExit)):
+        if node is not None:
+            turn.abandon()
+    elif node is None:
         turn.say("system:ended", kind="notice")
-        return state, turn.replies, turn.events
-    state["turns"] += 1
-    if state["turns"] > options.max_turns:
-        turn.fail("turn-budget")
-        return state, turn.replies, turn.events
-    text, value, command = _read_inbound(inbound, options.max_inbound_chars)
-    if command is None and text is not None:
-        command = match_command(flow, flow.texts, state["ctx"]["locale"], text)
-    if command in COMMANDS:
-        turn.command(command, node)
     else:
-        turn.answer(node, text, value)
-    return state, turn.replies, turn.events
+        turn.turns += 1
+        if turn.turns > options.max_turns:
+            turn.fail("turn-budget")
+        else:
+            turn.take(node, resume)
+    return turn.result()
 
 
-def transcript(flow: Flow, state: dict) -> dict:
+def transcript(flow: Flow, state: State) -> dict:
     """What a conversation leaves to be stored: answers with what each question was."""
     questions = questions_by_key(flow)
-    answers = state["answers"]
-    ctx = state["ctx"]
+    answers = state.answers
+    ctx = state.ctx
     return {
-        "flow": state["flow"], "version": state["version"],
-        "survey": ctx.get("survey", flow.survey),
-        "status": state["status"], "consent": state["consent"],
-        "channel": ctx["channel"], "locale": ctx["locale"], "country": ctx.get("country"),
-        "age_band": ctx.get("age_band"),
+        "flow": state.flow, "version": state.version, "survey": ctx.survey,
+        "status": state.status, "consent": state.consent,
+        "channel": ctx.channel, "locale": ctx.locale, "country": ctx.country,
+        "age_band": ctx.age_band,
         "answers": {k: v for k, v in answers.items() if v is not None},
         "skipped": [k for k, v in answers.items() if v is None],
         "questions": {

@@ -37,6 +37,7 @@ from chatsurvey import conversations
 from chatsurvey.columns import utcnow
 from chatsurvey.conversations import NotFound, Outcome, encoded
 from chatsurvey.conversations.keyspace import Busy, LockLost, sessions
+from chatsurvey.engine import QuickExit
 from chatsurvey.engine.inputs import COMMANDS
 from chatsurvey.extensions import db
 from chatsurvey.flows.store import flow_store
@@ -332,7 +333,7 @@ def exit_conversation(link: str) -> Response:
     survey_round = _round_or_404(link)
     token = _token()
     with contextlib.suppress(NotFound):
-        conversations.close(token, survey_round.tenant_id)
+        conversations.close(token, survey_round.tenant_id, QuickExit())
     return json_response({"status": "closed"})
 
 
