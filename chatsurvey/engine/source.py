@@ -24,11 +24,11 @@ import yaml
 
 Path = tuple[str | int, ...]
 
-MAX_CHARS = 200_000
+MAX_CHARS = 100_000
 """The longest flow document read (the longest survey is about 18,000)."""
 MAX_DEPTH = 32
 """The deepest nesting read (a survey nests about 11 deep)."""
-MAX_VALUES = 30_000
+MAX_VALUES = 15_000
 """The most keys and values read (the longest survey has about 1,500)."""
 
 
