@@ -105,6 +105,12 @@ def test_a_flow_version_keeps_its_own_translated_entries_as_data(catalogue):
         assert again.status("cy", ctx, source) == both.status("cy", ctx, source)
         assert again.translate("cy", ctx, source) == both.translate("cy", ctx, source)
     assert again.translate("cy", "other:hello", "Hello") is None
+    more = again.extended({"cy": {"f:hello": {"id": "Hello", "str": "Shwmae"}},
+                           "gd": {"f:new": {"id": "New", "str": "Ùr"}}})
+    assert more.translate("cy", "f:hello", "Hello") == "Shwmae"
+    assert more.translate("cy", "f:review", "Needs review") == "Angen adolygu"
+    assert more.translate("gd", "f:new", "New") == "Ùr"
+    assert again.translate("cy", "f:hello", "Hello") == "Helo"  # the original is unchanged
 
 
 def test_from_directory_reads_each_locale():

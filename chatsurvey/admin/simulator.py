@@ -20,7 +20,7 @@ from flask import jsonify, request
 from chatsurvey.admin.blueprint import analyst_only, bp
 from chatsurvey.conversations import engine_options
 from chatsurvey.councils.models import COUNTRIES
-from chatsurvey.engine import FlowError, StateError, advance, start
+from chatsurvey.engine import Flow, FlowError, StateError, advance, start
 from chatsurvey.engine.pretty import format_event
 from chatsurvey.flows import editing
 
@@ -55,6 +55,11 @@ def simulate():
         first = exc.problems[0]
         return _problem("The draft has errors, so it cannot be played yet: "
                         f"line {first.line or '?'}: {first.message}", 422)
+    return play(flow, data, "Your council")
+
+
+def play(flow: Flow, data: dict[str, Any], council: str):
+    """Start or go on with a simulated conversation on ``flow`` (JSON in, JSON out)."""
     options = engine_options()
     state = data.get("state")
     if state is None:
@@ -64,7 +69,7 @@ def simulate():
         band = data.get("age_band") if isinstance(data.get("age_band"), str) and \
             AGE_BAND.fullmatch(data["age_band"]) else None
         state, replies, events = start(flow, channel=channel, locale=locale, country=country,
-                                       age_band=band, params={"council": "Your council"},
+                                       age_band=band, params={"council": council},
                                        options=options)
     else:
         message = data.get("message")

@@ -150,6 +150,13 @@ class Catalogue:
                 out[locale] = kept
         return out
 
+    def extended(self, data: Mapping[str, Mapping[str, Mapping]]) -> Catalogue:
+        """This catalogue with more entries (in ``as_data`` form); theirs win."""
+        entries = {locale: dict(table) for locale, table in self._entries.items()}
+        for locale, table in Catalogue.from_data(data)._entries.items():
+            entries.setdefault(locale, {}).update(table)
+        return Catalogue(entries)
+
     @staticmethod
     def read(fileobj) -> dict[str, Entry]:
         """Read one .po file into entries by context."""

@@ -75,3 +75,33 @@ class FlowDraft(db.Model):
     """The published version the draft started from (None for a new flow)."""
     source: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class LocalQuestions(db.Model):
+    """One published version of a council's local questions: its own, for its own rounds.
+
+    A council's block of questions and messages (YAML, with its own
+    translations), played at the slots the programme's flows declare. A round
+    pins the version that was the council's latest when it was set up, so the
+    block can only ever reach that council's young people, and a round's
+    conversations never change under them. Rules: chatsurvey/flows/lock.py.
+    """
+
+    __tablename__ = "local_questions"
+    __table_args__ = (UniqueConstraint("tenant_id", "version"),
+                      UniqueConstraint("id", "tenant_id"))  # for the rounds' foreign key
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
+                                           index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
+    """The block's YAML, exactly as published."""
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_by: Mapped[int | None] = mapped_column(
+        ForeignKey("admin_users.id", ondelete="SET NULL"))
+
+    @classmethod
+    def latest(cls, tenant_id: int) -> LocalQuestions | None:
+        return db.session.scalars(select(cls).where(cls.tenant_id == tenant_id)
+                                  .order_by(cls.version.desc()).limit(1)).first()
