@@ -168,3 +168,31 @@ def test_simulator_plays_the_draft(app, client, staff):
     broken = client.post("/admin/simulator", json={"source": "id: [", "flow_id": "pets"},
                          headers={"X-CSRFToken": token})
     assert broken.status_code == 422 and "line" in broken.get_json()["error"]
+
+
+BOMB = ('a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
+        + "".join(f"{n}: &{n} [" + ",".join([f"*{p}"] * 9) + "]\n"
+                  for p, n in zip("abcdefgh", "bcdefghi", strict=True)))
+DEEP = "id: pets\nstates: " + "[" * 5000 + "]" * 5000 + "\n"
+
+
+@pytest.mark.parametrize("hostile", [BOMB, DEEP], ids=["alias bomb", "5000 deep"])
+def test_hostile_yaml_gets_a_clear_error_in_the_editor_check_and_simulator(app, client, staff,
+                                                                          hostile):
+    """Neither grows the worker nor ends in a 500, not even as a saved draft read on each load."""
+    import time
+
+    as_analyst(client, staff)
+    began = time.perf_counter()
+    result = check(client, "pets", hostile)  # the live check saves the draft as it goes
+    assert not result["ok"] and result["problems"][0]["line"]
+    assert any(w in result["problems"][0]["message"] for w in ("aliases", "nest"))
+    token = csrf_token(client, "/admin/")
+    played = client.post("/admin/simulator", json={"source": hostile, "flow_id": "pets"},
+                         headers={"X-CSRFToken": token})
+    assert played.status_code == 422 and "cannot be played yet" in played.get_json()["error"]
+    page = client.get("/admin/flows/pets/edit")  # the saved draft, read again
+    assert page.status_code == 200 and "error(s) to fix" in page.get_data(as_text=True)
+    published = post(client, "/admin/flows/pets/publish", {"source": hostile})
+    assert published.status_code == 302 and len(versions(app, "pets")) == 1
+    assert time.perf_counter() - began < 10
