@@ -32,10 +32,13 @@ def _versions(tenant: Tenant) -> list[LocalQuestions]:
 
 
 def _entry_flow() -> str | None:
-    """The flow a round starts on (the first that asks for consent), to try the block in."""
+    """The flow rounds start on, to try the block in: of those that ask for consent first,
+    the one that enters the most flows (the entry flow enters every survey)."""
     store = flow_store()
-    return next((row.flow_id for row in latest_versions().values()
-                 if store.get(row.flow_id, row.version).requires_consent), None)
+    starts = [row for row in latest_versions().values()
+              if store.get(row.flow_id, row.version).requires_consent]
+    return max(starts, key=lambda row: (len(row.bundle), row.flow_id)).flow_id if starts \
+        else None
 
 
 def _page(tenant: Tenant, source: str, check: local.LocalCheck | None, status: int = 200):

@@ -22,7 +22,7 @@ from chatsurvey.audit import record
 from chatsurvey.engine import Flow, FlowError, compile_document, link
 from chatsurvey.engine.compile import declared_slots, load_document, splice
 from chatsurvey.engine.lint import check_flow
-from chatsurvey.engine.problems import ERROR, Problem
+from chatsurvey.engine.problems import ERROR, WARNING, Problem
 from chatsurvey.engine.source import SourceDoc
 from chatsurvey.extensions import db
 from chatsurvey.flows.lock import check_block
@@ -107,7 +107,7 @@ def check_local(source: str) -> LocalCheck:
     except FlowError as exc:
         return LocalCheck(problems + exc.problems)
     warnings = [p for p in check_flow(alone, alone.texts.catalogue, doc.source).problems
-                if p.level != ERROR and p.code != "unreachable"]
+                if p.level == WARNING and p.code != "unreachable"]
     return LocalCheck(problems + warnings, len(alone.questions()))
 
 
