@@ -147,3 +147,36 @@ def test_the_service_reads_no_flow_files_at_run_time(two_apps, monkeypatch):
         assert flow.bundle["kids"].texts.text("kids:happy", "cy", "web") == \
             "Sut oeddet ti'n teimlo ddoe?"
     assert not [p for p in opened if "/flows/" in p or "locales" in p], opened
+
+
+def test_flows_publish_stores_each_version_with_its_catalogues(app, tmp_path):
+    """The seed: `chatsurvey flows publish DIR --locales DIR`; changed words make a new version."""
+    import shutil
+
+    from chatsurvey.cli import main
+    from chatsurvey.extensions import db
+    from chatsurvey.flows.models import FlowVersion
+
+    runner = app.test_cli_runner()
+    published = runner.invoke(main, args=["flows", "publish", str(FIXTURE_FLOWS)])
+    assert published.exit_code == 0, published.output
+    with app.app_context():
+        pets = FlowVersion.latest("pets")
+        assert pets.translations["cy"]["pets:has_pet"]["str"] == "Oes gennych chi anifail anwes?"
+        assert "ar" not in pets.translations  # pets is not offered in Arabic
+        assert "router:consent" not in pets.translations["cy"]
+    words = tmp_path / "words"
+    shutil.copytree(FIXTURE_FLOWS / "locales", words)
+    po = words / "cy/LC_MESSAGES/flows.po"
+    po.write_text(po.read_text("utf-8").replace("Oes gennych chi anifail anwes?",
+                                                "Oes gen ti anifail anwes?"), "utf-8")
+    again = runner.invoke(main, args=["flows", "publish", str(FIXTURE_FLOWS),
+                                      "--locales", str(words)])
+    assert again.exit_code == 0, again.output
+    assert "pets v2" in again.output
+    with app.app_context():
+        rows = db.session.query(FlowVersion).filter_by(flow_id="pets").order_by(
+            FlowVersion.version).all()
+        assert [r.translations["cy"]["pets:has_pet"]["str"] for r in rows] == [
+            "Oes gennych chi anifail anwes?", "Oes gen ti anifail anwes?"]
+        assert rows[0].source == rows[1].source
