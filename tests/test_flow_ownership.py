@@ -149,3 +149,23 @@ def test_a_council_admin_cannot_change_the_helplines_for_everyone(app, client, s
     with app.app_context():
         rows = db.session.query(FlowVersion).filter_by(flow_id="support").all()
         assert len(rows) == 1 and "0800 1111" in rows[0].source
+
+
+def test_flow_publishes_are_audited_as_the_programme_s_own(app, client, staff):
+    """Every audit row of a flow publish names no council: the flows belong to none."""
+    from chatsurvey.audit import AuditEntry
+    from chatsurvey.extensions import db
+
+    email, secret = staff["programme-analyst"]
+    sign_in(client, email, totp_secret=secret)
+    token = csrf_token(client, "/admin/")
+    changed = _childline_changed(app).replace("0900 666 666", "0800 1111 (free)")
+    assert client.post("/admin/flows/support/publish", data={
+        "source": changed, "csrf_token": token}).status_code == 302
+    assert client.post("/admin/flows/support/versions/1/rollback",
+                       data={"csrf_token": token}).status_code == 302
+    with app.app_context():
+        rows = [(a.action, a.tenant_id) for a in db.session.query(AuditEntry)
+                if a.action.startswith("flow.")]
+    assert {"flow.published", "flow.rolled_back"} <= {action for action, _ in rows}
+    assert {tenant for _, tenant in rows} == {None}

@@ -188,6 +188,12 @@ def test_publishing_is_in_the_council_s_own_audit_log_only(app, client, councils
     publish_block(client, councils["bchester"])
     log = client.get("/admin/audit").get_data(as_text=True)
     assert "local_questions.published" in log
+    from chatsurvey.audit import AuditEntry
+    from chatsurvey.extensions import db
+
+    with app.app_context():
+        entry = db.session.query(AuditEntry).filter_by(action="local_questions.published").one()
+        assert entry.tenant_id == councils["bchester"]
     client.post("/admin/logout", data={"csrf_token": csrf_token(client, "/admin/")})
     sign_in(client, councils["a_admin"])
     assert "local_questions.published" not in client.get("/admin/audit").get_data(as_text=True)
@@ -333,3 +339,26 @@ def test_a_round_cannot_pin_another_council_s_block(app, client, councils):
     assert [c.name for c in constraint.columns] == ["local_questions_id", "tenant_id"]
     assert [e.target_fullname for e in constraint.elements] == ["local_questions.id",
                                                                 "local_questions.tenant_id"]
+
+
+def test_try_it_plays_the_survey_with_the_draft_in_it(app, client, councils):
+    sign_in(client, councils["b_admin"])
+    token = csrf_token(client, "/admin/")
+    url = f"/admin/councils/{councils['bchester']}/local-questions/simulator"
+
+    def say(body, source=BLOCK):
+        return client.post(url, json={"source": source, "flow_id": "router", **body},
+                           headers={"X-CSRFToken": token})
+
+    turn = say({"age_band": "11-17"}).get_json()
+    for answer in TO_THE_OPEN_QUESTION:
+        turn = say({"state": turn["state"], "message": answer}).get_json()
+    assert turn["replies"][-1]["text"] == "Do you go to the youth club in Bchester?"
+    assert blocks(app) == []  # nothing is published or stored
+    refused = say({}, source=TRICKS["the council's name as a condition"][0])
+    assert refused.status_code == 422 and "params" in refused.get_json()["error"]
+    broken = say({"state": turn["state"], "message": "yes"}, source="slots: 3\n")
+    assert broken.status_code == 422
+    assert say({}, source=BLOCK).status_code == 200
+    assert client.post(url, json={"source": BLOCK, "flow_id": "nope"},
+                       headers={"X-CSRFToken": token}).status_code == 400

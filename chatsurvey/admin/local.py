@@ -99,11 +99,12 @@ def local_questions_simulate(tenant_id: int):
     row = latest_versions().get(flow_id) if isinstance(flow_id, str) else None
     if not isinstance(source, str) or row is None:
         return jsonify(error="send your local questions as source, and a published flow_id"), 400
-    checked = local.check_local(source)
-    if checked.errors:
-        first = checked.errors[0]
+    # The whole check when the chat starts; on each turn after it, the rules alone (fast).
+    errors = local.check_local(source).errors if data.get("state") is None else \
+        local.rule_errors(source)
+    if errors:
         return jsonify(error="Your local questions have errors, so they cannot be played yet:"
-                       f" line {first.line or '?'}: {first.message}"), 422
+                       f" line {errors[0].line or '?'}: {errors[0].message}"), 422
     try:
         flow = local.compose(row, load_document(source, "local questions"))
     except FlowError as exc:

@@ -111,6 +111,15 @@ def check_local(source: str) -> LocalCheck:
     return LocalCheck(problems + warnings, len(alone.questions()))
 
 
+def rule_errors(source: str) -> list[Problem]:
+    """The errors ``check_block`` finds (no compiling): enough to splice the block safely."""
+    try:
+        doc = load_document(source, "local questions")
+    except FlowError as exc:
+        return exc.problems
+    return [p for p in check_block(doc, offered_slots()) if p.level == ERROR]
+
+
 def _harness(block: SourceDoc) -> SourceDoc:
     """A small flow with every slot the block fills, to compile the block on its own."""
     slots = block.data["slots"]
