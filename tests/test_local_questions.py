@@ -279,6 +279,14 @@ TRICKS = {
                       "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n",
                       "aliases"),
     "5,000 levels of nesting": ("slots: " + "[" * 5000 + "]" * 5000, "nest"),
+    "a block too long to check quickly": ("# " + "x" * 20_000 + "\n" + BLOCK, "too long"),
+    "too many states to check quickly": (
+        "slots: {before_open_questions: []}\nmessages: {}\nstates:\n" + "".join(
+            f"  local_{n}: {{type: message, say: local_{n}}}\n" for n in range(41)),
+        "at most 40 states"),
+    "something else in the block": (BLOCK + "flow: support\n", "nothing else"),
+    "a block without states": ("slots: {before_open_questions: []}\nmessages: {}\n",
+                               "needs 'states'"),
 }
 
 
@@ -362,3 +370,50 @@ def test_try_it_plays_the_survey_with_the_draft_in_it(app, client, councils):
     assert say({}, source=BLOCK).status_code == 200
     assert client.post(url, json={"source": BLOCK, "flow_id": "nope"},
                        headers={"X-CSRFToken": token}).status_code == 400
+
+
+def test_a_round_set_up_in_the_admin_pins_the_latest_local_questions(app, client, councils):
+    from chatsurvey.extensions import db
+    from chatsurvey.flows.models import FlowVersion
+    from chatsurvey.rounds.models import SurveyRound
+
+    sign_in(client, councils["b_admin"])
+    publish_block(client, councils["bchester"])
+    with app.app_context():
+        router = FlowVersion.latest("router").id
+    made = post(client, "/admin/rounds/new", {
+        "flow_version_id": router, "name": "Spring 2027", "opens": "2027-03-01",
+        "closes": "2027-04-30", "channel_web": "1", "confirm_minimum": "1"})
+    assert made.status_code == 302, made.get_data(as_text=True)[:500]
+    page = client.get(made.location).get_data(as_text=True)
+    assert "local questions</a> version 1" in page
+    with app.app_context():
+        survey_round = db.session.query(SurveyRound).filter_by(name="Spring 2027").one()
+        assert survey_round.local_questions.tenant_id == councils["bchester"]
+
+
+def test_a_round_is_not_set_up_with_local_questions_its_survey_cannot_take(app, client,
+                                                                          councils):
+    """The programme made a slot messages-only after the council put a question there."""
+    from chatsurvey.extensions import db
+    from chatsurvey.flows.models import FlowVersion
+    from chatsurvey.flows.publish import publish_flow
+    from chatsurvey.rounds.models import SurveyRound
+
+    sign_in(client, councils["b_admin"])
+    publish_block(client, councils["bchester"])
+    with app.app_context():
+        teens = FlowVersion.latest("teens").source
+        publish_flow(teens.replace("    slot: before_open_questions\n",
+                                   "    slot: before_open_questions\n    questions: false\n"),
+                     "teens")
+        db.session.commit()
+        router = FlowVersion.latest("router").id
+    refused = post(client, "/admin/rounds/new", {
+        "flow_version_id": router, "name": "Spring 2027", "opens": "2027-03-01",
+        "closes": "2027-04-30", "channel_web": "1", "confirm_minimum": "1"})
+    assert refused.status_code == 400
+    assert "Your local questions do not fit this survey" in refused.get_data(as_text=True)
+    assert "takes messages only" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(SurveyRound).count() == 0

@@ -19,7 +19,6 @@ from chatsurvey.admin.scoping import for_tenant
 from chatsurvey.admin.simulator import play
 from chatsurvey.councils.models import Tenant
 from chatsurvey.engine import FlowError
-from chatsurvey.engine.compile import load_document
 from chatsurvey.extensions import db
 from chatsurvey.flows import local
 from chatsurvey.flows.models import LocalQuestions, latest_versions
@@ -106,7 +105,7 @@ def local_questions_simulate(tenant_id: int):
         return jsonify(error="Your local questions have errors, so they cannot be played yet:"
                        f" line {errors[0].line or '?'}: {errors[0].message}"), 422
     try:
-        flow = local.compose(row, load_document(source, "local questions"))
+        flow = local.compose(row, local.read_block(source))
     except FlowError as exc:
         return jsonify(error=local.explain(exc)), 422
     return play(flow, data, tenant.display_name)

@@ -25,7 +25,7 @@ from chatsurvey.engine.lint import check_flow
 from chatsurvey.engine.problems import ERROR, WARNING, Problem
 from chatsurvey.engine.source import SourceDoc
 from chatsurvey.extensions import db
-from chatsurvey.flows.lock import check_block
+from chatsurvey.flows.lock import MAX_CHARS, check_block
 from chatsurvey.flows.models import FlowVersion, LocalQuestions, latest_versions
 from chatsurvey.flows.store import find_version, flow_store
 
@@ -90,10 +90,19 @@ def offered_slots() -> dict[str, bool]:
     return slots
 
 
+def read_block(source: str) -> SourceDoc:
+    """The block's YAML, read within the block's own (smaller) size limit; FlowError if not."""
+    if len(source) > MAX_CHARS:
+        raise FlowError([Problem(ERROR, "local", f"your local questions are too long:"
+                                 f" {len(source)} characters, and at most {MAX_CHARS} are read",
+                                 "local questions", None)])
+    return load_document(source, "local questions")
+
+
 def check_local(source: str) -> LocalCheck:
     """Everything wrong with a block, checked against the programme's latest flows."""
     try:
-        doc = load_document(source, "local questions")
+        doc = read_block(source)
     except FlowError as exc:
         return LocalCheck(exc.problems)
     problems = check_block(doc, offered_slots())
@@ -114,7 +123,7 @@ def check_local(source: str) -> LocalCheck:
 def rule_errors(source: str) -> list[Problem]:
     """The errors ``check_block`` finds (no compiling): enough to splice the block safely."""
     try:
-        doc = load_document(source, "local questions")
+        doc = read_block(source)
     except FlowError as exc:
         return exc.problems
     return [p for p in check_block(doc, offered_slots()) if p.level == ERROR]

@@ -43,7 +43,9 @@ from chatsurvey.engine.source import SourceDoc
 from chatsurvey.flows.catalogues import DIGITS
 
 LOCAL_PREFIX = "local_"
-NAME = r"^local_[a-z0-9_]{1,56}$"
+MAX_CHARS = 20_000
+"""The longest block read: room for dozens of questions, and every check stays quick."""
+MAX_STATES = 40
 BLOCK_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
@@ -51,7 +53,7 @@ BLOCK_SCHEMA = {
     "properties": {
         "slots": {"type": "object", "minProperties": 1,
                   "additionalProperties": {"type": "array", "items": {"type": "string"}}},
-        "states": {"type": "object", "minProperties": 1,
+        "states": {"type": "object", "minProperties": 1, "maxProperties": MAX_STATES,
                    "additionalProperties": {"type": "object"}},
         "messages": {"type": "object"},
         "translations": {"type": "object", "propertyNames": {"pattern": "^[a-z]{2,3}(_[A-Z]{2})?$"},
@@ -96,8 +98,7 @@ def check_block(doc: SourceDoc, slots: dict[str, bool]) -> list[Problem]:
     envelope = sorted(Draft202012Validator(BLOCK_SCHEMA).iter_errors(doc.data),
                       key=lambda e: list(e.absolute_path))
     for error in envelope:
-        check.refuse(f"{'.'.join(map(str, error.absolute_path)) or 'the block'}: "
-                     f"{error.message}", *error.absolute_path)
+        check.refuse(_envelope_words(error), *error.absolute_path)
     if envelope:
         return check.problems
     _slots(check, doc.data, slots)
@@ -109,6 +110,28 @@ def check_block(doc: SourceDoc, slots: dict[str, bool]) -> list[Problem]:
                          f" {LOCAL_PREFIX}{key})", "messages", key)
     _translations(check, doc.data)
     return check.problems
+
+
+ENVELOPE_WORDS = {
+    "required": "needs {missing}: a block has slots, states and messages",
+    "additionalProperties": "a block has slots, states, messages and translations, nothing else",
+    "maxProperties": f"a block has at most {MAX_STATES} states",
+    "minProperties": "needs at least one entry",
+    "type": "must be {wanted}",
+    "pattern": "is not a language code like cy, gd or ar",
+}
+
+
+def _envelope_words(error: Any) -> str:
+    """A schema error about the block's outline, in words (never the whole value back)."""
+    where = ".".join(map(str, error.absolute_path)) or "the block"
+    missing = ", ".join(f"'{name}'" for name in error.validator_value
+                        if isinstance(error.instance, dict) and name not in error.instance) \
+        if error.validator == "required" else ""
+    wanted = {"object": "a set of fields", "array": "a list", "string": "text"}.get(
+        str(error.validator_value), str(error.validator_value))
+    words = ENVELOPE_WORDS.get(error.validator, "is not what a block holds here")
+    return f"{where}: {words.format(missing=missing, wanted=wanted)}"
 
 
 def _slots(check: _Check, data: dict, offered: dict[str, bool]) -> None:
