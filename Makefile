@@ -46,7 +46,7 @@ browser-deps:
 # The engine's own tests, which alone must cover every branch of chatsurvey/engine/.
 ENGINE_TESTS := $(addprefix tests/test_,runtime runtime_edges golden properties inputs \
 	safeguarding sms render product_flows compile conditions lint catalogue extract source \
-	state_pack engine_purity cli_flows)
+	state_pack engine_purity cli_flows local_slots)
 ENGINE_TESTS := $(addsuffix .py,$(ENGINE_TESTS))
 
 ## Lint, check the flows, run every test, and hold the engine to 100% branch coverage.

@@ -100,7 +100,7 @@ def _seed(env: dict) -> tuple[str, list[str], float]:
     from chatsurvey.conversations.keyspace import record_key
     from chatsurvey.councils.models import SmsNumber, Tenant
     from chatsurvey.extensions import db, redis_client
-    from chatsurvey.flows.store import flow_store
+    from chatsurvey.flows.publish import publish_directory
     from chatsurvey.rounds.models import SurveyRound
 
     app = create_app({"SECRET_KEY": env["CHATSURVEY_SECRET_KEY"], "REDIS_URL": env["REDIS_URL"],
@@ -112,7 +112,7 @@ def _seed(env: dict) -> tuple[str, list[str], float]:
                         twilio_account_sid="AC" + "1" * 32, twilio_auth_token=TOKEN)
         tenant.numbers.append(SmsNumber(number=NUMBER))
         db.session.add(tenant)
-        versions = {v.flow_id: v for v in flow_store().publish_directory(ROOT / "flows")}
+        versions = {v.flow_id: v for v in publish_directory(ROOT / "flows")}
         now = datetime.now(UTC)
         survey_round = SurveyRound(tenant=tenant, name="Bench",
                                    flow_version=versions["your-life"], keyword=None,

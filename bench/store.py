@@ -46,12 +46,12 @@ def _app(redis_url: str, db_url: str):
 def _round():
     from chatsurvey.councils.models import Tenant
     from chatsurvey.extensions import db
-    from chatsurvey.flows.store import flow_store
+    from chatsurvey.flows.publish import publish_directory
     from chatsurvey.rounds.models import SurveyRound
 
     tenant = Tenant(slug="bench", name="Bench Council", country="england")
     db.session.add(tenant)
-    versions = {v.flow_id: v for v in flow_store().publish_directory(ROOT / "flows")}
+    versions = {v.flow_id: v for v in publish_directory(ROOT / "flows")}
     now = datetime.now(UTC)
     survey_round = SurveyRound(tenant=tenant, name="Bench", flow_version=versions["your-life"],
                                opens_at=now - timedelta(days=1), closes_at=now + timedelta(30))

@@ -66,11 +66,11 @@ def seed_demo_council(app: Flask) -> DemoCouncil:
     from chatsurvey.councils.models import SmsNumber, Tenant
     from chatsurvey.extensions import db
     from chatsurvey.flows.models import FlowVersion
-    from chatsurvey.flows.store import flow_store
+    from chatsurvey.flows.publish import publish_directory
     from chatsurvey.rounds.models import SurveyRound
 
     with app.app_context():
-        flow_store().publish_directory(app.config["FLOWS_DIR"])
+        publish_directory(app.config["FLOWS_DIR"])
         db.session.commit()
         tenant = db.session.scalars(select(Tenant).where(Tenant.slug == DEMO_SLUG)).first()
         if tenant is None:

@@ -326,7 +326,7 @@ def generate(councils: int = 12, seed: int = 7, responses: int | None = None,
     """
     from flask import current_app
 
-    from chatsurvey.flows.store import flow_store
+    from chatsurvey.flows.publish import publish_directory
 
     rng = random.Random(seed)  # noqa: S311 (reproducible synthetic data, not a secret)
     now = now or datetime.now(UTC)
@@ -335,7 +335,7 @@ def generate(councils: int = 12, seed: int = 7, responses: int | None = None,
     library = FlowLibrary.load([flows_dir])
     flows = {f.age_band: f for f in library.flows.values() if f.age_band}
     questions = {band: _questions(flow, indicators) for band, flow in flows.items()}
-    versions = {v.flow_id: v for v in flow_store().publish_directory(flows_dir)}
+    versions = {v.flow_id: v for v in publish_directory(flows_dir)}
     entry = versions.get("your-life") or db.session.scalars(
         select(FlowVersion).where(FlowVersion.flow_id == "your-life")).first()
     base = {band: {i.key: BASE_RATES.get(i.key, {}).get(band, DEFAULT_RATE)

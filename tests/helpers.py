@@ -104,9 +104,9 @@ def seed_tenant(slug="testshire", country="england", number="+447700900001",
 def publish_fixture_flows():
     """Publish tests/flows as flow versions; returns {flow id: FlowVersion}."""
     from chatsurvey.extensions import db
-    from chatsurvey.flows.store import flow_store
+    from chatsurvey.flows.publish import publish_directory
 
-    published = {v.flow_id: v for v in flow_store().publish_directory(FIXTURE_FLOWS)}
+    published = {v.flow_id: v for v in publish_directory(FIXTURE_FLOWS)}
     db.session.commit()
     return published
 

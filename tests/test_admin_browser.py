@@ -145,6 +145,46 @@ def test_simulator_beside_the_editor(page, live, world):
     screenshot(page, "admin-simulator")
 
 
+def test_a_council_writes_tries_and_publishes_its_local_questions(page, browser, live, world):
+    sign_in(page, live, world["council"])
+    page.get_by_role("link", name="Local questions").click()
+    editor = page.get_by_label("Your local questions (YAML)")
+    expect(page.locator("#check-summary")).to_contain_text("No errors: this can be published.")
+    screenshot(page, "admin-local-questions-top")
+    example = editor.input_value()
+    smuggled = example.replace("    prompt: local_youth_club\n", "    prompt: local_youth_club\n"
+                               "    when: {param: council, equals: Elsewhere}\n")
+    editor.fill(smuggled)
+    expect(page.locator("#check-summary")).to_contain_text("error(s) to fix")
+    expect(page.locator("#problems li", has_text="the link's params")).to_contain_text("line")
+    editor.fill(example)
+    expect(page.locator("#check-summary")).to_contain_text("No errors")
+    simulator = page.locator("#simulator")
+    page.get_by_label("Age band").fill("11-17")
+    simulator.get_by_role("button", name="Start").click()
+    log = page.locator("#sim-log")
+    expect(log).to_contain_text("Which language")
+    simulator.get_by_role("button", name=re.compile("^English", re.I)).first.click()
+    expect(log).to_contain_text("Do you want to take part?")
+    simulator.get_by_role("button", name=re.compile("^Yes", re.I)).first.click()
+    for typed, then in (("7", "lonely"), ("never", "for fun"), ("sport", "good friends"),
+                        ("3", "Do you go to a youth club near you?")):
+        expect(log).not_to_contain_text(then)
+        page.get_by_label("Your message").fill(typed)
+        page.get_by_role("button", name="Send").click()
+        expect(log).to_contain_text(then)
+    screenshot(page, "admin-local-questions")
+    accessible(page, "local-questions")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator(".flash-success")).to_contain_text("Published version 1")
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    small = phone.new_page()
+    sign_in(small, live, world["council"])
+    small.goto(page.url)
+    screenshot(small, "admin-local-questions-390")
+    phone.close()
+
+
 def test_create_a_round(page, live, world):
     sign_in(page, live, world["council"])
     page.goto(f"{live}/admin/rounds/new")

@@ -31,15 +31,17 @@ SHARED = {
     "admin.round_new": "creates for the user's own council",
     "admin.user_invite": "invites into the user's own council",
     "admin.comments": "programme analysts only",
-    # flows and translations are shared by every council; the core lock limits councils
-    "admin.flows_list": "shared flows", "admin.flow_detail": "shared flows",
-    "admin.flow_version": "shared flows", "admin.flow_diff": "shared flows",
-    "admin.flow_edit": "shared flows (own draft)", "admin.flow_check": "shared flows",
-    "admin.flow_publish": "shared flows (core lock)", "admin.flow_rollback": "analysts only",
-    "admin.flow_new": "analysts only", "admin.flow_discard": "own draft",
+    # the programme's flows and their words: everyone may look, only analysts change them
+    # (every role on every flow route: tests/test_flow_ownership.py)
+    "admin.flows_list": "the programme's flows", "admin.flow_detail": "the programme's flows",
+    "admin.flow_version": "the programme's flows", "admin.flow_diff": "the programme's flows",
+    "admin.flow_edit": "analysts only", "admin.flow_check": "analysts only",
+    "admin.flow_publish": "analysts only", "admin.flow_rollback": "analysts only",
+    "admin.flow_new": "analysts only", "admin.flow_discard": "analysts only",
     "admin.tenant_new": "analysts only: adds a council",
-    "admin.simulate": "stateless, nothing stored",
-    "admin.translations": "shared catalogues", "admin.translation_download": "shared catalogues",
+    "admin.simulate": "analysts only, stateless",
+    "admin.translations": "the programme's words",
+    "admin.translation_download": "the programme's words",
     "admin.translation_upload": "analysts only",
 }
 

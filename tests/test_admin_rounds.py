@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tests.admin_helpers import add_response, make_user, post, sign_in
-from tests.helpers import FIXTURE_FLOWS, open_round, publish_fixture_flows, seed_tenant
+from tests.helpers import open_round, publish_fixture_flows, seed_tenant
 
 
 @pytest.fixture
@@ -258,10 +257,11 @@ def test_comments_queue_flagged_first_and_reviewed(app, client, council, analyst
     assert "kind" not in str(audit_actions(app)) and "trips" not in str(audit_actions(app))
 
 
-def test_translations_status_download_and_upload(app, client, council, analyst, tmp_path):
-    locales = tmp_path / "locales"
-    shutil.copytree(FIXTURE_FLOWS / "locales", locales)
-    app.config["LOCALES_DIR"] = str(locales)
+def test_translations_status_download_and_upload(app, client, council, analyst):
+    """A catalogue goes down from the published versions and comes back up as new versions."""
+    from chatsurvey.extensions import db
+    from chatsurvey.flows.models import FlowVersion, latest_versions
+
     sign_in(client, analyst[0], totp_secret=analyst[1])
     page = client.get("/admin/translations").get_data(as_text=True)
     assert "<code>pets</code>" in page and re.search(r"\d+%", page)
@@ -269,6 +269,11 @@ def test_translations_status_download_and_upload(app, client, council, analyst, 
         assert download.status_code == 200
         original = download.get_data(as_text=True)
     assert 'msgid "Hello from {param.council}!"' in original
+    assert 'msgctxt "system:progress"\nmsgid "Question {n} of {total}"\nmsgstr "Cwestiwn {n} o' \
+        ' {total}"' in original
+    assert client.get("/admin/translations/fr/flows.po").status_code == 404
+    with app.app_context():
+        before = {r.flow_id: r.version for r in latest_versions().values()}
     mended = original.replace("{param.cyngor}", "{param.council}")  # the fixture's own mistake
     broken = mended.replace('msgstr "Cwestiwn {n} o {total}"', 'msgstr "Cwestiwn {n}"')
     refused = post(client, "/admin/translations/cy", {"po": (io.BytesIO(broken.encode()),
@@ -278,16 +283,37 @@ def test_translations_status_download_and_upload(app, client, council, analyst, 
     problems = refused.get_data(as_text=True)
     assert "keep the same {placeholders} as the English: n, total" in problems
     assert problems.count("keep the same") == 1
-    assert (locales / "cy/LC_MESSAGES/flows.po").read_text() == original
+    with app.app_context():
+        assert {r.flow_id: r.version for r in latest_versions().values()} == before
     changed = mended.replace('msgstr "Cwestiwn {n} o {total}"',
                              'msgstr "Cwestiwn rhif {n} o {total}"')
     accepted = post(client, "/admin/translations/cy", {"po": (io.BytesIO(changed.encode()),
                                                                "cy.po")},
                     token_from="/admin/translations", content_type="multipart/form-data")
     assert accepted.status_code == 302
-    assert "Cwestiwn rhif" in (locales / "cy/LC_MESSAGES/flows.po").read_text()
+    with app.app_context():
+        after = latest_versions()
+        # every flow that offers Welsh has a new version with the new words; the rest do not
+        for flow_id, row in after.items():
+            old = db.session.query(FlowVersion).filter_by(flow_id=flow_id,
+                                                          version=before[flow_id]).one()
+            welsh = "cy" in (old.translations or {})
+            assert (row.version > before[flow_id]) == welsh, flow_id
+            if welsh:
+                assert row.source == old.source
+                assert row.translations["cy"]["system:progress"]["str"] == \
+                    "Cwestiwn rhif {n} o {total}"
+                assert old.translations["cy"]["system:progress"]["str"] == "Cwestiwn {n} o {total}"
+    with client.get("/admin/translations/cy/flows.po") as download:
+        assert "Cwestiwn rhif {n} o {total}" in download.get_data(as_text=True)
     assert audit_actions(app)[-1][0] == "translations.uploaded"
-
+    again = post(client, "/admin/translations/cy", {"po": (io.BytesIO(changed.encode()),
+                                                            "cy.po")},
+                 token_from="/admin/translations", content_type="multipart/form-data")
+    assert again.status_code == 302
+    with app.app_context():
+        assert {r.flow_id: r.version for r in latest_versions().values()} == \
+            {r.flow_id: r.version for r in after.values()}
 
 def test_council_admin_cannot_upload_translations(app, client, council):
     sign_in(client, council["email"])

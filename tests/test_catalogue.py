@@ -85,6 +85,34 @@ def test_entries_without_context_or_plurals_are_ignored(catalogue):
     assert all(isinstance(e, Entry) for e in table.values())
 
 
+def test_a_flow_version_keeps_its_own_translated_entries_as_data(catalogue):
+    """What a flow version stores: its owners' translated entries in its locales, flags kept."""
+    both = Catalogue({"cy": {**Catalogue.read(io.BytesIO(PO)),
+                             "system:ended": Entry("Bye", "Hwyl", False, False),
+                             "other:hello": Entry("Hello", "Helo arall", False, False)},
+                      "gd": {"f:hello": Entry("Hello", "Halò", False, False)}})
+    data = both.as_data({"f", "system"}, ["cy", "ar"])
+    assert list(data) == ["cy"]
+    assert data["cy"] == {
+        "f:changed": {"id": "New English", "str": "Hen Gymraeg", "fuzzy": True, "outdated": True},
+        "f:hello": {"id": "Hello", "str": "Helo"},
+        "f:review": {"id": "Needs review", "str": "Angen adolygu", "fuzzy": True},
+        "f:stale": {"id": "Different source", "str": "Rhywbeth"},
+        "system:ended": {"id": "Bye", "str": "Hwyl"}}
+    again = Catalogue.from_data(data)
+    for ctx, source in (("f:hello", "Hello"), ("f:review", "Needs review"),
+                        ("f:changed", "New English"), ("system:ended", "Bye")):
+        assert again.status("cy", ctx, source) == both.status("cy", ctx, source)
+        assert again.translate("cy", ctx, source) == both.translate("cy", ctx, source)
+    assert again.translate("cy", "other:hello", "Hello") is None
+    more = again.extended({"cy": {"f:hello": {"id": "Hello", "str": "Shwmae"}},
+                           "gd": {"f:new": {"id": "New", "str": "Ùr"}}})
+    assert more.translate("cy", "f:hello", "Hello") == "Shwmae"
+    assert more.translate("cy", "f:review", "Needs review") == "Angen adolygu"
+    assert more.translate("gd", "f:new", "New") == "Ùr"
+    assert again.translate("cy", "f:hello", "Hello") == "Helo"  # the original is unchanged
+
+
 def test_from_directory_reads_each_locale():
     catalogue = Catalogue.from_directory(FIXTURE_FLOWS / "locales")
     assert catalogue.locales() == ["ar", "cy"]

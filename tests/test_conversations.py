@@ -21,7 +21,7 @@ from chatsurvey.conversations.keyspace import (
 )
 from chatsurvey.engine import Expire, QuickExit
 from chatsurvey.extensions import db, redis_client
-from chatsurvey.flows.store import flow_store
+from chatsurvey.flows.publish import publish_version
 from chatsurvey.jobs import STORE, queue, store_job_id
 from tests.helpers import FIXTURE_FLOWS, open_round
 
@@ -183,7 +183,7 @@ def test_a_conversation_finishes_on_the_version_it_started_on(survey, app):
     outcome = say(survey, begin(survey), "English", "yes")
     source = (FIXTURE_FLOWS / "router.yaml").read_text().replace(
         'age:\n    text: "How old are you?"', 'age:\n    text: "What age are you?"')
-    new = flow_store().publish(source)
+    new = publish_version(source)
     db.session.commit()
     assert new.version == 2
     later = open_round(survey.tenant, new, name="Spring")

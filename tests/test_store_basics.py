@@ -11,6 +11,7 @@ from chatsurvey.crypto import Crypto, crypto, normalise_number
 from chatsurvey.engine import FlowError
 from chatsurvey.extensions import db
 from chatsurvey.flows.models import FlowVersion
+from chatsurvey.flows.publish import publish_directory, publish_version
 from chatsurvey.flows.store import FlowStore, flow_store
 from chatsurvey.rounds.models import SurveyRound
 from tests.helpers import FIXTURE_FLOWS, MINIMAL, publish_fixture_flows, seed_tenant
@@ -99,9 +100,9 @@ def test_publishing_pins_entered_flows_and_skips_unchanged(app):
         assert router.version == 1 and set(router.bundle) == {"router", "kids", "teens", "support"}
         assert store.get("router", 1) is router  # compiled once
         changed = (FIXTURE_FLOWS / "support.yaml").read_text().replace("Take care.", "Bye.")
-        support2 = store.publish(changed)
+        support2 = publish_version(changed)
         assert support2.version == 2
-        store.publish_directory(FIXTURE_FLOWS)  # support on disk is v1 again -> v3
+        publish_directory(FIXTURE_FLOWS)  # support on disk is v1 again -> v3
         db.session.commit()
         assert FlowVersion.latest("support").version == 3
         assert FlowVersion.latest("router").bundle["support"] == 3
@@ -114,22 +115,22 @@ def test_publishing_needs_entered_flows_first(app):
     with app.app_context():
         source = MINIMAL.replace("start: q", "start: q\nsignpost: help")
         with pytest.raises(FlowError, match="enters flow 'help', which is not published"):
-            flow_store().publish(source)
+            publish_version(source)
         with pytest.raises(FlowError):
-            flow_store().publish("spec_version: '1.0'\n")
+            publish_version("spec_version: '1.0'\n")
 
 
 def test_a_directory_with_a_broken_flow_is_not_published(app, tmp_path):
     (tmp_path / "ok.yaml").write_text(MINIMAL)
     (tmp_path / "bad.yaml").write_text("id: [\n")
     with app.app_context(), pytest.raises(FlowError):
-        flow_store().publish_directory(tmp_path)
+        publish_directory(tmp_path)
 
 
 def test_compiled_flows_are_evicted_beyond_the_cache_size(app):
     with app.app_context():
         publish_fixture_flows()
-        store = FlowStore(flow_store().catalogue, size=2)
+        store = FlowStore(size=2)
         store.get("pets", 1)
         store.get("kids", 1)
         store.get("teens", 1)

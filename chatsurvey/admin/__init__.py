@@ -6,7 +6,7 @@ goes through templates/admin/base.html. Who may do what:
 * programme analyst — every council: councils, users, flows (anything, core
   questions too), translations, rounds, invitations, paper entry, comments review;
 * council admin — their own council: rounds, invitations, paper entry, users of
-  the council, flow wording and local questions (see flows.py for the core lock);
+  the council, and its local questions (local.py; the flows are the programme's);
 * council viewer — their own council, read only: rounds and their response rates.
 
 Anything a council owns is loaded through ``scoping.for_tenant`` (404 otherwise).
@@ -30,6 +30,7 @@ from chatsurvey.admin import (  # noqa: F401
     comments,
     flows,
     invitations,
+    local,
     logins,
     paper,
     rates,

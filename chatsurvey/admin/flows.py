@@ -1,10 +1,13 @@
 """Flow pages: the list, versions, the editor with live checks, diff, publish, roll back.
 
-Drafts are kept per person and flow (FlowDraft) until published or thrown away.
-The editor posts the YAML to ``/flows/<id>/check`` as you type (it saves the
-draft too) and shows the problems beside it, each pointing at its line. Who may
-change what is in chatsurvey/flows/lock.py; how publishing pins versions, in
-chatsurvey/flows/editing.py.
+The flows are the programme's: every member of staff may look at them, only
+programme analysts may change them (every route that writes, drafts included,
+is ``analyst_only``; see chatsurvey/flows/lock.py). A council's own questions
+are its local questions (admin/local.py). Drafts are kept per person and flow
+(FlowDraft) until published or thrown away. The editor posts the YAML to
+``/flows/<id>/check`` as you type (it saves the draft too) and shows the
+problems beside it, each pointing at its line. Publishing, and how it pins
+versions, is chatsurvey/flows/publish.py.
 """
 
 from __future__ import annotations
@@ -14,12 +17,11 @@ import re
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from chatsurvey.admin.blueprint import analyst_only, bp, current_user, editors
-from chatsurvey.audit import record
+from chatsurvey.admin.blueprint import analyst_only, bp, current_user
 from chatsurvey.engine import FlowError
 from chatsurvey.extensions import db
-from chatsurvey.flows import editing
-from chatsurvey.flows.models import FlowDraft, FlowVersion
+from chatsurvey.flows import editing, publish
+from chatsurvey.flows.models import FlowDraft, FlowVersion, latest_versions
 
 FLOW_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
@@ -50,7 +52,7 @@ def _draft(flow_id: str) -> FlowDraft | None:
 
 @bp.get("/flows")
 def flows_list():
-    latest = editing.latest_versions()
+    latest = latest_versions()
     running = editing.running_counts()
     drafts = {d.flow_id for d in db.session.scalars(select(FlowDraft).where(
         FlowDraft.user_id == current_user().id))}
@@ -111,7 +113,7 @@ def flow_diff(flow_id: str):
 
 
 @bp.route("/flows/<flow_id>/edit", methods=["GET", "POST"])
-@editors
+@analyst_only
 def flow_edit(flow_id: str):
     """The editor: GET shows it; POST saves the draft (without JavaScript too)."""
     versions = _versions(_flow_id(flow_id))
@@ -124,13 +126,11 @@ def flow_edit(flow_id: str):
         flash("Draft saved. Nobody sees it until you publish it.", "success")
         return redirect(url_for("admin.flow_edit", flow_id=flow_id))
     source = draft.source if draft else versions[0].source
-    outcome = editing.check_draft(source, flow_id, current_user())
-    tenant = current_user().tenant
+    outcome = editing.check_draft(source, flow_id)
     return render_template("admin/flow_edit.html", flow_id=flow_id, source=source,
                            versions=versions, draft=draft, outcome=outcome,
                            locales=list(outcome.flow.locales) if outcome.flow else ["en"],
-                           council=editing.council_name(current_user()),
-                           country=tenant.country if tenant else "england")
+                           country="england")
 
 
 def _save_draft(flow_id: str, source: str, versions: list[FlowVersion]) -> FlowDraft:
@@ -144,7 +144,7 @@ def _save_draft(flow_id: str, source: str, versions: list[FlowVersion]) -> FlowD
 
 
 @bp.post("/flows/<flow_id>/check")
-@editors
+@analyst_only
 def flow_check(flow_id: str):
     """Live check (JSON): problems with line numbers; the draft is saved as it goes."""
     versions = _versions(_flow_id(flow_id))
@@ -159,12 +159,12 @@ def flow_check(flow_id: str):
     if not unchanged or draft is not None:
         _save_draft(flow_id, source, versions)
         db.session.commit()
-    outcome = editing.check_draft(source, flow_id, current_user())
+    outcome = editing.check_draft(source, flow_id)
     return jsonify(outcome.as_json())
 
 
 @bp.post("/flows/<flow_id>/publish")
-@editors
+@analyst_only
 def flow_publish(flow_id: str):
     versions = _versions(_flow_id(flow_id))
     source = request.form.get("source")
@@ -176,21 +176,18 @@ def flow_publish(flow_id: str):
     if not versions and draft is None:
         abort(404)
     _save_draft(flow_id, source, versions)
-    outcome = editing.check_draft(source, flow_id, current_user())
+    outcome = editing.check_draft(source, flow_id)
     if outcome.errors:
         db.session.commit()
         flash(f"Not published: {len(outcome.errors)} problem(s) to fix first. They are listed"
               " beside the editor.", "error")
         return redirect(url_for("admin.flow_edit", flow_id=flow_id))
     try:
-        published = editing.publish(source, flow_id)
+        published = publish.publish_flow(source, flow_id)
     except FlowError as exc:
         db.session.rollback()
         flash("Not published: " + "; ".join(p.message for p in exc.problems[:3]), "error")
         return redirect(url_for("admin.flow_edit", flow_id=flow_id))
-    for row in published:
-        record("flow.published", row, flow=row.flow_id, version=row.version,
-               pinned=row.bundle, repinned=row.flow_id != flow_id)
     draft = _draft(flow_id)
     if draft is not None:
         db.session.delete(draft)
@@ -209,15 +206,11 @@ def flow_rollback(flow_id: str, version: int):
     """Publish an earlier version's YAML as a new version."""
     row = _version(_flow_id(flow_id), version)
     try:
-        published = editing.publish(row.source, flow_id)
+        published = publish.roll_back(row)
     except FlowError as exc:
         db.session.rollback()
         flash("Cannot roll back: " + "; ".join(p.message for p in exc.problems[:3]), "error")
         return redirect(url_for("admin.flow_detail", flow_id=flow_id))
-    for new in published:
-        record("flow.rolled_back" if new.flow_id == flow_id else "flow.published", new,
-               flow=new.flow_id, version=new.version, source_version=version,
-               repinned=new.flow_id != flow_id)
     db.session.commit()
     flash(f"Version {version} is published again as the latest version." if published else
           "That version is already the latest.", "success")
@@ -225,7 +218,7 @@ def flow_rollback(flow_id: str, version: int):
 
 
 @bp.post("/flows/<flow_id>/draft/discard")
-@editors
+@analyst_only
 def flow_discard(flow_id: str):
     draft = _draft(_flow_id(flow_id))
     if draft is not None:

@@ -32,6 +32,7 @@ from chatsurvey.audit import record
 from chatsurvey.councils.models import Tenant
 from chatsurvey.extensions import db
 from chatsurvey.flows import editing
+from chatsurvey.flows.local import LocalError, explain, pin_latest
 from chatsurvey.flows.models import FlowVersion
 from chatsurvey.flows.store import flow_store
 from chatsurvey.rounds.models import CHANNELS, RoundDetails, SurveyRound
@@ -180,13 +181,21 @@ def round_new():
         if not errors:
             survey_round.tenant = tenant
             survey_round.flow_version = chosen
+            try:
+                pin_latest(survey_round)
+            except LocalError as exc:
+                errors["flow_version_id"] = ("Your local questions do not fit this survey: "
+                                             + explain(exc))
+        if not errors:
             db.session.add(survey_round)
             db.session.flush()
             details.round_id = survey_round.id
             details.created_by = user.id
             db.session.add(details)
             record("round.created", survey_round, name=survey_round.name,
-                   flow=chosen.flow_id, version=chosen.version, channels=survey_round.channels,
+                   flow=chosen.flow_id, version=chosen.version,
+                   local_questions=survey_round.local_questions_id,
+                   channels=survey_round.channels,
                    eligible=eligible, below_minimum=bool(warnings))
             db.session.commit()
             flash("The round is set up. Share its links and QR codes below.", "success")

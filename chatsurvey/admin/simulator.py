@@ -1,5 +1,8 @@
 """The simulator beside the editor: chat with the draft, by SMS or web, in any of its languages.
 
+Programme analysts only, like the editor (council admins try their local
+questions on their own page, admin/local.py).
+
 Stateless: the browser posts the draft's YAML, the conversation state it was
 given last time (or none, to start) and the message; the server compiles the
 draft, calls the pure engine (start or advance) and returns the replies, the
@@ -19,7 +22,7 @@ from typing import Any
 
 from flask import jsonify, request
 
-from chatsurvey.admin.blueprint import bp, current_user, editors
+from chatsurvey.admin.blueprint import analyst_only, bp
 from chatsurvey.conversations import engine_options
 from chatsurvey.councils.models import COUNTRIES
 from chatsurvey.engine import Event, Flow, FlowError, State, StateError, advance, resume_from, start
@@ -53,7 +56,7 @@ def _problem(message: str, status: int = 400):
 
 
 @bp.post("/simulator")
-@editors
+@analyst_only
 def simulate():
     data: dict[str, Any] = request.get_json(silent=True) or {}
     source, flow_id = data.get("source"), data.get("flow_id")
@@ -65,6 +68,11 @@ def simulate():
         first = exc.problems[0]
         return _problem("The draft has errors, so it cannot be played yet: "
                         f"line {first.line or '?'}: {first.message}", 422)
+    return play(flow, data, "Your council")
+
+
+def play(flow: Flow, data: dict[str, Any], council: str):
+    """Start or go on with a simulated conversation on ``flow`` (JSON in, JSON out)."""
     options = engine_options()
     given = data.get("state")
     if given is None:
@@ -73,7 +81,6 @@ def simulate():
         country = data.get("country") if data.get("country") in COUNTRIES else "england"
         band = data.get("age_band") if isinstance(data.get("age_band"), str) and \
             AGE_BAND.fullmatch(data["age_band"]) else None
-        council = editing.council_name(current_user()) or "Your council"
         state, replies, events = start(flow, channel=channel, locale=locale, country=country,
                                        age_band=band, params={"council": council},
                                        options=options)

@@ -1,46 +1,26 @@
 """Translation status per language, and gettext catalogues down and up.
 
-Status comes from the engine's own `translation_status` over the latest
-published version of every flow. A download is the catalogue as it is on disk
-(``LOCALES_DIR/<locale>/LC_MESSAGES/flows.po``), for Poedit or Weblate. An
-upload (programme analysts) is read with Babel and checked the way `flows
-check` checks translations (every ``{placeholder}`` kept, no phone number
-lost) before it replaces the file; this process then reloads its catalogues.
-Other processes (workers, other web processes) read catalogues when they start:
-restart them after an upload. Translations are outside flow versions, so an
-upload reaches conversations already going on.
+The words are part of each published flow version (chatsurvey/flows/publish.py):
+the status and the download come from the latest versions, and an upload
+(programme analysts) is checked and published as new versions of the flows it
+changes, so every process says the new words to new rounds at once, and
+conversations and rounds already going on keep the words of the version they
+pinned. Nothing is written to files.
 """
 
 from __future__ import annotations
 
-import io
-import os
 import re
-import tempfile
-from pathlib import Path
 
-from babel.messages.pofile import PoFileError, read_po
-from flask import (
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 
 from chatsurvey.admin.blueprint import analyst_only, bp
 from chatsurvey.audit import record
-from chatsurvey.engine.catalogue import Catalogue
-from chatsurvey.engine.lint import translation_status
-from chatsurvey.engine.render import placeholders
-from chatsurvey.flows import editing
-from chatsurvey.flows.store import EXTENSION, FlowStore, flow_store
+from chatsurvey.engine import FlowError
+from chatsurvey.extensions import db
+from chatsurvey.flows import catalogues, publish
 
 LOCALE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
-DIGITS = re.compile(r"\d[\d ]{2,}\d")
 
 
 def _locale(locale: str) -> str:
@@ -49,65 +29,21 @@ def _locale(locale: str) -> str:
     return locale
 
 
-def po_path(locale: str) -> Path:
-    return Path(current_app.config["LOCALES_DIR"]) / locale / "LC_MESSAGES" / "flows.po"
-
-
 @bp.get("/translations")
 def translations():
-    store = flow_store()
-    rows = []
-    locales: set[str] = set()
-    for flow_id, row in editing.latest_versions().items():
-        flow = store.get(flow_id, row.version)
-        wanted = [loc for loc in flow.locales if loc != flow.source_locale]
-        locales.update(wanted)
-        rows.append((flow_id, row.version,
-                     translation_status(flow.id, flow.messages, wanted, store.catalogue)))
-    on_disk = {p.parent.parent.name for p in Path(current_app.config["LOCALES_DIR"]).glob(
-        "*/LC_MESSAGES/flows.po")}
-    return render_template("admin/translations.html", rows=rows,
-                           locales=sorted(locales | on_disk), on_disk=on_disk)
+    rows = catalogues.status()
+    locales = sorted({loc for row in rows for loc in row.by_locale})
+    return render_template("admin/translations.html", rows=rows, locales=locales)
 
 
 @bp.get("/translations/<locale>/flows.po")
 def translation_download(locale: str):
-    path = po_path(_locale(locale))
-    if not path.is_file():
+    po = catalogues.catalogue_po(_locale(locale))
+    if po is None:
         abort(404)
-    return send_file(path, mimetype="text/x-gettext-translation; charset=utf-8",
-                     as_attachment=True, download_name=f"flows-{locale}.po", max_age=0)
-
-
-def problems_in(raw: bytes) -> tuple[list[str], int, int]:
-    """(problems, entries, translated) for an uploaded catalogue."""
-    try:
-        catalogue = read_po(io.BytesIO(raw), abort_invalid=True)
-    except (PoFileError, ValueError, UnicodeDecodeError) as exc:
-        return [f"This is not a gettext .po file Babel can read: {str(exc)[:200]}"], 0, 0
-    problems, entries, translated = [], 0, 0
-    for message in catalogue:
-        if not message.id or isinstance(message.id, tuple):
-            continue
-        entries += 1
-        string = message.string if isinstance(message.string, str) else ""
-        if not string:
-            continue
-        translated += 1
-        where = f"line {message.lineno}" + (f" ({message.context})" if message.context else "")
-        if (message.context or "").endswith("#synonyms"):
-            continue
-        if sorted(placeholders(string)) != sorted(placeholders(message.id)):
-            problems.append(f"{where}: keep the same {{placeholders}} as the English: "
-                            f"{', '.join(placeholders(message.id)) or 'none'}")
-        kept = string.replace(" ", "")
-        lost = [n for n in (d.replace(" ", "") for d in DIGITS.findall(message.id))
-                if n not in kept]
-        if lost:
-            problems.append(f"{where}: the number(s) {', '.join(lost)} are missing")
-    if entries == 0:
-        problems.append("The file has no messages.")
-    return problems, entries, translated
+    return Response(po, mimetype="text/x-gettext-translation; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="flows-{locale}.po"',
+        "Cache-Control": "no-store"})
 
 
 @bp.post("/translations/<locale>")
@@ -119,23 +55,26 @@ def translation_upload(locale: str):
         flash("Choose a .po file to upload.", "error")
         return redirect(url_for("admin.translations"))
     raw = upload.read()
-    problems, entries, translated = problems_in(raw)
-    if problems:
+    checked = catalogues.check_upload(raw)
+    if checked.problems:
         return render_template("admin/translation_problems.html", locale=locale,
-                               problems=problems[:100], more=max(0, len(problems) - 100)), 400
-    path = po_path(locale)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-", suffix=".po")
-    with os.fdopen(handle, "wb") as fh:
-        fh.write(raw)
-    os.replace(tmp, path)
-    current_app.extensions[EXTENSION] = FlowStore(
-        Catalogue.from_directory(current_app.config["LOCALES_DIR"]))
-    record("translations.uploaded", None, locale=locale, entries=entries,
-           translated=translated)
-    from chatsurvey.extensions import db
-
+                               problems=checked.problems[:100],
+                               more=max(0, len(checked.problems) - 100)), 400
+    try:
+        published = publish.publish_translations(locale, raw)
+    except (publish.CatalogueError, FlowError) as exc:
+        db.session.rollback()
+        return render_template("admin/translation_problems.html", locale=locale,
+                               problems=[str(exc)[:300]], more=0), 400
+    record("translations.uploaded", None, locale=locale, entries=checked.entries,
+           translated=checked.translated,
+           versions=[f"{r.flow_id} v{r.version}" for r in published])
     db.session.commit()
-    flash(f"The {locale} catalogue is updated: {translated} of {entries} messages translated."
-          " Restart the workers so they read it too.", "success")
+    if published:
+        flash(f"The {locale} words are published: {checked.translated} of {checked.entries}"
+              " messages translated, in " + ", ".join(f"{r.flow_id} version {r.version}"
+                                                      for r in published)
+              + ". New rounds use them; rounds already open keep their version.", "success")
+    else:
+        flash(f"Nothing changed: the latest versions already say these {locale} words.", "info")
     return redirect(url_for("admin.translations"))

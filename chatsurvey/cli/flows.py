@@ -32,7 +32,7 @@ from chatsurvey.engine.lint import CheckResult, check_paths
 from chatsurvey.engine.pretty import format_event, format_reply
 from chatsurvey.engine.problems import ERROR, INFO, WARNING
 from chatsurvey.extensions import db
-from chatsurvey.flows.store import flow_store
+from chatsurvey.flows.publish import publish_directory
 
 
 @click.group(cls=AppGroup)
@@ -219,16 +219,22 @@ def chat(flow_name, channel, locale, country, age_band, params, flows_dir, local
 
 @flows.command("publish")
 @click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False))
-def flows_publish(directory: str | None) -> None:
-    """Publish the flows of DIRECTORY (default: flows/) as new versions where they changed."""
-    publish_command(directory)
+@click.option("--locales", type=click.Path(exists=True, file_okay=False),
+              help="Catalogue directory (default: the locales/ directory next to the flows).")
+def flows_publish(directory: str | None, locales: str | None) -> None:
+    """Publish the flows of DIRECTORY (default: flows/) with their translations.
+
+    Each flow whose YAML or words changed becomes a new version in the database;
+    the running service reads nothing else from these directories.
+    """
+    publish_command(directory, locales)
 
 
-def publish_command(directory: str | None) -> None:
+def publish_command(directory: str | None, locales: str | None = None) -> None:
     """Publish every flow in a directory (default: the flows directory)."""
     path = directory or os.environ.get("CHATSURVEY_FLOWS_DIR") or current_app.config["FLOWS_DIR"]
     try:
-        versions = flow_store().publish_directory(path)
+        versions = publish_directory(path, locales)
     except FlowError as exc:
         db.session.rollback()
         raise click.ClickException("not published, the flows have errors:\n" + str(exc)

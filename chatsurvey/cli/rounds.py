@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from chatsurvey.cli.lookup import council
 from chatsurvey.extensions import db
+from chatsurvey.flows.local import LocalError, explain, pin_latest
 from chatsurvey.flows.models import FlowVersion
 from chatsurvey.flows.store import flow_store
 from chatsurvey.rounds.models import CHANNELS, SurveyRound
@@ -77,6 +78,11 @@ def rounds_add(slug, flow_id, version, name, opens, closes, keyword, channels, e
                                channels=list(channels or CHANNELS), eligible=counts)
     if survey_round.closes_at <= survey_round.opens_at:
         raise click.BadParameter("the round must close after it opens", param_hint="--closes")
+    try:
+        pin_latest(survey_round)
+    except LocalError as exc:
+        raise click.ClickException("the council's local questions do not fit this survey: "
+                                   + explain(exc)) from None
     db.session.add(survey_round)
     db.session.commit()
     show_round(survey_round)

@@ -43,7 +43,7 @@ from chatsurvey.engine import (
     start,
     transcript,
 )
-from chatsurvey.flows.store import flow_store
+from chatsurvey.flows.local import flow_for
 from chatsurvey.rounds.models import SurveyRound
 
 KEPT = ("complete", "partial", "failed")
@@ -111,7 +111,7 @@ def choose_locale(tenant: Tenant, flow_locales: tuple[str, ...], wanted: str | N
 def begin(survey_round: SurveyRound, channel: str, *, locale: str | None = None,
           age_band: str | None = None, message_id: str | None = None,
           pointer: str | None = None) -> Outcome | None:
-    """Start a conversation on a round's pinned flow version.
+    """Start a conversation on a round's pinned flow version (and its council's local questions).
 
     Returns None only if ``pointer`` (an SMS sender) already has a conversation:
     another message from the same phone won the race to start one. A start
@@ -120,14 +120,16 @@ def begin(survey_round: SurveyRound, channel: str, *, locale: str | None = None,
     store = sessions()
     tenant = survey_round.tenant
     version = survey_round.flow_version
-    flow = flow_store().get(version.flow_id, version.version)
+    local_id = survey_round.local_questions_id
+    flow = flow_for(version.flow_id, version.version, local_id)
     state, replies, events = start(
         flow, channel=channel, locale=choose_locale(tenant, flow.locales, locale),
         country=tenant.country, age_band=age_band, params={"council": tenant.display_name},
         options=engine_options())
     conversation = Conversation(id=store.new_id(), tenant_id=tenant.id, round_id=survey_round.id,
                                 channel=channel, flow_id=flow.id, flow_version=flow.version,
-                                created=0, updated=0, packed=state.dump(flow), pointer=pointer)
+                                created=0, updated=0, packed=state.dump(flow), pointer=pointer,
+                                local_id=local_id)
     outcome = Outcome(conversation.id, state.status, [r.as_dict() for r in replies])
     created = store.create(conversation, message_id, outcome.dump())
     if created == REPLAY:
@@ -187,7 +189,7 @@ def close(cid: str, tenant_id: int | None = None,
 
 
 def _flow_of(conversation: Conversation) -> Flow:
-    return flow_store().get(conversation.flow_id, conversation.flow_version)
+    return flow_for(conversation.flow_id, conversation.flow_version, conversation.local_id)
 
 
 def worth_keeping(flow: Flow, state: State) -> bool:

@@ -108,6 +108,8 @@ class Conversation:
     updated: int
     packed: str
     pointer: str | None = None
+    local_id: int | None = None
+    """The council's local questions the round pinned (chatsurvey/flows/local.py)."""
 
     def dump(self) -> str:
         meta = {k: getattr(self, k) for k in self.META}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -99,6 +100,15 @@ class Entry:
     fuzzy: bool
     outdated: bool
 
+    def as_data(self) -> dict[str, str | bool]:
+        """The entry as stored with a flow version (flags only when set)."""
+        data: dict[str, str | bool] = {"id": self.msgid, "str": self.msgstr}
+        if self.fuzzy:
+            data["fuzzy"] = True
+        if self.outdated:
+            data["outdated"] = True
+        return data
+
 
 class Catalogue:
     """Translations by locale and message context."""
@@ -117,6 +127,36 @@ class Catalogue:
                 with po.open("rb") as fh:
                     entries[locale] = cls.read(fh)
         return cls(entries)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Mapping[str, Mapping]]) -> Catalogue:
+        """A catalogue from the form a flow version stores (``as_data``)."""
+        return cls({locale: {ctx: Entry(e["id"], e["str"], bool(e.get("fuzzy")),
+                                        bool(e.get("outdated"))) for ctx, e in table.items()}
+                    for locale, table in data.items()})
+
+    def as_data(self, owners: Collection[str], locales: Iterable[str]) -> dict[str, dict]:
+        """The translated entries of these owners' messages in these locales, to store.
+
+        A flow version keeps its own messages' entries and the engine's
+        (owners ``{flow id, "system"}``), so it renders the same words in
+        every process for as long as it is played.
+        """
+        out: dict[str, dict] = {}
+        for locale in locales:
+            kept = {ctx: entry.as_data() for ctx, entry in sorted(self._entries.get(locale,
+                                                                                  {}).items())
+                    if entry.msgstr and split_key(ctx)[0] in owners}
+            if kept:
+                out[locale] = kept
+        return out
+
+    def extended(self, data: Mapping[str, Mapping[str, Mapping]]) -> Catalogue:
+        """This catalogue with more entries (in ``as_data`` form); theirs win."""
+        entries = {locale: dict(table) for locale, table in self._entries.items()}
+        for locale, table in Catalogue.from_data(data)._entries.items():
+            entries.setdefault(locale, {}).update(table)
+        return Catalogue(entries)
 
     @staticmethod
     def read(fileobj) -> dict[str, Entry]:

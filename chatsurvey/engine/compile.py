@@ -286,6 +286,12 @@ class _Builder:
         if kind == "subflow":
             return SubflowNode(name=name, flow_id=self.flow_id, next=nxt, line=line,
                                flow=spec["flow"])
+        if kind == "local":
+            # Says nothing; splice() puts a council's own states after it.
+            if nxt is None:
+                self.problem("a slot for local questions must have a state after it", name,
+                             "slot")
+            return MessageNode(name=name, flow_id=self.flow_id, next=nxt, line=line, say=())
         return EndNode(name=name, flow_id=self.flow_id, line=line,
                        say=self.say(spec.get("say"), name), status=spec.get("status"))
 
@@ -299,6 +305,11 @@ class _Builder:
             self.problems.append(Problem(
                 ERROR, "missing-state", f"start names '{self.data['start']}', which is not a state",
                 self.doc.source, self.doc.line_of(("start",)), None, "start"))
+        slots = [spec["slot"] for spec in self.data["states"].values() if spec["type"] == "local"]
+        for slot in sorted({s for s in slots if slots.count(s) > 1}):
+            self.problems.append(Problem(
+                ERROR, "invalid", f"the slot '{slot}' is declared more than once",
+                self.doc.source, self.doc.line_of(("states",)), None, "states"))
         source_locale = self.data.get("source_locale", "en")
         if source_locale not in self.data["locales"]:
             self.problems.append(Problem(
@@ -349,6 +360,95 @@ def compile_document(doc: SourceDoc, catalogue: Catalogue = EMPTY) -> Flow:
 def compile_flow(text: str, catalogue: Catalogue = EMPTY, source: str = "") -> Flow:
     """Parse, validate and compile flow YAML text."""
     return compile_document(load_document(text, source), catalogue)
+
+
+def declared_slots(data: Any) -> dict[str, bool]:
+    """The slots for local questions a flow document declares: {slot: takes questions}."""
+    states = data.get("states") if isinstance(data, dict) else None
+    return {spec["slot"]: spec.get("questions", True) for spec in (states or {}).values()
+            if isinstance(spec, dict) and spec.get("type") == "local" and "slot" in spec}
+
+
+def splice(doc: SourceDoc, local: SourceDoc) -> SourceDoc:
+    """``doc`` with a council's local states played at the slots it declares.
+
+    ``local.data`` is a council's local block: ``slots`` (slot name -> state names,
+    in the order they are played), ``states`` and ``messages``. A state may carry
+    ``when`` (a condition): it is then put behind a branch named ``when_<state>``.
+    Each slot's states are written right after the slot, each leading to the next
+    and the last to where the slot led, so the flow goes on as it did. A slot the
+    block does not fill says nothing. The result still has to be compiled (which
+    checks every state and message); a name written twice is refused here.
+    """
+    data: dict = doc.data
+    slots: dict = local.data.get("slots") or {}
+    own: dict = local.data.get("states") or {}
+    names = list(data["states"])
+    states: dict[str, Any] = {}
+    lines = dict(doc.lines)
+    for i, name in enumerate(names):
+        spec = data["states"][name]
+        items = slots.get(spec.get("slot")) if spec.get("type") == "local" else None
+        if not items:
+            states[name] = spec
+            continue
+        after = spec.get("next") or (names[i + 1] if i + 1 < len(names) else None)
+        if after is None:
+            raise FlowError([Problem(ERROR, "local", f"the slot '{name}' has no state after"
+                                     " it", doc.source, doc.line_of(("states", name)))])
+        chain = _chain(items, own, after, spec.get("questions", True), local)
+        states[name] = {**{k: v for k, v in spec.items() if k != "next"}, "next": chain[0][0]}
+        for added, added_spec, origin in chain:
+            _refuse_twice(added, states, data["states"], local, ("states", origin))
+            states[added] = added_spec
+            where = ("states", origin, "when") if added != origin else ("states", origin)
+            to = ("states", added, "cases", 0, "when") if added != origin else ("states", added)
+            lines.update(_moved(local.lines, where, to))
+            if added != origin:
+                lines[("states", added)] = local.line_of(where) or 1
+    messages = dict(data.get("messages") or {})
+    for key, message in (local.data.get("messages") or {}).items():
+        _refuse_twice(key, messages, {}, local, ("messages", key))
+        messages[key] = message
+        lines.update(_moved(local.lines, ("messages", key), ("messages", key)))
+    return SourceDoc({**data, "states": states, "messages": messages}, lines, doc.source)
+
+
+def _chain(items: list, own: dict, after: str, questions: bool,
+           local: SourceDoc) -> list[tuple[str, dict, str]]:
+    """(state name, spec, name in the block) for a slot's states, guards included."""
+    chain: list[tuple[str, dict, str]] = []
+    for position, item in enumerate(items):
+        spec = dict(own.get(item) or {})
+        if spec.get("type") == "question" and not questions:
+            raise FlowError([Problem(ERROR, "local", f"'{item}' is a question, and this slot"
+                                     " takes messages only", local.source,
+                                     local.line_of(("states", item)), item, "type")])
+        when = spec.pop("when", None)
+        following = _entry(items[position + 1], own) if position + 1 < len(items) else after
+        spec["next"] = following
+        if when is not None:
+            chain.append((f"when_{item}", {"type": "branch", "cases": [
+                {"when": when, "next": item}], "otherwise": following}, item))
+        chain.append((item, spec, item))
+    return chain
+
+
+def _entry(item: str, own: dict) -> str:
+    """The first state of a block state: its guard if it has a condition."""
+    return f"when_{item}" if "when" in (own.get(item) or {}) else item
+
+
+def _refuse_twice(name: str, added: dict, core: dict, local: SourceDoc, path: tuple) -> None:
+    if name in added or name in core:
+        raise FlowError([Problem(ERROR, "local", f"'{name}' is already used by the flow;"
+                                 " give it another name", local.source, local.line_of(path))])
+
+
+def _moved(lines: dict, old: tuple, new: tuple) -> dict:
+    """The lines under path ``old`` of the block, as paths under ``new``."""
+    return {new + path[len(old):]: line for path, line in lines.items()
+            if path[:len(old)] == old}
 
 
 def referenced_flows(flow: Flow) -> list[tuple[str, Node | None]]:

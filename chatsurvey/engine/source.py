@@ -3,6 +3,15 @@
 Analysts fix errors by line, so the loader keeps a map from each value's path
 (``("states", "safe_home", "ask")``) to its line and column. It also refuses
 duplicate keys, which plain YAML loaders silently overwrite.
+
+Flow YAML comes from people (an editor, an upload), so reading it is bounded:
+at most MAX_CHARS characters, MAX_DEPTH levels of nesting and MAX_VALUES values,
+and no anchors or aliases (``&name`` / ``*name``). An alias repeats a value
+without writing it out, so a few hundred bytes of aliases of aliases can stand
+for billions of values; a flow never needs one. With those bounds a document is
+read in time and memory proportional to its length. libyaml (PyYAML's C
+parser) reads it; it refuses nesting past 1000 levels itself, before Python's
+own recursion limit could be reached.
 """
 
 from __future__ import annotations
@@ -15,8 +24,15 @@ import yaml
 
 Path = tuple[str | int, ...]
 
+MAX_CHARS = 100_000
+"""The longest flow document read (the longest survey is about 18,000)."""
+MAX_DEPTH = 32
+"""The deepest nesting read (a survey nests about 11 deep)."""
+MAX_VALUES = 15_000
+"""The most keys and values read (the longest survey has about 1,500)."""
 
-class _Loader(yaml.SafeLoader):
+
+class _Loader(yaml.CSafeLoader):
     """YAML 1.2 booleans: only true/false, so an option called `no` stays text."""
 
 
@@ -58,54 +74,79 @@ class SourceDoc:
         return self.lines.get((), None)
 
 
-def _plain(node: yaml.Node, path: Path, lines: dict[Path, int], loader: _Loader,
-           source: str) -> Any:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
+class _Reader:
+    """Turns composed YAML nodes into plain values, within the bounds above."""
+
+    def __init__(self, loader: _Loader, source: str) -> None:
+        self.loader = loader
+        self.source = source
+        self.lines: dict[Path, int] = {}
+        self.seen: set[int] = set()
+
+    def refuse(self, message: str, node: yaml.Node) -> FlowSyntaxError:
+        return FlowSyntaxError(message, node.start_mark.line + 1, self.source)
+
+    def value(self, node: yaml.Node, path: Path, depth: int, lines: dict[Path, int],
+              near: yaml.Node) -> Any:
+        """The plain value of ``node``; ``near`` is the node whose line an alias is reported on."""
+        if id(node) in self.seen:
+            # The composer hands back the very node an anchor named for each alias.
+            raise self.refuse("anchors and aliases (&name, *name) are not allowed in flows;"
+                              " write it out where it is needed", near)
+        self.seen.add(id(node))
+        if len(self.seen) > MAX_VALUES:
+            raise self.refuse(f"the document has more than {MAX_VALUES} values", node)
+        if depth > MAX_DEPTH:
+            raise self.refuse(f"the document is nested more than {MAX_DEPTH} levels deep", node)
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.value(item, path + (i,), depth + 1, lines, node)
+                    for i, item in enumerate(node.value)]
+        return self.loader.construct_object(node, deep=True)
+
+    def mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _plain(key_node, path + ("<key>",), {}, loader, source)
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise self.refuse("anchors and aliases (&name, *name, <<) are not allowed in"
+                                  " flows; write it out where it is needed", key_node)
+            key = self.value(key_node, path + ("<key>",), depth + 1, {}, key_node)
             if not isinstance(key, str | int | bool | float) or key is None:
-                raise FlowSyntaxError("a field name must be plain text",
-                                      key_node.start_mark.line + 1, source)
+                raise self.refuse("a field name must be plain text", key_node)
             if isinstance(key, bool | float):
                 key = str(key).lower()
             if key in out:
-                raise FlowSyntaxError(
-                    f"'{key}' is written twice here; keep one of them",
-                    key_node.start_mark.line + 1,
-                    source,
-                )
+                raise self.refuse(f"'{key}' is written twice here; keep one of them", key_node)
             child = path + (key,)
-            out[key] = _plain(value_node, child, lines, loader, source)
-            lines[child] = key_node.start_mark.line + 1
+            out[key] = self.value(value_node, child, depth + 1, self.lines, key_node)
+            self.lines[child] = key_node.start_mark.line + 1
         return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_plain(item, path + (i,), lines, loader, source)
-                for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+
+
+def _syntax_error(exc: yaml.YAMLError, source: str) -> FlowSyntaxError:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "the YAML could not be read"
+        return FlowSyntaxError(f"YAML syntax: {problem}", mark.line + 1 if mark else None, source)
+    return FlowSyntaxError(f"YAML syntax: {exc}", None, source)
 
 
 def parse_yaml(text: str, source: str = "") -> SourceDoc:
     """Parse one YAML document, keeping line numbers and rejecting duplicate keys."""
+    if len(text) > MAX_CHARS:
+        raise FlowSyntaxError(f"the document is too long: {len(text)} characters, and at most"
+                              f" {MAX_CHARS} are read", None, source)
+    loader = _Loader(text)
     try:
-        loader = _Loader(text)
         node = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        problem = exc.problem or exc.context or "the YAML could not be read"
-        raise FlowSyntaxError(f"YAML syntax: {problem}", line, source) from None
+        if node is None:
+            raise FlowSyntaxError("the file is empty", 1, source)
+        reader = _Reader(loader, source)
+        data = reader.value(node, (), 1, reader.lines, node)
     except yaml.YAMLError as exc:
-        raise FlowSyntaxError(f"YAML syntax: {exc}", None, source) from None
-    if node is None:
-        raise FlowSyntaxError("the file is empty", 1, source)
-    lines: dict[Path, int] = {}
-    try:
-        data = _plain(node, (), lines, loader, source)
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise FlowSyntaxError(f"YAML syntax: {exc.problem}", line, source) from None
+        raise _syntax_error(exc, source) from None
     finally:
         loader.dispose()
-    return SourceDoc(data=data, lines=lines, source=source)
+    return SourceDoc(data=data, lines=reader.lines, source=source)

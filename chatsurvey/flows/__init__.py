@@ -1,4 +1,15 @@
-"""Flows as published data: versions, drafts, who may change what, and the compiled cache.
+"""Flows as published data: versions with their words, who may change them, councils' own questions.
 
-May import: the engine, models and extensions. Never a channel, the admin or `workers`.
+* ``models`` — FlowVersion (a flow's YAML, translations and pins: one immutable
+  unit), FlowDraft, LocalQuestions (a council's own block, by version);
+* ``store`` — compiled versions, cached per process;
+* ``publish`` — every way the programme publishes (seed, editor, roll back,
+  translations), shared by the admin and the CLI;
+* ``editing``, ``catalogues`` — the editor's checks and diffs; translation
+  status, downloads and upload checks;
+* ``lock`` — who may change what; what a council's local questions may hold;
+* ``local`` — checking, publishing and playing a council's local questions.
+
+May import: the engine, models, extensions, audit and the conversation keyspace
+(read only). Never a channel, the admin or ``workers``.
 """

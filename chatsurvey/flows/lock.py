@@ -1,235 +1,220 @@
-"""The core lock: what a council admin may change in a shared flow, explained when refused.
+"""Who may change what: the programme's flows, and what a council's local questions may hold.
 
-Flows are shared by every council, and core questions are the benchmark set
-(flows/README.md, "What `core` means"). A programme analyst may change
-anything (`flows check` still has to pass). A council admin's draft is compared
-with the latest published version and may only:
+The flows (the four surveys, the entry flow, support, contacts, closing) are
+the programme's, shared by every council: only programme analysts change them
+(``may_change_flows``; the admin refuses every other role on every route that
+writes a flow, drafts included). Their helpline numbers and support wording
+are therefore never a council's to change.
 
-* **reword**: change any message's text, sms, web, note or synonyms, and point
-  a state's ``say``, ``prompt``, ``help``, ``min_label``, ``max_label`` or an
-  option's label at another message;
-* **add local questions where the flow allows them**: new ``question`` and
-  ``message`` states, reached only through a new branch that checks the
-  council (``when: {param: council, equals: <the council's name as young people
-  see it>}``), whose ``otherwise`` goes on to where the flow went before, and
-  which lead back to that same state. So another council's young people never
-  see them. Their keys start ``local_``, they are never ``core``, never
-  consent, and never set the language or age band.
+A council's own questions are its **local questions**: a block the council owns
+(LocalQuestions), played at the slots the programme's flows declare (a
+``type: local`` state, such as ``before_open_questions`` before the open
+questions, or ``local_contacts`` after the helplines), and only in the
+council's own rounds, which pin the block's version. ``check_block`` says, in
+words a council admin understands, what a block may not do:
 
-Everything else about an existing state (its type, key, ``ask``, scale,
-answers, limits, conditions, routing) and every top-level field but
-``version`` stays as published. Published for all councils: wording changes
-reach every council's *new* rounds (running rounds and conversations stay on
-the version they pinned).
+* add anything but questions and messages (no branch, sub-flow or end; no
+  ``next``: a slot plays its states in the order it lists them);
+* use a name, key or message key that does not start with ``local_``, so its
+  answers never mix with the programme's;
+* ask a ``core`` question, ask for consent, or set the language or age band;
+* put a question in a slot that takes messages only (the contacts);
+* test the ``param``s of the link (the council's name among them) in a
+  condition: a block reaches one council only, so there is nothing to decide
+  about who is answering, and nothing to smuggle;
+* translate a message without its ``{placeholders}`` or phone numbers.
+
+A block is also compiled into every programme flow with a slot it fills
+(``chatsurvey.flows.local``), which finds anything else (a missing message, a
+bad condition) with the block's line numbers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
-from chatsurvey.engine.lint import edges
-from chatsurvey.engine.model import (
-    BranchNode,
-    EndNode,
-    Flow,
-    MessageNode,
-    QuestionNode,
-    SubflowNode,
-)
-from chatsurvey.engine.problems import ERROR, Problem
+from jsonschema import Draft202012Validator
 
-WORDING_FIELDS = ("say", "prompt", "help", "min_label", "max_label")
-TOP_LEVEL_FREE = ("version", "states", "messages")
+from chatsurvey.accounts.models import User
+from chatsurvey.engine.problems import ERROR, WARNING, Problem
+from chatsurvey.engine.render import placeholders
+from chatsurvey.engine.source import SourceDoc
+from chatsurvey.flows.catalogues import DIGITS
+
 LOCAL_PREFIX = "local_"
+MAX_CHARS = 20_000
+"""The longest block read: room for dozens of questions, and every check stays quick."""
+MAX_STATES = 40
+BLOCK_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["slots", "states", "messages"],
+    "properties": {
+        "slots": {"type": "object", "minProperties": 1,
+                  "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        "states": {"type": "object", "minProperties": 1, "maxProperties": MAX_STATES,
+                   "additionalProperties": {"type": "object"}},
+        "messages": {"type": "object"},
+        "translations": {"type": "object", "propertyNames": {"pattern": "^[a-z]{2,3}(_[A-Z]{2})?$"},
+                         "additionalProperties": {
+                             "type": "object", "additionalProperties": {"type": "string"}}},
+    },
+}
+ALLOWED_TYPES = ("question", "message")
+FORBIDDEN_FIELDS = {
+    "next": "a slot plays its states in the order it lists them; remove 'next'",
+    "core": "a local question cannot be core: the benchmark set is the programme's",
+    "sets": "a local question cannot set the language or the age band",
+    "declined": "consent is asked by the programme's flow, not by local questions",
+}
 
 
-@dataclass
-class Lock:
-    """The checker for one draft against its published version, for one council."""
+def may_change_flows(user: User) -> bool:
+    """Only programme analysts change the programme's flows."""
+    return user.is_analyst
 
-    old: Flow
-    new: Flow
-    council: str
-    """The council's name as young people see it (the flow's ``param.council``)."""
 
-    def __post_init__(self) -> None:
+class _Check:
+    """Collects the problems of one block, each at its line."""
+
+    def __init__(self, doc: SourceDoc) -> None:
+        self.doc = doc
         self.problems: list[Problem] = []
 
-    def refuse(self, message: str, state: str | None = None, field: str | None = None) -> None:
-        doc = self.new.doc
-        path: tuple = ("states", state, *(field.split(".") if field else ())) if state else (
-            (field,) if field else ())
-        line = doc.line_of(path) if doc and path else None
-        self.problems.append(Problem(ERROR, "core-lock", message, doc.source if doc else "",
-                                     line, state, field))
+    def refuse(self, message: str, *path: Any, level: str = ERROR) -> None:
+        state = str(path[1]) if len(path) > 1 and path[0] == "states" else None
+        field = ".".join(str(p) for p in path[2:]) if state else ".".join(map(str, path))
+        self.problems.append(Problem(level, "local", message, self.doc.source,
+                                     self.doc.line_of(tuple(path)), state, field or None))
 
-    # -- the checks --
 
-    def check(self) -> list[Problem]:
-        old_data: dict = self.old.doc.data if self.old.doc else {}
-        new_data: dict = self.new.doc.data if self.new.doc else {}
-        for key in sorted(set(old_data) | set(new_data)):
-            if key in TOP_LEVEL_FREE:
+def check_block(doc: SourceDoc, slots: dict[str, bool]) -> list[Problem]:
+    """Why a council may not publish this block of local questions (empty: it may).
+
+    ``slots`` are the slots the programme's latest flows declare: {slot: takes questions}.
+    """
+    check = _Check(doc)
+    envelope = sorted(Draft202012Validator(BLOCK_SCHEMA).iter_errors(doc.data),
+                      key=lambda e: list(e.absolute_path))
+    for error in envelope:
+        check.refuse(_envelope_words(error), *error.absolute_path)
+    if envelope:
+        return check.problems
+    _slots(check, doc.data, slots)
+    for name, spec in doc.data["states"].items():
+        _state(check, name, spec)
+    for key in doc.data["messages"]:
+        if not str(key).startswith(LOCAL_PREFIX):
+            check.refuse(f"a local message's key must start with '{LOCAL_PREFIX}' (for example"
+                         f" {LOCAL_PREFIX}{key})", "messages", key)
+    _translations(check, doc.data)
+    return check.problems
+
+
+ENVELOPE_WORDS = {
+    "required": "needs {missing}: a block has slots, states and messages",
+    "additionalProperties": "a block has slots, states, messages and translations, nothing else",
+    "maxProperties": f"a block has at most {MAX_STATES} states",
+    "minProperties": "needs at least one entry",
+    "type": "must be {wanted}",
+    "pattern": "is not a language code like cy, gd or ar",
+}
+
+
+def _envelope_words(error: Any) -> str:
+    """A schema error about the block's outline, in words (never the whole value back)."""
+    where = ".".join(map(str, error.absolute_path)) or "the block"
+    missing = ", ".join(f"'{name}'" for name in error.validator_value
+                        if isinstance(error.instance, dict) and name not in error.instance) \
+        if error.validator == "required" else ""
+    wanted = {"object": "a set of fields", "array": "a list", "string": "text"}.get(
+        str(error.validator_value), str(error.validator_value))
+    words = ENVELOPE_WORDS.get(error.validator, "is not what a block holds here")
+    return f"{where}: {words.format(missing=missing, wanted=wanted)}"
+
+
+def _slots(check: _Check, data: dict, offered: dict[str, bool]) -> None:
+    placed: dict[str, str] = {}
+    for slot, names in data["slots"].items():
+        if slot not in offered:
+            known = ", ".join(sorted(offered)) or "none yet"
+            check.refuse(f"the programme's flows have no slot '{slot}' (they have: {known})",
+                         "slots", slot)
+            continue
+        for name in names:
+            spec = data["states"].get(name)
+            if spec is None:
+                check.refuse(f"'{name}' is not one of your states", "slots", slot)
+            elif name in placed:
+                check.refuse(f"'{name}' is already played in '{placed[name]}'; play each"
+                             " state once", "slots", slot)
+            elif spec.get("type") == "question" and not offered[slot]:
+                check.refuse(f"'{slot}' takes messages only (like your own contacts), so"
+                             f" '{name}' cannot be a question there", "slots", slot)
+            placed.setdefault(name, slot)
+    for name in data["states"]:
+        if name not in placed:
+            check.refuse(f"'{name}' is not in any slot, so nobody will see it", "states", name,
+                         level=WARNING)
+
+
+def _state(check: _Check, name: str, spec: dict) -> None:
+    if not str(name).startswith(LOCAL_PREFIX):
+        check.refuse(f"a local state's name must start with '{LOCAL_PREFIX}' (for example"
+                     f" {LOCAL_PREFIX}{name})", "states", name)
+    kind = spec.get("type")
+    if kind not in ALLOWED_TYPES:
+        check.refuse(f"local questions may add questions and messages, not a {kind or 'state'}"
+                     " without a type", "states", name, "type")
+        return
+    for field, why in FORBIDDEN_FIELDS.items():
+        if field in spec:
+            check.refuse(why, "states", name, field)
+    if kind == "question":
+        if spec.get("ask") == "consent":
+            check.refuse("consent is asked by the programme's flow, not by local questions",
+                         "states", name, "ask")
+        key = spec.get("key")
+        if not isinstance(key, str) or not key.startswith(LOCAL_PREFIX):
+            check.refuse(f"a local question needs a key starting '{LOCAL_PREFIX}' (for example"
+                         f" {LOCAL_PREFIX}{name.removeprefix(LOCAL_PREFIX)}), so its answers"
+                         " never mix with the programme's", "states", name, "key")
+    for field in ("when", "signpost_if"):
+        if any(subject == "param" for subject in _subjects(spec.get(field))):
+            check.refuse("a condition cannot test the link's params (such as the council's"
+                         " name): your local questions only ever reach your own council's"
+                         " young people", "states", name, field)
+
+
+def _subjects(condition: Any) -> Iterator[str]:
+    """Every key of every mapping in a condition, combinators included (a hostile one too)."""
+    if isinstance(condition, dict):
+        for key, value in condition.items():
+            yield str(key)
+            yield from _subjects(value)
+    elif isinstance(condition, list):
+        for item in condition:
+            yield from _subjects(item)
+
+
+def _translations(check: _Check, data: dict) -> None:
+    messages = data["messages"]
+    for locale, table in (data.get("translations") or {}).items():
+        for key, text in table.items():
+            message = messages.get(key)
+            if message is None:
+                check.refuse(f"'{key}' is not one of your messages", "translations", locale,
+                             key)
                 continue
-            if old_data.get(key) != new_data.get(key):
-                self.refuse(f"'{key}' is set by the programme and cannot be changed by a council"
-                            f" (it was {_show(old_data.get(key))})", field=key)
-        for name, old_node in self.old.nodes.items():
-            new_node = self.new.nodes.get(name)
-            if new_node is None:
-                what = "core question" if _is_core(old_node) else "state"
-                self.refuse(f"the {what} '{name}' was removed or renamed; councils cannot remove"
-                            " states of a shared flow. Put it back as it was", field="states")
-                continue
-            self._same_state(name, old_data["states"][name], new_data["states"][name],
-                             old_node, new_node)
-        for name, node in self.new.nodes.items():
-            if name not in self.old.nodes:
-                self._new_state(name, node)
-        unique: dict[tuple, Problem] = {}
-        for problem in self.problems:
-            unique.setdefault((problem.message, problem.state, problem.field), problem)
-        return list(unique.values())
-
-    def _same_state(self, name: str, old_spec: dict, new_spec: dict, old_node, new_node) -> None:
-        label = f"core question '{name}'" if _is_core(old_node) else f"state '{name}'"
-        if old_spec.get("type") != new_spec.get("type"):
-            self.refuse(f"the {label} must stay a {old_spec.get('type')}", name, "type")
-            return
-        for field in sorted(set(old_spec) | set(new_spec)):
-            if field in WORDING_FIELDS or field in ("next", "otherwise", "declined"):
-                continue
-            before, after = old_spec.get(field), new_spec.get(field)
-            if field == "options":
-                before, after = _option_values(before), _option_values(after)
-            elif field == "cases":
-                before = [c.get("when") for c in before or ()]
-                after = [c.get("when") for c in after or ()]
-            if before != after:
-                self.refuse(f"the {label}: '{field}' cannot be changed by a council (it was "
-                            f"{_show(before)}, now {_show(after)}). Councils may reword it in"
-                            " messages, not change what it asks or how it is answered",
-                            name, field)
-        for position, (old_target, new_target) in enumerate(zip(edges(old_node),
-                                                                edges(new_node), strict=False)):
-            if old_target is None and new_target is None:
-                continue
-            reached = self._default_path(new_target, name)
-            if reached is not None and reached != old_target:
-                self.refuse(f"the {label} now goes on to '{reached}' instead of '{old_target}'."
-                            " Councils cannot change the order of a shared flow; add local"
-                            " questions behind a council check instead", name,
-                            _edge_field(new_node, position))
-
-    def _default_path(self, target: str | None, origin: str) -> str | None:
-        """Where ``target`` leads for every other council: through council checks only."""
-        seen = set()
-        while target is not None and target not in self.old.nodes and target not in seen:
-            seen.add(target)
-            node = self.new.nodes.get(target)
-            if node is None:
-                return None  # compile already reported it
-            if self._is_council_check(node):
-                target = node.otherwise
-                continue
-            self.refuse(f"'{target}' is new and would be said or asked to every council's young"
-                        " people. Put it behind a council check: a branch with when: {param:"
-                        f" council, equals: \"{self.council}\"}}", target)
-            return None
-        return target
-
-    def _is_council_check(self, node) -> bool:
-        wanted = {"param": "council", "equals": self.council}
-        spec = (self.new.doc.data["states"].get(node.name) if self.new.doc else None) or {}
-        return isinstance(node, BranchNode) and bool(spec.get("cases")) and all(
-            case.get("when") == wanted for case in spec["cases"])
-
-    def _new_state(self, name: str, node) -> None:
-        spec = (self.new.doc.data["states"].get(name) if self.new.doc else None) or {}
-        if isinstance(node, BranchNode):
-            if not self._is_council_check(node):
-                self.refuse("a council may add a branch only to check the council: every case"
-                            f" must be when: {{param: council, equals: \"{self.council}\"}}",
-                            name, "cases")
-                return
-            for _, target in node.cases:
-                self._local_path(target, name, node.otherwise)
-            return
-        if isinstance(node, SubflowNode | EndNode):
-            self.refuse(f"a council may add questions and messages, not a {node.kind} state",
-                        name, "type")
-            return
-        if isinstance(node, QuestionNode):
-            if spec.get("core"):
-                self.refuse("a local question cannot be core: the benchmark set is the "
-                            "programme's", name, "core")
-            if node.ask == "consent":
-                self.refuse("consent is asked by the programme's flow; a local question cannot"
-                            " ask it", name, "ask")
-            if node.sets:
-                self.refuse("a local question cannot set the language or the age band", name,
-                            "sets")
-            if node.record and not (node.key or "").startswith(LOCAL_PREFIX):
-                self.refuse(f"a local question's key must start with '{LOCAL_PREFIX}' (for"
-                            f" example {LOCAL_PREFIX}{name}), so it never mixes with the"
-                            " programme's questions", name, "key")
-
-    def _local_path(self, target: str, origin: str, rejoin: str | None) -> None:
-        """A council's own states must be new questions and messages leading back to ``rejoin``."""
-        seen = set()
-        while target not in self.old.nodes:
-            if target in seen:
-                return
-            seen.add(target)
-            node = self.new.nodes.get(target)
-            if node is None or not isinstance(node, QuestionNode | MessageNode):
-                return  # reported as a state of its own
-            target = node.next
-            if target is None:
-                self.refuse(f"the council's questions after '{origin}' must lead back into the"
-                            " flow", node.name, "next")
-                return
-        if target != _resolve_old(self, rejoin):
-            self.refuse(f"the council's questions after '{origin}' must come back to"
-                        f" '{_resolve_old(self, rejoin)}', where the flow goes on for everyone"
-                        f" else (they lead to '{target}')", origin, "cases")
-
-
-def _resolve_old(lock: Lock, target: str | None) -> str | None:
-    seen = set()
-    while target is not None and target not in lock.old.nodes and target not in seen:
-        seen.add(target)
-        node = lock.new.nodes.get(target)
-        if not isinstance(node, BranchNode):
-            return target
-        target = node.otherwise
-    return target
-
-
-def _edge_field(node, position: int) -> str:
-    if isinstance(node, BranchNode):
-        return f"cases.{position}.next" if position < len(node.cases) else "otherwise"
-    return "declined" if position == 1 else "next"
-
-
-def _is_core(node) -> bool:
-    return isinstance(node, QuestionNode) and node.core
-
-
-def _option_values(options: Any) -> Any:
-    if not isinstance(options, list):
-        return options
-    return [o if isinstance(o, str) else (o or {}).get("value") for o in options]
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "not set"
-    text = str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def check_lock(old: Flow, new: Flow, council: str) -> list[Problem]:
-    """Why a council admin may not publish ``new`` over ``old`` (empty: they may)."""
-    return Lock(old, new, council).check()
+            english = message if isinstance(message, str) else (message or {}).get("text", "")
+            if sorted(placeholders(text)) != sorted(placeholders(str(english))):
+                check.refuse("keep the same {placeholders} as the English: "
+                             f"{', '.join(placeholders(str(english))) or 'none'}",
+                             "translations", locale, key)
+            kept = text.replace(" ", "")
+            lost = [n for n in (d.replace(" ", "") for d in DIGITS.findall(str(english)))
+                    if n not in kept]
+            if lost:
+                check.refuse(f"the number(s) {', '.join(lost)} are missing", "translations",
+                             locale, key)

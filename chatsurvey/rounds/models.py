@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     ForeignKey,
+    ForeignKeyConstraint,
     Integer,
     String,
     Text,
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from chatsurvey.columns import UTCDateTime, utcnow
 from chatsurvey.councils.models import Tenant
 from chatsurvey.extensions import db
-from chatsurvey.flows.models import FlowVersion
+from chatsurvey.flows.models import FlowVersion, LocalQuestions
 
 CHANNELS = ("web", "sms")
 
@@ -31,11 +32,17 @@ class SurveyRound(db.Model):
     """A council running a published flow for a while: the link and keyword young people use."""
 
     __tablename__ = "survey_rounds"
+    __table_args__ = (ForeignKeyConstraint(
+        ["local_questions_id", "tenant_id"], ["local_questions.id", "local_questions.tenant_id"],
+        name="fk_survey_rounds_local_questions_own_council"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     flow_version_id: Mapped[int] = mapped_column(ForeignKey("flow_versions.id"))
+    local_questions_id: Mapped[int | None] = mapped_column(Integer)
+    """The council's local questions this round plays (its latest when the round was set up);
+    the database refuses another council's (a foreign key on the pair with ``tenant_id``)."""
     link: Mapped[str] = mapped_column(String(32), unique=True, default=new_link)
     keyword: Mapped[str | None] = mapped_column(String(16))
     """Word texted to start this round's survey, when a number has more than one open."""
@@ -48,6 +55,9 @@ class SurveyRound(db.Model):
 
     tenant: Mapped[Tenant] = relationship()
     flow_version: Mapped[FlowVersion] = relationship()
+    local_questions: Mapped[LocalQuestions | None] = relationship(
+        primaryjoin="SurveyRound.local_questions_id == LocalQuestions.id",
+        foreign_keys=[local_questions_id], viewonly=True)
 
     def is_open(self, now: datetime | None = None) -> bool:
         now = now or utcnow()
