@@ -11,7 +11,7 @@ def test_add_list_and_show_a_council(app):
     runner = app.test_cli_runner()
     result = runner.invoke(main, args=[
         "tenants", "add", "powys", "--name", "Powys County Council", "--country", "wales",
-        "--number", "07700 900123", "--twilio-sid", "AC123", "--origin",
+        "--number", "07700 900123", "--twilio-sid", "AC" + "1" * 32, "--origin",
         "https://www.powys.gov.uk", "--display-name", "Powys", "--colour", "#123456"],
         input="secret-token\n")
     assert result.exit_code == 0, result.output
@@ -25,7 +25,7 @@ def test_add_list_and_show_a_council(app):
     assert "cy, en" in shown and "+447700900123 (10/s)" in shown
     assert "powys" in runner.invoke(main, args=["tenants", "list"]).output
     again = runner.invoke(main, args=["tenants", "add", "powys", "--name", "X", "--country", "wales"])
-    assert again.exit_code == 1 and "already exists" in again.output
+    assert again.exit_code == 2 and "already has the short name powys" in again.output
     bad = runner.invoke(main, args=["tenants", "add", "x", "--name", "X", "--country", "england",
                               "--number", "not-a-number"])
     assert bad.exit_code == 2 and "is not a phone number" in bad.output
