@@ -578,7 +578,7 @@ def test_the_phone_command_texts_a_running_server(app, survey):
     """End to end over HTTP: `chatsurvey phone` signs, posts and prints the replies."""
     from werkzeug.serving import make_server
 
-    from chatsurvey.cli.invitations import phone
+    from devtools.cli import phone
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

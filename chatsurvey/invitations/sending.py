@@ -47,8 +47,8 @@ from chatsurvey.conversations.keyspace import Conversation, pointer_key, record_
 from chatsurvey.councils.models import SmsNumber, Tenant
 from chatsurvey.engine.sms import segments
 from chatsurvey.extensions import db, redis_client
-from chatsurvey.invitations.actions import quiet, quiet_ends, sending_number, wording
 from chatsurvey.invitations.models import FAILED, QUEUED, SENT, SKIPPED, Invitation, OptOut
+from chatsurvey.invitations.schedule import quiet, quiet_ends, sending_number, wording
 from chatsurvey.rounds.models import SurveyRound
 
 log = logging.getLogger(__name__)
