@@ -1,5 +1,6 @@
 # The two commands a newcomer needs are `make demo` and `make test`.
-# Everything is installed into .venv from pyproject.toml; nothing else is required.
+# Everything is installed into .venv from pyproject.toml; `make test` also installs Debian's
+# Chromium for the browser tests (browser-deps), which skip without it.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -23,12 +24,15 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Run the service locally with an embedded Redis and SQLite, and a demo council.
+## Another port: make demo PORT=5050 (then make phone PORT=5050).
+PORT ?= 5000
 demo: install
-	$(BIN)/chatsurvey demo
+	$(BIN)/chatsurvey demo --port $(PORT)
 
 ## Text the demo council's number from this terminal (while `make demo` runs).
 phone: install
-	CHATSURVEY_SECRET_KEY="$$(cat instance/demo-secret-key)" $(BIN)/chatsurvey phone --to +447700900123
+	CHATSURVEY_SECRET_KEY="$$(cat instance/demo-secret-key)" $(BIN)/chatsurvey phone --to +447700900123 \
+		--url http://127.0.0.1:$(PORT)
 
 ## The demo analyst's sign-in code (the authenticator app a real analyst would use).
 demo-code: install

@@ -78,7 +78,7 @@ def tenants_show(slug: str) -> None:
         ("SMS numbers", ", ".join(f"{n.number} ({n.per_second}/s)" for n in tenant.numbers)
          or "none"),
         ("Twilio", f"{tenant.twilio_account_sid or 'not set'}, auth token "
-                   f"{'set' if tenant.twilio_auth_token else 'not set'}"),
+                   f"{'set' if tenant.has_auth_token() else 'not set'}"),
         ("Widget origins", ", ".join(tenant.web_origins) or "none"),
         ("SMS help text", tenant.help_text or "not set"),
         ("Branding", ", ".join(f"{k}={v}" for k, v in sorted(tenant.branding.items())) or "none"),

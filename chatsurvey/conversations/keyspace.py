@@ -339,5 +339,7 @@ def init_app(app: Flask) -> None:
 
 
 def sessions() -> SessionStore:
-    """The current app's SessionStore."""
+    """The current app's SessionStore (made at first use when the app started without Redis)."""
+    if current_app.extensions.get(EXTENSION) is None:
+        init_app(current_app)
     return current_app.extensions[EXTENSION]
