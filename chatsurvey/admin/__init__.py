@@ -10,6 +10,11 @@ goes through templates/admin/base.html. Who may do what:
 * council viewer — their own council, read only: rounds and their response rates.
 
 Anything a council owns is loaded through ``scoping.for_tenant`` (404 otherwise).
+
+Views only: a change goes through its domain's actions. May import: the domains
+(actions and models), reports, flows, the engine (previews), conversations (the
+simulator, nothing stored), security, extensions. Never a channel, the command
+line or `workers`.
 """
 
 from __future__ import annotations

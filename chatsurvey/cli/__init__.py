@@ -6,9 +6,13 @@ commands is built without requiring a secret key or REDIS_URL: `--help`,
 `report` and `db upgrade` run without them, and a command that needs one stops
 with a single line naming the setting to set (`MissingSetting`). There is no
 `run`: `chatsurvey demo` runs the service locally, and production runs
-`gunicorn wsgi:app`, which refuses to start without its settings. The developer tools (`demo`,
-`demo-data`, `phone`) live in the source checkout's `devtools/`, which is not
-shipped in the wheel; they are added when it is there.
+`gunicorn wsgi:app`, which refuses to start without its settings. The developer
+tools (`demo`, `demo-data`, `phone`) live in the source checkout's `devtools/`,
+which is not shipped in the wheel; they are added when it is there.
+
+May import: the domains' actions and models, reports, the engine (flow tools),
+jobs and the sweeper (worker commands). Never a channel or `workers`; the admin
+only where tests/test_layering.py lists it.
 """
 
 from __future__ import annotations

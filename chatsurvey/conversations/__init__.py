@@ -4,6 +4,10 @@ The engine decides what to say; this module acts on the events it returns
 (mailroom-style handlers): a finished conversation is either handed off to
 be anonymised and stored, or discarded (withdrawn, declined, or nothing to
 keep). Channels only translate between their wire format and these calls.
+``keyspace`` is the only code that touches a conversation's Redis keys.
+
+May import: the engine, flows (published versions), councils, rounds, jobs,
+extensions. Never a channel, the admin, the command line, reports or `workers`.
 """
 
 from __future__ import annotations
