@@ -71,12 +71,14 @@ bench: install
 		apt-get install -y -qq wrk >/dev/null || echo "bench: could not install wrk; the HTTP benchmark will say so."; }
 	$(BIN)/python -m bench
 
-## Re-extract every message from the flows and merge it into each locale's catalogue.
+## Re-extract every message (flows, the chat page, what chatsurvey texts) into each catalogue.
 locales: install
 	$(BIN)/pybabel extract -F babel.cfg -o locales/flows.pot --no-wrap --omit-header --sort-by-file .
 	$(BIN)/pybabel update -i locales/flows.pot -d locales -D flows --no-wrap --previous --ignore-obsolete
 	$(BIN)/pybabel extract -F babel-web.cfg -o locales/web.pot --no-wrap --omit-header --sort-by-file .
 	$(BIN)/pybabel update -i locales/web.pot -d locales -D web --no-wrap --previous --ignore-obsolete
+	$(BIN)/pybabel extract -F babel-sms.cfg -k P_:1c,2 -o chatsurvey/locales/sms.pot --no-wrap --omit-header --sort-by-file .
+	$(BIN)/pybabel update -i chatsurvey/locales/sms.pot -d chatsurvey/locales -D sms --no-wrap --previous --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage .hypothesis

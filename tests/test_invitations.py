@@ -19,14 +19,14 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import create_engine, inspect, text
 
 import chatsurvey.invitations.models  # noqa: F401  (the SMS tables, until app.py imports them)
-from chatsurvey import conversations
+from chatsurvey import conversations, texts
 from chatsurvey.cli.invitations import invitations as invitations_cli
 from chatsurvey.conversations.keyspace import pointer_key, sessions
 from chatsurvey.crypto import crypto
 from chatsurvey.extensions import db, redis_client
 from chatsurvey.invitations.actions import add_invitations, status
 from chatsurvey.invitations.models import Invitation, OptOut
-from chatsurvey.invitations.schedule import WORDING, InvitationError, quiet, quiet_ends
+from chatsurvey.invitations.schedule import InvitationError, quiet, quiet_ends
 from chatsurvey.invitations.sending import Sender, queue_invitations, twilio_client
 from chatsurvey.invitations.upload import (
     ALREADY,
@@ -251,7 +251,7 @@ def test_invitations_go_out_at_the_number_s_pace(survey, twilio):
     assert [m.to for m in twilio.messages] == numbers
     assert {m.from_ for m in twilio.messages} == {"+447700900001"}
     assert {m.account for m in twilio.messages} == {ACCOUNT}
-    assert twilio.messages[0].body == WORDING["en"]["invite"].format(council="Testshire Council")
+    assert twilio.messages[0].body == texts.INVITE.english % {"council": "Testshire Council"}
     assert all(i.status == "sent" and i.sent_at for i in rows(survey).values())
 
 
@@ -267,13 +267,17 @@ def test_the_pace_is_shared_by_every_worker_and_counts_segments(survey):
 
 
 def test_invitations_fit_one_sms_and_say_nothing_about_care(survey):
+    from chatsurvey.councils.models import Tenant
     from chatsurvey.engine.sms import segments
 
-    for locale, texts in WORDING.items():
-        for key, wording in texts.items():
-            message = wording.format(council="Much Wenlock and District Council")
-            assert segments(message) == 1, (locale, key, len(message))
+    for locale in ("en", "cy", "gd"):
+        council = Tenant(name="Much Wenlock and District Council", country="england",
+                         locales=[locale], branding={})
+        for kind in (texts.INVITE, texts.REMINDER):
+            message = texts.sms_text(council, kind)
+            assert segments(message) == 1, (locale, kind, len(message))
             assert "care" not in message.lower() and "survey" not in message.lower()
+            assert (message == kind.english % {"council": council.name}) == (locale == "en")
 
 
 def test_at_night_nothing_is_sent_and_the_job_waits_for_eight(survey, twilio):
@@ -420,7 +424,7 @@ def test_one_reminder_only_to_those_who_started_and_went_quiet(survey, twilio, a
     sender(Clock(now)).invitations(survey.id)
     start_conversation(survey, A, now - timedelta(hours=49))   # quiet for two days
     start_conversation(survey, B, now - timedelta(hours=1))    # answering now
-    reminder = WORDING["en"]["reminder"].format(council="Testshire Council")
+    reminder = texts.REMINDER.english % {"council": "Testshire Council"}
 
     result = sender(Clock(now)).reminders(survey.id)
     assert result == "1 reminded, 2 may need one later"

@@ -16,42 +16,17 @@ from flask import current_app
 from chatsurvey.columns import utcnow
 from chatsurvey.councils.models import SmsNumber, Tenant
 from chatsurvey.rounds.models import SurveyRound
-
-# Short, warm, one SMS, and saying nothing on a lock screen about what the survey asks.
-# The reminder asks for "?" (the engine's help: it shows the question again) rather than
-# "just reply", so a reply cannot be taken as an answer to a question not on screen.
-# Welsh and Gaelic wording awaits review by native speakers.
-WORDING = {
-    "en": {
-        "invite": "Hi, it's {council}. We'd like to hear how things are going for you. "
-                  "Reply YES to start, or STOP if you'd rather not get texts.",
-        "reminder": "Hi, it's {council} again. You can carry on any time: text ? to see "
-                    "where you were. Text STOP to opt out.",
-    },
-    "cy": {
-        "invite": "Helo, {council} sydd yma. Hoffen ni glywed sut mae pethau'n mynd i ti. "
-                  "Ateba IE i ddechrau, neu STOP os nad wyt ti eisiau negeseuon.",
-        "reminder": "Helo eto gan {council}. Gelli di barhau unrhyw bryd: tecstia ? i weld "
-                    "ble roeddet ti. Tecstia STOP i stopio.",
-    },
-    "gd": {
-        "invite": "Halò, seo {council}. Bu toil leinn cluinntinn ciamar a tha dhut. "
-                  "Freagair THA gus tòiseachadh, no STOP gus stad.",
-        "reminder": "Halò a-rithist bho {council}. Faodaidh tu cumail a' dol uair sam bith: "
-                    "cuir ? gus faicinn càit an robh thu. Cuir STOP gus stad.",
-    },
-}
-
+from chatsurvey.texts import sms_text
 
 
 class InvitationError(ValueError):
     """The round cannot take invitations; the message says what to fix."""
 
 
-def wording(tenant: Tenant, key: str) -> str:
-    """An invitation or reminder in the council's first language we have words for."""
-    locale = next((loc for loc in tenant.offered_locales() if loc in WORDING), "en")
-    return WORDING[locale][key].format(council=tenant.display_name)
+def wording(tenant: Tenant, message: str) -> str:
+    """An invitation or reminder (`texts.INVITE`, `texts.REMINDER`) in the council's first
+    language chatsurvey has words in."""
+    return sms_text(tenant, message)
 
 
 def quiet(moment: datetime) -> bool:

@@ -42,7 +42,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from chatsurvey import jobs
+from chatsurvey import jobs, texts
 from chatsurvey.conversations.keyspace import Conversation, pointer_key, record_key, sessions
 from chatsurvey.councils.models import SmsNumber, Tenant
 from chatsurvey.engine.sms import segments
@@ -181,7 +181,7 @@ class Sender:
                       "credentials)", survey_round.id, tenant.slug)
             return "cannot send", None
         client = self.make_client(tenant)
-        text = wording(tenant, "invite")
+        text = wording(tenant, texts.INVITE)
         limit = max(1, RUN_SECONDS * number.per_second // max(1, segments(text)))
         pending = db.session.scalars(
             select(Invitation).where(Invitation.round_id == survey_round.id,
@@ -239,7 +239,7 @@ class Sender:
                                      Invitation.reminded_at.is_(None),
                                      Invitation.number.is_not(None))
             .order_by(Invitation.id)).all()
-        client, text, reminded, pending = None, wording(tenant, "reminder"), 0, 0
+        client, text, reminded, pending = None, wording(tenant, texts.REMINDER), 0, 0
         for invitation in waiting:
             conversation = self._conversation(tenant, invitation)
             idle = self.clock() - conversation.updated if conversation else -1
