@@ -323,10 +323,6 @@ class SessionStore:
         """Drop an idle entry whose conversation no longer exists."""
         self.redis.zrem(IDLE, cid)
 
-    def memory(self, cid: str) -> int:
-        """Bytes Redis uses for a conversation's record."""
-        return int(self.redis.memory_usage(record_key(cid)) or 0)
-
 
 def init_app(app: Flask) -> None:
     from chatsurvey.extensions import redis_client

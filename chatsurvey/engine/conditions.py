@@ -44,34 +44,37 @@ def _same(a: Any, b: Any) -> bool:
     return str(a) == str(b)
 
 
+def _is(arg: Any, value: Any) -> bool:
+    if arg in ("answered", "set"):
+        return value is not MISSING and value is not None
+    if arg == "skipped":
+        return value is None
+    return value is MISSING if arg == "unanswered" else value is MISSING or value is None
+
+
+_MATCHES: dict[str, Callable[[Any, Any], bool]] = {
+    "equals": lambda arg, value: _same(value, arg),
+    "in": lambda arg, value: any(_same(value, x) for x in arg),
+    "not_in": lambda arg, value: not any(_same(value, x) for x in arg),
+    "contains": lambda arg, value: isinstance(value, list) and any(_same(x, arg) for x in value),
+}
+_COMPARES: dict[str, Callable[[Any, Any], bool]] = {
+    "between": lambda arg, value: arg[0] <= value <= arg[1],
+    "lt": lambda arg, value: value < arg,
+    "lte": lambda arg, value: value <= arg,
+    "gt": lambda arg, value: value > arg,
+    "gte": lambda arg, value: value >= arg,
+}
+
+
 def _test_value(op: str, arg: Any, value: Any) -> bool:
     if op == "is":
-        if arg in ("answered", "set"):
-            return value is not MISSING and value is not None
-        if arg == "skipped":
-            return value is None
-        return value is MISSING if arg == "unanswered" else value is MISSING or value is None
+        return _is(arg, value)
     if value is MISSING or value is None:
         return False
-    if op == "equals":
-        return _same(value, arg)
-    if op == "in":
-        return any(_same(value, x) for x in arg)
-    if op == "not_in":
-        return not any(_same(value, x) for x in arg)
-    if op == "contains":
-        return isinstance(value, list) and any(_same(x, arg) for x in value)
-    if not _number(value):
-        return False
-    if op == "between":
-        return arg[0] <= value <= arg[1]
-    if op == "lt":
-        return value < arg
-    if op == "lte":
-        return value <= arg
-    if op == "gt":
-        return value > arg
-    return value >= arg  # gte
+    if op in _MATCHES:
+        return _MATCHES[op](arg, value)
+    return _number(value) and _COMPARES[op](arg, value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ flow; only progress and piped answers are filled in per turn.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from . import sms
@@ -116,6 +117,53 @@ def text_reply(root: Flow, texts: Texts, key: str, state: dict, kind: str = "mes
     return reply
 
 
+def _options(texts: Texts, node: QuestionNode, locale: str, channel: str,
+             lang: str) -> list[dict[str, Any]]:
+    """The answers to choose from, each marked with its language when it is not the prompt's."""
+    options = []
+    for option in node.options:
+        label, label_lang = texts.text_lang(option.label, locale, channel)
+        shown: dict[str, Any] = {"value": option.value, "label": label}
+        if option.emoji:
+            shown["emoji"] = option.emoji
+        if label_lang != lang:
+            shown["lang"] = label_lang
+        options.append(shown)
+    return options
+
+
+def _sms_parts(node: QuestionNode, t: Callable[[str], str], intro: str | None,
+               ends: str | None, options: list[dict[str, Any]]) -> dict[str, str]:
+    """What surrounds an SMS question's prompt: the sensitive intro, numbered answers, skip."""
+    lines = [f"{o['value'] if node.ask == 'faces' else i} {o['label']}"
+             for i, o in enumerate(options, start=1)]
+    after = [x for x in (ends, "\n".join(lines)) if x]
+    return {"before": sms.plain_punctuation(intro + "\n") if intro else "",
+            "after": sms.plain_punctuation("".join("\n" + x for x in after)),
+            "offer_skip": ("\n" + sms.plain_punctuation(t("system:offer_skip"))
+                           if node.ask != "consent" and not intro else "")}
+
+
+def _web_base(node: QuestionNode, t: Callable[[str], str], prompt: str, intro: str | None,
+              ends: str | None, options: list[dict[str, Any]], max_chars: int) -> dict:
+    """A web question's reply, but for its text and progress."""
+    base: dict[str, Any] = {
+        "type": "question", "text": prompt, "key": node.key, "ask": node.ask,
+        "input": WEB_INPUT[node.ask], "options": options, "skip": node.ask != "consent",
+        "skip_label": t("system:skip"), "sensitive": node.sensitive,
+    }
+    optional = {"intro": intro or None, "ends": ends or None,
+                "min_label": t(node.min_label) if node.min_label else None,
+                "max_label": t(node.max_label) if node.max_label else None,
+                "send_label": t("system:send") if node.ask == "multi" else None}
+    base.update((k, v) for k, v in optional.items() if v is not None)
+    if node.ask in ("number", "scale"):
+        base["min"], base["max"] = node.min, node.max
+    if node.ask == "text":
+        base["max_length"] = min(node.max_length or max_chars, max_chars)
+    return base
+
+
 def _static_question(root: Flow, node: QuestionNode, locale: str, channel: str,
                      max_chars: int) -> dict:
     """The parts of a question that are the same in every conversation, rendered once.
@@ -141,49 +189,15 @@ def _static_question(root: Flow, node: QuestionNode, locale: str, channel: str,
         ends = fill(t("system:scale.ends"), root, {"ctx": {}, "answers": {}}, channel, {
             "min": node.min, "max": node.max,
             "min_label": t(node.min_label), "max_label": t(node.max_label)})
-    options = []
-    for option in node.options:
-        label, label_lang = texts.text_lang(option.label, locale, channel)
-        shown: dict[str, Any] = {"value": option.value, "label": label}
-        if option.emoji:
-            shown["emoji"] = option.emoji
-        if label_lang != lang:
-            shown["lang"] = label_lang
-        options.append(shown)
+    options = _options(texts, node, locale, channel, lang)
     out: dict[str, Any] = {"prompt": prompt, "lang": lang, "dir": text_direction(lang),
                            "templated": "{" in prompt, "progress": t("system:progress")}
-    can_skip = node.ask != "consent"
     if channel == "sms":
-        lines = [f"{o['value'] if node.ask == 'faces' else i} {o['label']}"
-                 for i, o in enumerate(options, start=1)]
-        after = [x for x in (ends, "\n".join(lines)) if x]
-        out["before"] = sms.plain_punctuation(intro + "\n") if intro else ""
-        out["after"] = sms.plain_punctuation("".join("\n" + x for x in after))
-        out["offer_skip"] = ("\n" + sms.plain_punctuation(t("system:offer_skip"))
-                             if can_skip and not intro else "")
-        root.cache[cache_key] = out
-        return out
-    base: dict[str, Any] = {
-        "type": "question", "text": prompt, "key": node.key, "ask": node.ask,
-        "input": WEB_INPUT[node.ask], "options": options, "skip": can_skip,
-        "skip_label": t("system:skip"), "sensitive": node.sensitive,
-    }
-    if intro:
-        base["intro"] = intro
-    if ends:
-        base["ends"] = ends
-    if node.min_label:
-        base["min_label"] = t(node.min_label)
-    if node.max_label:
-        base["max_label"] = t(node.max_label)
-    if node.ask == "multi":
-        base["send_label"] = t("system:send")
-    if node.ask in ("number", "scale"):
-        base["min"], base["max"] = node.min, node.max
-    if node.ask == "text":
-        base["max_length"] = min(node.max_length or max_chars, max_chars)
-    base["lang"], base["dir"] = lang, out["dir"]
-    out["base"] = base
+        out.update(_sms_parts(node, t, intro, ends, options))
+    else:
+        base = _web_base(node, t, prompt, intro, ends, options, max_chars)
+        base["lang"], base["dir"] = lang, out["dir"]
+        out["base"] = base
     root.cache[cache_key] = out
     return out
 

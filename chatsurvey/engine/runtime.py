@@ -23,7 +23,6 @@ from .render import question_reply, questions_by_key, text_reply
 STATE_FORMAT = 1
 CHANNELS = ("sms", "web", "paper")
 ACTIVE = "active"
-ENDED = ("complete", "partial", "withdrawn", "declined", "failed")
 _STATE_FIELDS = frozenset(("flow", "version", "status", "at", "stack", "answers", "history", "ctx"))
 
 

@@ -215,10 +215,9 @@ def _looks_like_name(key: str, word: str) -> bool:
         p in firsts or p in lasts or p in ambiguous or p == "o" for p in parts)
 
 
-def _people(text: str) -> list[Finding]:
-    firsts, lasts, words = first_names(), last_names(), english_words()
-    found: list[Finding] = []
-    tokens = list(_WORD.finditer(text))
+def _named_in_context(text: str) -> set[int]:
+    """Where words stand that the words around them say are names ("my sw Dan")."""
+    words = english_words()
     in_context: set[int] = set()
     for match in _CONTEXT.finditer(text):
         for group in ("after", "named", "before"):
@@ -235,6 +234,14 @@ def _people(text: str) -> list[Finding]:
                 continue
             if _looks_like_name(key, word) or _capitalised(word) or key not in words:
                 in_context.add(match.start(group))
+    return in_context
+
+
+def _people(text: str) -> list[Finding]:
+    firsts, lasts, words = first_names(), last_names(), english_words()
+    found: list[Finding] = []
+    tokens = list(_WORD.finditer(text))
+    in_context = _named_in_context(text)
     previous_end = -10
     for i, token in enumerate(tokens):
         word = token.group(0)
