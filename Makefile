@@ -53,10 +53,11 @@ ENGINE_TESTS := $(addprefix tests/test_,runtime runtime_edges golden properties 
 	state_pack engine_purity cli_flows)
 ENGINE_TESTS := $(addsuffix .py,$(ENGINE_TESTS))
 
-## Lint, check the flows, run every test, and hold the engine to 100% branch coverage.
+## Lint, check types, check the flows, run every test, and hold the engine to 100% branch coverage.
 ## (Coverage traces only the engine's tests: tracing the whole suite nearly doubles its time.)
 test: install browser-deps
 	$(BIN)/ruff check .
+	$(BIN)/pyright
 	$(BIN)/chatsurvey flows check flows/
 	$(BIN)/pytest $(PYTEST_ARGS)
 	$(BIN)/pytest -q --cov=chatsurvey.engine --cov-report= $(ENGINE_TESTS)
@@ -64,6 +65,7 @@ test: install browser-deps
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/pyright
 
 ## Benchmarks; figures are written to docs/benchmarks.md.
 bench: install

@@ -61,11 +61,12 @@ def init_app(app: Flask) -> None:
     if not secret and not (configured and phone):
         app.extensions[EXTENSION] = None
         return
+    secret = str(secret or "")
     if configured:
         keys = [k.strip().encode("ascii") for k in str(configured).split(",") if k.strip()]
     else:
         keys = [base64.urlsafe_b64encode(_derive(secret, b"chatsurvey fernet"))]
-    phone_key = phone.encode("utf-8") if phone else _derive(secret, b"chatsurvey phone hash")
+    phone_key = str(phone).encode("utf-8") if phone else _derive(secret, b"chatsurvey phone hash")
     app.extensions[EXTENSION] = Crypto(keys, phone_key)
 
 

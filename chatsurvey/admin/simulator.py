@@ -55,7 +55,7 @@ def simulate():
     options = engine_options()
     state = data.get("state")
     if state is None:
-        channel = data.get("channel") if data.get("channel") in ("sms", "web") else "web"
+        channel = "sms" if data.get("channel") == "sms" else "web"
         locale = data.get("locale") if data.get("locale") in flow.locales else None
         country = data.get("country") if data.get("country") in COUNTRIES else "england"
         band = data.get("age_band") if isinstance(data.get("age_band"), str) and \

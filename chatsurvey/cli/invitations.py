@@ -51,8 +51,9 @@ def invitations_add(round_id: int, file: Path, send: bool) -> None:
     click.echo(f"Round {survey_round.id} ({survey_round.name}, {survey_round.tenant.slug}):")
     for line in report.summary():
         click.echo(line)
-    if report.accepted and send:
-        sender = sending_number(survey_round.tenant).number
+    sender = sending_number(survey_round.tenant)  # check_round made sure there is one
+    if report.accepted and send and sender is not None:
+        sender = sender.number
         click.echo(f"The invitations will be texted from {sender}, {_when()}, as a worker "
                    "picks them up.")
     elif report.accepted:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from chatsurvey.cli.lookup import council
 from chatsurvey.extensions import db
@@ -110,7 +111,7 @@ def rounds_add(slug, flow_id, version, name, opens, closes, keyword, channels, e
 @click.argument("slug", required=False)
 def rounds_list(slug: str | None) -> None:
     """List survey rounds (of one council, or all): Scheduled, Open or Closed."""
-    query = db.select(SurveyRound).order_by(SurveyRound.id)
+    query = select(SurveyRound).order_by(SurveyRound.id)
     if slug:
         query = query.where(SurveyRound.tenant_id == council(slug).id)
     for survey_round in db.session.scalars(query):

@@ -150,7 +150,7 @@ def problems(settings: CouncilSettings, tenant: Tenant | None = None,
     tenant_id = tenant.id if tenant is not None else None
     found = {
         "name": None if settings.name else "Enter the council's name.",
-        "slug": _slug_problem(slug) if tenant is None else None,
+        "slug": _slug_problem(slug or "") if tenant is None else None,
         "display_name": _display_name_problem(settings.display_name or settings.name,
                                               tenant_id),
         "country": ("Choose the country: england, wales or scotland."

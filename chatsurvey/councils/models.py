@@ -11,6 +11,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -54,7 +55,7 @@ class Tenant(db.Model):
 
     def has_auth_token(self) -> bool:
         """Whether a Twilio auth token is set, without decrypting it."""
-        return bool(db.session.scalar(db.select(Tenant.id).where(
+        return bool(db.session.scalar(select(Tenant.id).where(
             Tenant.id == self.id, Tenant.twilio_auth_token.is_not(None))))
 
     def offered_locales(self) -> list[str]:

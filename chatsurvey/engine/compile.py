@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from importlib import resources
-from typing import Any
+from typing import Any, cast, overload
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
@@ -60,7 +60,8 @@ _TYPE_WORDS = {
 @functools.cache
 def schema() -> dict:
     """The published JSON Schema of the flow language."""
-    return json.loads(resources.files(__package__).joinpath("flow.schema.json").read_text("utf-8"))
+    return json.loads(resources.files("chatsurvey.engine").joinpath("flow.schema.json")
+                      .read_text("utf-8"))
 
 
 @functools.cache
@@ -81,13 +82,13 @@ def _locate(path: Iterable[Any]) -> tuple[str | None, str | None]:
 
 
 def _missing(error: ValidationError) -> str:
-    instance = error.instance
-    missing = [r for r in error.validator_value if isinstance(instance, dict) and r not in instance]
+    instance, required = error.instance, cast(list[str], error.validator_value)
+    missing = [r for r in required if isinstance(instance, dict) and r not in instance]
     return "is missing " + ", ".join(f"'{m}'" for m in missing)
 
 
 def _unknown(error: ValidationError) -> str:
-    allowed = sorted(error.schema.get("properties", {}))
+    allowed = sorted(cast(dict[str, Any], error.schema).get("properties", {}))
     extra = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
     words = []
     for name in extra:
@@ -125,8 +126,8 @@ _WORDS = {
     "enum": lambda e: (f"is {json.dumps(e.instance, ensure_ascii=False)}; it must be one of: "
                        + ", ".join(str(x) for x in e.validator_value)),
     "type": lambda e: "must be " + " or ".join(
-        _TYPE_WORDS.get(w, w) for w in (e.validator_value if isinstance(e.validator_value, list)
-                                        else [e.validator_value])),
+        str(_TYPE_WORDS.get(w, w)) for w in (
+            e.validator_value if isinstance(e.validator_value, list) else [e.validator_value])),
     "pattern": lambda e: (f"{json.dumps(e.instance, ensure_ascii=False)} is not allowed here; use "
                           + _PATTERN_WORDS.get(e.validator_value,
                                                f"text matching {e.validator_value}")),
@@ -136,7 +137,7 @@ _WORDS = {
 
 def _schema_message(error: ValidationError) -> str:
     """Say what is wrong with a value in words an analyst understands."""
-    v = error.validator
+    v = str(error.validator)
     if v in _WORDS:
         return _WORDS[v](error)
     if v in ("oneOf", "anyOf") and error.context:
@@ -168,10 +169,17 @@ class _Builder:
         self.messages = messages_from_data(self.data.get("messages", {}))
         self.problems: list[Problem] = []
 
-    def problem(self, message: str, state: str, field: str, code: str = "invalid") -> None:
-        path = ("states", state, *field.split("."))
+    def problem(self, message: str, state: str | None, field: str,
+                code: str = "invalid") -> None:
+        path = ("states", state or "", *field.split("."))
         self.problems.append(Problem(ERROR, code, message, self.doc.source,
                                      self.doc.line_of(path), state, field))
+
+    @overload
+    def message_key(self, key: str, state: str | None, field: str) -> str: ...
+
+    @overload
+    def message_key(self, key: str | None, state: str | None, field: str) -> str | None: ...
 
     def message_key(self, key: str | None, state: str | None, field: str) -> str | None:
         if key is None:
@@ -261,7 +269,7 @@ class _Builder:
                 self.problem("only consent questions have 'declined'", name, "declined")
         return QuestionNode(
             name=name, flow_id=self.flow_id, next=nxt, line=line, ask=ask,
-            prompt=self.message_key(spec["prompt"], name, "prompt"),
+            prompt=self.message_key(cast(str, spec["prompt"]), name, "prompt"),
             key=spec.get("key"),
             help=self.message_key(spec.get("help"), name, "help"),
             options=options, scale=spec.get("scale"), min=low, max=high,

@@ -84,7 +84,7 @@ class CheckResult:
 def edges(node: Node) -> list[str | None]:
     """Where a node can lead, in the order its fields list them (None: not set)."""
     if isinstance(node, BranchNode):
-        return [t for _, t in node.cases] + [node.otherwise]
+        return [*(t for _, t in node.cases), node.otherwise]
     if isinstance(node, EndNode):
         return []
     if isinstance(node, QuestionNode) and node.declined:

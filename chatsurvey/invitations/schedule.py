@@ -16,14 +16,14 @@ from flask import current_app
 from chatsurvey.columns import utcnow
 from chatsurvey.councils.models import SmsNumber, Tenant
 from chatsurvey.rounds.models import SurveyRound
-from chatsurvey.texts import sms_text
+from chatsurvey.texts import Text, sms_text
 
 
 class InvitationError(ValueError):
     """The round cannot take invitations; the message says what to fix."""
 
 
-def wording(tenant: Tenant, message: str) -> str:
+def wording(tenant: Tenant, message: Text) -> str:
     """An invitation or reminder (`texts.INVITE`, `texts.REMINDER`) in the council's first
     language chatsurvey has words in."""
     return sms_text(tenant, message)

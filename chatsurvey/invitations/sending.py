@@ -32,11 +32,12 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import requests
 from flask import current_app
 from rq.exceptions import DuplicateJobError
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
@@ -291,7 +292,7 @@ class Sender:
     def _conversation(self, tenant: Tenant, invitation: Invitation) -> Conversation | None:
         cid = sessions().find(pointer_key(tenant.id, invitation.phone_hash))
         raw = self.redis.get(record_key(cid)) if cid else None
-        return Conversation.load(cid, raw) if raw else None
+        return Conversation.load(cid, cast(bytes, raw)) if cid and raw else None
 
     @staticmethod
     def _next_check(survey_round: SurveyRound, at: datetime) -> datetime:
@@ -314,7 +315,7 @@ class Sender:
                 invitation.attempts -= 1
                 return QUIET
             try:
-                client.messages.create(to=invitation.number, from_=number.number, body=text)
+                client.messages.create(to=str(invitation.number), from_=number.number, body=text)
                 return SENT
             except TwilioRestException as exc:
                 code = exc.code or exc.status
@@ -367,8 +368,8 @@ class Sender:
         scope = Invitation.round_id == survey_round.id
         db.session.execute(update(Invitation).where(scope, Invitation.status == QUEUED)
                            .values(status=SKIPPED, error="round-closed"))
-        deleted = db.session.execute(update(Invitation).where(
-            scope, Invitation.number.is_not(None)).values(number=None)).rowcount
+        deleted = cast(CursorResult, db.session.execute(update(Invitation).where(
+            scope, Invitation.number.is_not(None)).values(number=None))).rowcount
         db.session.commit()
         return deleted
 

@@ -148,8 +148,8 @@ def stage(survey_round: SurveyRound, csv_text: str) -> Report:
         number, why = _check(cells[column] if column < len(cells) else "")
         if number in seen:
             why = REPEATED
-        if why:
-            report.rejected.append((line, why))
+        if why or number is None:
+            report.rejected.append((line, why or NOT_A_NUMBER))
             continue
         seen[number] = line
         good.append((line, number, hasher.phone_hash(number)))

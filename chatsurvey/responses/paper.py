@@ -13,23 +13,16 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from flask import current_app
+from werkzeug.datastructures import MultiDict
 
 from chatsurvey.engine import Flow
 from chatsurvey.engine.inputs import Invalid, accept_value
 from chatsurvey.engine.model import QuestionNode
 from chatsurvey.flows.store import flow_store
 from chatsurvey.rounds.models import SurveyRound
-
-
-class Form(Protocol):
-    """What a posted form offers (werkzeug's MultiDict has both)."""
-
-    def get(self, key: str, default: Any = ...) -> Any: ...
-
-    def getlist(self, key: str) -> list[Any]: ...
 
 
 def fields_of(flow: Flow) -> list[QuestionNode]:
@@ -47,7 +40,7 @@ def surveys(survey_round: SurveyRound) -> dict[str, Flow]:
         {root.id: root} if any(fields_of(root)) else {})
 
 
-def read_answers(flow: Flow, form: Form) -> tuple[dict, list[str], dict[str, str]]:
+def read_answers(flow: Flow, form: MultiDict[str, str]) -> tuple[dict, list[str], dict[str, str]]:
     """(answers, unanswered keys, errors by field name) from the posted form."""
     answers, skipped, errors = {}, [], {}
     limit = current_app.config["ENGINE_MAX_ANSWER_CHARS"]

@@ -59,7 +59,7 @@ class Redacted:
 
 @functools.cache
 def _words(name: str) -> frozenset[str]:
-    text = resources.files(__package__).joinpath("data", name).read_text("utf-8")
+    text = resources.files("chatsurvey.responses").joinpath("data", name).read_text("utf-8")
     return frozenset(line for line in text.split("\n") if line and not line.startswith("#"))
 
 
@@ -79,7 +79,8 @@ def ambiguous_names() -> frozenset[str]:
 @functools.cache
 def english_words() -> frozenset[str]:
     """Everyday English words (lower case): a capitalised word that is not one is a name."""
-    raw = resources.files(__package__).joinpath("data", "english_words.txt.gz").read_bytes()
+    raw = resources.files("chatsurvey.responses").joinpath(
+        "data", "english_words.txt.gz").read_bytes()
     text = gzip.decompress(raw).decode("utf-8")
     return frozenset(line for line in text.split("\n") if line and not line.startswith("#"))
 

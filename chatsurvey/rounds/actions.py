@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from flask import current_app
+from sqlalchemy import select
 
 from chatsurvey.audit import record
 from chatsurvey.columns import utcnow
@@ -124,7 +125,7 @@ def minimum_warnings(eligible: Mapping[str, int]) -> list[str]:
 
 def find_flow(flow_id: str, version: int | None = None) -> FlowVersion | None:
     """A published flow version (the latest when ``version`` is None)."""
-    query = db.select(FlowVersion).where(FlowVersion.flow_id == flow_id)
+    query = select(FlowVersion).where(FlowVersion.flow_id == flow_id)
     query = query.where(FlowVersion.version == version) if version else query.order_by(
         FlowVersion.version.desc())
     return db.session.scalars(query.limit(1)).first()
@@ -240,7 +241,7 @@ def create_round(tenant: Tenant | None, flow_version: FlowVersion | None,
         checked = check(settings)
     except RoundRefused as refused:
         raise RoundRefused({**problems, **refused.problems}, refused.warnings) from None
-    if problems:
+    if problems or tenant is None or flow_version is None:
         raise RoundRefused(problems, checked.warnings)
     survey_round = SurveyRound(tenant=tenant, flow_version=flow_version)
     _write(survey_round, checked)
@@ -309,8 +310,8 @@ def extend(survey_round: SurveyRound, closes: str, now: datetime | None = None) 
                    f"({survey_round.closes_at:%Y-%m-%d}).")
     else:
         problem = None
-    if problem:
-        raise RoundRefused({"closes": problem})
+    if problem or new_close is None:
+        raise RoundRefused({"closes": problem or "Enter the new closing day."})
     before = survey_round.closes_at
     survey_round.closes_at = new_close
     record("round.extended", survey_round, name=survey_round.name,
