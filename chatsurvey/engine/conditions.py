@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 MISSING = object()
 
@@ -56,7 +56,8 @@ _MATCHES: dict[str, Callable[[Any, Any], bool]] = {
     "equals": lambda arg, value: _same(value, arg),
     "in": lambda arg, value: any(_same(value, x) for x in arg),
     "not_in": lambda arg, value: not any(_same(value, x) for x in arg),
-    "contains": lambda arg, value: isinstance(value, list) and any(_same(x, arg) for x in value),
+    "contains": lambda arg, value: isinstance(value, list) and any(
+        _same(x, arg) for x in cast(list[Any], value)),
 }
 _COMPARES: dict[str, Callable[[Any, Any], bool]] = {
     "between": lambda arg, value: arg[0] <= value <= arg[1],
@@ -104,13 +105,17 @@ class Condition:
 
     def answer_keys(self) -> set[str]:
         """Answer keys this condition reads."""
-        keys = {self.name} if self.subject == "answer" and self.name else set()
+        keys: set[str] = {self.name} if self.subject == "answer" and self.name else set()
         for part in self.parts:
             keys |= part.answer_keys()
         return keys
 
 
-def _operator(spec: dict, allowed: tuple[str, ...]) -> tuple[str, Any]:
+Spec = dict[str, Any]
+"""A condition as the flow document writes it (checked by the schema first)."""
+
+
+def _operator(spec: Spec, allowed: tuple[str, ...]) -> tuple[str, Any]:
     ops = [k for k in spec if k in allowed]
     if len(ops) != 1:
         if not ops:
@@ -118,13 +123,13 @@ def _operator(spec: dict, allowed: tuple[str, ...]) -> tuple[str, Any]:
         raise ConditionError(
             "has more than one test (" + ", ".join(ops) + "); use all: [...] to combine")
     op = ops[0]
-    arg = spec[op]
+    arg: Any = spec[op]
     if op == "between" and arg[0] > arg[1]:
         raise ConditionError(f"between [{arg[0]}, {arg[1]}] is empty: put the smaller number first")
     return op, arg
 
 
-def compile_condition(spec: dict) -> Condition:
+def compile_condition(spec: Spec) -> Condition:
     """Compile a branch condition (schema-valid mapping) into a Condition."""
     combinators = [k for k in spec if k in COMBINATORS]
     if combinators:
@@ -133,7 +138,7 @@ def compile_condition(spec: dict) -> Condition:
         op = combinators[0]
         if op == "not":
             return Condition("not", parts=(compile_condition(spec["not"]),))
-        return Condition(op, parts=tuple(compile_condition(s) for s in spec[op]))
+        return Condition(op, parts=tuple(compile_condition(s) for s in cast(list[Spec], spec[op])))
     subjects = [k for k in spec if k in SUBJECTS]
     if len(subjects) != 1:
         raise ConditionError(
@@ -148,9 +153,9 @@ def compile_condition(spec: dict) -> Condition:
                 f"{subject} is tested by value, like {{{subject}: x}} or {{{subject}: [x, y]}};"
                 f" remove {', '.join(extra)}"
             )
-        value = spec[subject]
+        value: Any = spec[subject]
         if isinstance(value, list):
-            return Condition("in", tuple(value), subject)
+            return Condition("in", tuple(cast(list[Any], value)), subject)
         return Condition("equals", value, subject)
     op, arg = _operator(spec, OPERATORS)
     if op == "is":
@@ -158,16 +163,17 @@ def compile_condition(spec: dict) -> Condition:
         if arg not in allowed:
             raise ConditionError(f"is: {arg} does not apply to {subject}; use one of "
                                  + ", ".join(allowed))
-    return Condition(op, tuple(arg) if isinstance(arg, list) else arg, subject, spec[subject])
+    arg = tuple(cast(list[Any], arg)) if isinstance(arg, list) else arg
+    return Condition(op, arg, subject, spec[subject])
 
 
-def compile_answer_test(spec: dict) -> Condition:
+def compile_answer_test(spec: Spec) -> Condition:
     """Compile a `signpost_if` test on the question's own answer."""
     for combinator in ("any", "all"):
         if combinator in spec:
             if len(spec) != 1:
                 raise ConditionError(f"'{combinator}' must stand alone in its condition")
-            parts = tuple(compile_answer_test(s) for s in spec[combinator])
+            parts = tuple(compile_answer_test(s) for s in cast(list[Spec], spec[combinator]))
             return Condition(combinator, parts=parts)
     op, arg = _operator(spec, tuple(o for o in OPERATORS if o != "is"))
-    return Condition(op, tuple(arg) if isinstance(arg, list) else arg)
+    return Condition(op, tuple(cast(list[Any], arg)) if isinstance(arg, list) else arg)
