@@ -1,5 +1,6 @@
 # The two commands a newcomer needs are `make demo` and `make test`.
-# Everything is installed into .venv from pyproject.toml; nothing else is required.
+# Everything is installed into .venv from pyproject.toml; `make test` also installs Debian's
+# Chromium for the browser tests (browser-deps), which skip without it.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -23,12 +24,15 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Run the service locally with an embedded Redis and SQLite, and a demo council.
+## Another port: make demo PORT=5050 (then make phone PORT=5050).
+PORT ?= 5000
 demo: install
-	$(BIN)/chatsurvey demo
+	$(BIN)/chatsurvey demo --port $(PORT)
 
 ## Text the demo council's number from this terminal (while `make demo` runs).
 phone: install
-	CHATSURVEY_SECRET_KEY="$$(cat instance/demo-secret-key)" $(BIN)/chatsurvey phone --to +447700900123
+	CHATSURVEY_SECRET_KEY="$$(cat instance/demo-secret-key)" $(BIN)/chatsurvey phone --to +447700900123 \
+		--url http://127.0.0.1:$(PORT)
 
 ## The demo analyst's sign-in code (the authenticator app a real analyst would use).
 demo-code: install
@@ -49,10 +53,11 @@ ENGINE_TESTS := $(addprefix tests/test_,runtime runtime_edges golden properties 
 	state_pack engine_purity cli_flows local_slots)
 ENGINE_TESTS := $(addsuffix .py,$(ENGINE_TESTS))
 
-## Lint, check the flows, run every test, and hold the engine to 100% branch coverage.
+## Lint, check types, check the flows, run every test, and hold the engine to 100% branch coverage.
 ## (Coverage traces only the engine's tests: tracing the whole suite nearly doubles its time.)
 test: install browser-deps
 	$(BIN)/ruff check .
+	$(BIN)/pyright
 	$(BIN)/chatsurvey flows check flows/
 	$(BIN)/pytest $(PYTEST_ARGS)
 	$(BIN)/pytest -q --cov=chatsurvey.engine --cov-report= $(ENGINE_TESTS)
@@ -60,6 +65,7 @@ test: install browser-deps
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/pyright
 
 ## Benchmarks; figures are written to docs/benchmarks.md.
 bench: install
@@ -67,12 +73,14 @@ bench: install
 		apt-get install -y -qq wrk >/dev/null || echo "bench: could not install wrk; the HTTP benchmark will say so."; }
 	$(BIN)/python -m bench
 
-## Re-extract every message from the flows and merge it into each locale's catalogue.
+## Re-extract every message (flows, the chat page, what chatsurvey texts) into each catalogue.
 locales: install
 	$(BIN)/pybabel extract -F babel.cfg -o locales/flows.pot --no-wrap --omit-header --sort-by-file .
 	$(BIN)/pybabel update -i locales/flows.pot -d locales -D flows --no-wrap --previous --ignore-obsolete
 	$(BIN)/pybabel extract -F babel-web.cfg -o locales/web.pot --no-wrap --omit-header --sort-by-file .
 	$(BIN)/pybabel update -i locales/web.pot -d locales -D web --no-wrap --previous --ignore-obsolete
+	$(BIN)/pybabel extract -F babel-sms.cfg -k P_:1c,2 -o chatsurvey/locales/sms.pot --no-wrap --omit-header --sort-by-file .
+	$(BIN)/pybabel update -i chatsurvey/locales/sms.pot -d chatsurvey/locales -D sms --no-wrap --previous --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage .hypothesis

@@ -14,8 +14,9 @@ if TYPE_CHECKING:
     from flask import Flask
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(config: Mapping[str, Any] | None = None, *,
+               require_services: bool = True) -> Flask:
     """Build the chatsurvey Flask application (see chatsurvey/app.py)."""
     from chatsurvey.app import create_app as _create_app
 
-    return _create_app(config)
+    return _create_app(config, require_services=require_services)

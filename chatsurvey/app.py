@@ -20,14 +20,21 @@ import chatsurvey.responses.models  # noqa: F401
 import chatsurvey.rounds.models  # noqa: F401
 from chatsurvey import admin, channels, config, crypto, health, jobs, security
 from chatsurvey.conversations import keyspace
-from chatsurvey.extensions import db, init_redis, migrate
+from chatsurvey.extensions import db, has_redis, init_redis, migrate
 from chatsurvey.flows import store as flow_store
 
 
-def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Build the chatsurvey application."""
+def create_app(config_overrides: Mapping[str, Any] | None = None, *,
+               require_services: bool = True) -> Flask:
+    """Build the chatsurvey application.
+
+    The web app refuses to start without a secret key and REDIS_URL. The command
+    line builds it with ``require_services=False``: a command that needs neither
+    (a report, a migration, --help) runs without them, and one that does stops
+    at first use with a one-line message naming the setting.
+    """
     app = Flask("chatsurvey", instance_path=str(config.PROJECT_DIR / "instance"))
-    config.load(app, config_overrides)
+    config.load(app, config_overrides, require_secret=require_services)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     proxies = {k: app.config[f"PROXY_X_{k.upper()}"] for k in ("for", "proto", "host", "prefix")}
     if any(proxies.values()):
@@ -36,10 +43,11 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
-    init_redis(app)
+    init_redis(app, required=require_services)
     crypto.init_app(app)
     flow_store.init_app(app)
-    keyspace.init_app(app)
+    if has_redis(app):
+        keyspace.init_app(app)
     jobs.init_app(app)
     channels.init_app(app)
     health.init_app(app)

@@ -6,6 +6,8 @@ number). ``DATABASE_URL`` and ``REDIS_URL`` are also read without the prefix.
 Tests pass a mapping to ``create_app``, which wins over both.
 """
 
+from __future__ import annotations
+
 import os
 import secrets
 from collections.abc import Mapping
@@ -271,8 +273,26 @@ def _database_url(url: str) -> str:
     return url
 
 
-def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
-    """The settings above, then the environment, then ``overrides`` (tests)."""
+class MissingSetting(RuntimeError):
+    """A setting this use of chatsurvey needs is not set; the message says what to set."""
+
+    @classmethod
+    def secret_key(cls) -> MissingSetting:
+        return cls("CHATSURVEY_SECRET_KEY is not set. Set it to a long random value "
+                   "(python -c 'import secrets; print(secrets.token_urlsafe(48))').")
+
+    @classmethod
+    def redis_url(cls) -> MissingSetting:
+        return cls("REDIS_URL is not set. Point it at a Redis server (redis://host:6379/0), "
+                   "or run `chatsurvey demo`, which starts an embedded one.")
+
+
+def load(app: Flask, overrides: Mapping[str, Any] | None, require_secret: bool = True) -> None:
+    """The settings above, then the environment, then ``overrides`` (tests).
+
+    Without ``require_secret`` (the command line), a missing SECRET_KEY stays
+    None and the first thing that needs it raises MissingSetting.
+    """
     app.config.from_object(__name__)
     for plain, name in (("DATABASE_URL", "SQLALCHEMY_DATABASE_URI"), ("REDIS_URL", "REDIS_URL")):
         if os.environ.get(plain):
@@ -284,9 +304,7 @@ def load(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config.update(overrides)
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
-        if not (app.config["TESTING"] or app.config["DEMO"]):
-            raise RuntimeError(
-                "CHATSURVEY_SECRET_KEY is not set. Set it to a long random value "
-                "(python -c 'import secrets; print(secrets.token_urlsafe(48))')."
-            )
-        app.config["SECRET_KEY"] = secrets.token_urlsafe(48)
+        if app.config["TESTING"] or app.config["DEMO"]:
+            app.config["SECRET_KEY"] = secrets.token_urlsafe(48)
+        elif require_secret:
+            raise MissingSetting.secret_key()

@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import Flask, current_app
 
+from chatsurvey.config import MissingSetting
+
 EXTENSION = "chatsurvey.crypto"
 
 
@@ -51,20 +53,29 @@ def _derive(secret: str, purpose: bytes) -> bytes:
 
 
 def init_app(app: Flask) -> None:
+    """Keys from the settings; with no SECRET_KEY to derive them from (the command line
+    without one), `crypto()` says what to set instead."""
+    secret = app.config.get("SECRET_KEY")
     configured = app.config.get("ENCRYPTION_KEYS")
+    phone = app.config.get("PHONE_HASH_KEY")
+    if not secret and not (configured and phone):
+        app.extensions[EXTENSION] = None
+        return
+    secret = str(secret or "")
     if configured:
         keys = [k.strip().encode("ascii") for k in str(configured).split(",") if k.strip()]
     else:
-        keys = [base64.urlsafe_b64encode(_derive(app.config["SECRET_KEY"], b"chatsurvey fernet"))]
-    phone = app.config.get("PHONE_HASH_KEY")
-    phone_key = phone.encode("utf-8") if phone else _derive(app.config["SECRET_KEY"],
-                                                            b"chatsurvey phone hash")
+        keys = [base64.urlsafe_b64encode(_derive(secret, b"chatsurvey fernet"))]
+    phone_key = str(phone).encode("utf-8") if phone else _derive(secret, b"chatsurvey phone hash")
     app.extensions[EXTENSION] = Crypto(keys, phone_key)
 
 
 def crypto() -> Crypto:
-    """The current app's Crypto."""
-    return current_app.extensions[EXTENSION]
+    """The current app's Crypto; MissingSetting when there is no secret key to make it from."""
+    found = current_app.extensions[EXTENSION]
+    if found is None:
+        raise MissingSetting.secret_key()
+    return found
 
 
 def normalise_number(raw: str, region: str = "GB") -> str:

@@ -34,7 +34,8 @@ def _catalogue(locales_dir: str, locale: str) -> dict[str, str] | None:
     with path.open("rb") as handle:
         catalog = read_po(handle)
     return {m.id: m.string for m in catalog
-            if isinstance(m.id, str) and m.id and m.string and not m.fuzzy}
+            if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string
+            and not m.fuzzy}
 
 
 class PageText:

@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 
-from chatsurvey.extensions import redis_client
+from chatsurvey.extensions import has_redis, redis_client
 
 EXTENSION = "chatsurvey.queues"
 STORE = "store"
@@ -23,17 +23,24 @@ never mistaken for an abandoned one."""
 FAILURE_TTL = 365 * 24 * 3600
 
 
-def init_app(app: Flask) -> None:
+def _make_queues(app: Flask) -> dict[str, Queue]:
     connection = redis_client(app)
-    app.extensions[EXTENSION] = {
-        name: Queue(name, connection=connection, serializer=JSONSerializer,
-                    is_async=app.config.get("JOBS_ASYNC", True))
-        for name in (STORE, SEND)
-    }
+    return {name: Queue(name, connection=connection, serializer=JSONSerializer,
+                        is_async=app.config.get("JOBS_ASYNC", True))
+            for name in (STORE, SEND)}
+
+
+def init_app(app: Flask) -> None:
+    """The queues, made now when Redis is configured, else at first use (which then says
+    REDIS_URL is not set)."""
+    app.extensions[EXTENSION] = _make_queues(app) if has_redis(app) else None
 
 
 def queue(name: str) -> Queue:
-    return current_app.extensions[EXTENSION][name]
+    queues = current_app.extensions[EXTENSION]
+    if queues is None:
+        queues = current_app.extensions[EXTENSION] = _make_queues(current_app)
+    return queues[name]
 
 
 def store_job_id(submission_id: str) -> str:

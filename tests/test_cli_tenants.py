@@ -11,7 +11,7 @@ def test_add_list_and_show_a_council(app):
     runner = app.test_cli_runner()
     result = runner.invoke(main, args=[
         "tenants", "add", "powys", "--name", "Powys County Council", "--country", "wales",
-        "--number", "07700 900123", "--twilio-sid", "AC123", "--origin",
+        "--number", "07700 900123", "--twilio-sid", "AC" + "1" * 32, "--origin",
         "https://www.powys.gov.uk", "--display-name", "Powys", "--colour", "#123456"],
         input="secret-token\n")
     assert result.exit_code == 0, result.output
@@ -25,7 +25,7 @@ def test_add_list_and_show_a_council(app):
     assert "cy, en" in shown and "+447700900123 (10/s)" in shown
     assert "powys" in runner.invoke(main, args=["tenants", "list"]).output
     again = runner.invoke(main, args=["tenants", "add", "powys", "--name", "X", "--country", "wales"])
-    assert again.exit_code == 1 and "already exists" in again.output
+    assert again.exit_code == 2 and "already has the short name powys" in again.output
     bad = runner.invoke(main, args=["tenants", "add", "x", "--name", "X", "--country", "england",
                               "--number", "not-a-number"])
     assert bad.exit_code == 2 and "is not a phone number" in bad.output
@@ -41,12 +41,13 @@ def test_publish_and_open_a_round(app):
     assert published.exit_code == 0 and "router v1" in published.output
     result = runner.invoke(main, args=[
         "rounds", "add", "fife", "--flow", "router", "--name", "Winter", "--opens",
-        "2026-11-01", "--closes", "2027-02-01", "--keyword", "chat", "--eligible", "8-11=120"])
+        "2026-11-01", "--closes", "2027-02-01", "--keyword", "chat", "--eligible", "11-17=120",
+        "--below-minimum"])
     assert result.exit_code == 0, result.output
     assert "router v1" in result.output and "/s/" in result.output
     with app.app_context():
         survey_round = db.session.query(SurveyRound).one()
-        assert survey_round.keyword == "CHAT" and survey_round.eligible == {"8-11": 120}
+        assert survey_round.keyword == "CHAT" and survey_round.eligible == {"11-17": 120}
     assert "Winter" in runner.invoke(main, args=["rounds", "list", "fife"]).output
     assert "Winter" in runner.invoke(main, args=["rounds", "list"]).output
     for args, words in [
@@ -54,7 +55,7 @@ def test_publish_and_open_a_round(app):
         (["--flow", "kids"], "does not ask for consent first"),
         (["--flow", "router", "--closes", "2026-10-01"], "must close after it opens"),
         (["--flow", "router", "--opens", "soon"], "is not a date"),
-        (["--flow", "router", "--eligible", "8-11"], "is not BAND=COUNT"),
+        (["--flow", "router", "--eligible", "11-17"], "is not BAND=COUNT"),
     ]:
         base = {"--name": "R", "--opens": "2026-11-01", "--closes": "2027-01-01"}
         for i in range(0, len(args), 2):

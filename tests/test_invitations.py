@@ -19,27 +19,23 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import create_engine, inspect, text
 
 import chatsurvey.invitations.models  # noqa: F401  (the SMS tables, until app.py imports them)
-from chatsurvey import conversations
+from chatsurvey import conversations, texts
 from chatsurvey.cli.invitations import invitations as invitations_cli
 from chatsurvey.conversations.keyspace import pointer_key, sessions
 from chatsurvey.crypto import crypto
 from chatsurvey.extensions import db, redis_client
-from chatsurvey.invitations.actions import (
+from chatsurvey.invitations.actions import add_invitations, status
+from chatsurvey.invitations.models import Invitation, OptOut
+from chatsurvey.invitations.schedule import InvitationError, quiet, quiet_ends
+from chatsurvey.invitations.sending import Sender, queue_invitations, twilio_client
+from chatsurvey.invitations.upload import (
     ALREADY,
     NO_NUMBER,
     NOT_A_NUMBER,
     NOT_MOBILE,
     OPTED_OUT,
     REPEATED,
-    WORDING,
-    InvitationError,
-    add_invitations,
-    quiet,
-    quiet_ends,
-    status,
 )
-from chatsurvey.invitations.models import Invitation, OptOut
-from chatsurvey.invitations.sending import Sender, queue_invitations, twilio_client
 from chatsurvey.jobs import SEND, queue
 from tests import twilio_standin
 from tests.helpers import PROJECT
@@ -112,7 +108,7 @@ def sender(clock: Clock, times: list | None = None) -> Sender:
 
 
 def invite(survey, *numbers) -> None:
-    report = add_invitations(survey, "phone\n" + "\n".join(numbers))
+    report = add_invitations(survey, "phone\n" + "\n".join(numbers), send=False)
     assert report.accepted == len(numbers), report.summary()
 
 
@@ -151,7 +147,7 @@ def test_the_upload_report_says_why_each_number_was_not_accepted(survey):
         "Ola,7700900125,",             # 9 Excel dropped the 0: accepted
         "Pat,07700 900126,",           # 10 texted STOP before
     ])
-    report = add_invitations(survey, csv_text)
+    report = add_invitations(survey, csv_text, send=False)
     assert (report.lines, report.accepted) == (8, 3)
     assert report.rejected == [(4, REPEATED), (5, NOT_A_NUMBER), (6, NO_NUMBER),
                                (8, NOT_MOBILE), (10, OPTED_OUT)]
@@ -160,13 +156,13 @@ def test_the_upload_report_says_why_each_number_was_not_accepted(survey):
     assert "  not a phone number (1): line 5" in summary
     assert "7700" not in summary  # the report never repeats a number
 
-    again = add_invitations(survey, "mobile\n07700900124\n07700900127\n")
+    again = add_invitations(survey, "mobile\n07700900124\n07700900127\n", send=False)
     assert again.accepted == 1 and again.rejected == [(2, ALREADY)]
 
 
 def test_a_400_number_upload_gets_a_short_clear_report(survey):
     lines = ["phone"] + [f"07700 900{i:03d}" if i % 20 else "07700" for i in range(400)]
-    report = add_invitations(survey, "\n".join(lines))
+    report = add_invitations(survey, "\n".join(lines), send=False)
     assert (report.lines, report.accepted, len(report.rejected)) == (400, 380, 20)
     summary = report.summary()
     assert summary[0] == "400 numbers read: 380 accepted, 20 not accepted."
@@ -185,30 +181,30 @@ def test_numbers_are_kept_only_encrypted_and_found_by_their_hash(survey):
 
 
 def test_files_without_a_header_or_with_semicolons_are_read(survey):
-    report = add_invitations(survey, "\ufeff07700900123;Sam\r\n07700900124;Alex\r\n")
+    report = add_invitations(survey, "\ufeff07700900123;Sam\r\n07700900124;Alex\r\n", send=False)
     assert report.accepted == 2 and report.rejected == []
-    report = add_invitations(survey, "Sam,07700900125\nAlex,07700900126\n")
+    report = add_invitations(survey, "Sam,07700900125\nAlex,07700900126\n", send=False)
     assert report.accepted == 2
 
 
 def test_a_file_with_no_numbers_says_which_column_to_name(survey):
     with pytest.raises(InvitationError, match="phone"):
-        add_invitations(survey, "Name,Age\nSam,fifteen\n")
-    assert add_invitations(survey, "").lines == 0
+        add_invitations(survey, "Name,Age\nSam,fifteen\n", send=False)
+    assert add_invitations(survey, "", send=False).lines == 0
 
 
 def test_a_round_that_cannot_text_takes_no_invitations(survey):
     survey.channels = ["web"]
     with pytest.raises(InvitationError, match="does not run by SMS"):
-        add_invitations(survey, "07700900123")
+        add_invitations(survey, "07700900123", send=False)
     survey.channels = ["web", "sms"]
     survey.closes_at = datetime.now(UTC) - timedelta(minutes=1)
     with pytest.raises(InvitationError, match="closed"):
-        add_invitations(survey, "07700900123")
+        add_invitations(survey, "07700900123", send=False)
     survey.closes_at = datetime.now(UTC) + timedelta(days=1)
     survey.tenant.twilio_auth_token = None
     with pytest.raises(InvitationError, match="auth token"):
-        add_invitations(survey, "07700900123")
+        add_invitations(survey, "07700900123", send=False)
     assert db.session.query(Invitation).count() == 0
 
 
@@ -255,7 +251,7 @@ def test_invitations_go_out_at_the_number_s_pace(survey, twilio):
     assert [m.to for m in twilio.messages] == numbers
     assert {m.from_ for m in twilio.messages} == {"+447700900001"}
     assert {m.account for m in twilio.messages} == {ACCOUNT}
-    assert twilio.messages[0].body == WORDING["en"]["invite"].format(council="Testshire Council")
+    assert twilio.messages[0].body == texts.INVITE.english % {"council": "Testshire Council"}
     assert all(i.status == "sent" and i.sent_at for i in rows(survey).values())
 
 
@@ -271,13 +267,17 @@ def test_the_pace_is_shared_by_every_worker_and_counts_segments(survey):
 
 
 def test_invitations_fit_one_sms_and_say_nothing_about_care(survey):
+    from chatsurvey.councils.models import Tenant
     from chatsurvey.engine.sms import segments
 
-    for locale, texts in WORDING.items():
-        for key, wording in texts.items():
-            message = wording.format(council="Much Wenlock and District Council")
-            assert segments(message) == 1, (locale, key, len(message))
+    for locale in ("en", "cy", "gd"):
+        council = Tenant(name="Much Wenlock and District Council", country="england",
+                         locales=[locale], branding={})
+        for kind in (texts.INVITE, texts.REMINDER):
+            message = texts.sms_text(council, kind)
+            assert segments(message) == 1, (locale, kind, len(message))
             assert "care" not in message.lower() and "survey" not in message.lower()
+            assert (message == kind.english % {"council": council.name}) == (locale == "en")
 
 
 def test_at_night_nothing_is_sent_and_the_job_waits_for_eight(survey, twilio):
@@ -424,7 +424,7 @@ def test_one_reminder_only_to_those_who_started_and_went_quiet(survey, twilio, a
     sender(Clock(now)).invitations(survey.id)
     start_conversation(survey, A, now - timedelta(hours=49))   # quiet for two days
     start_conversation(survey, B, now - timedelta(hours=1))    # answering now
-    reminder = WORDING["en"]["reminder"].format(council="Testshire Council")
+    reminder = texts.REMINDER.english % {"council": "Testshire Council"}
 
     result = sender(Clock(now)).reminders(survey.id)
     assert result == "1 reminded, 2 may need one later"
@@ -523,6 +523,27 @@ def test_the_commands_report_an_upload_and_the_round_s_state(survey, app, tmp_pa
     assert "7700" not in result.output
     result = runner.invoke(invitations_cli, ["status", "999"])
     assert result.exit_code != 0 and "no round 999" in result.output
+
+
+def test_the_admin_and_the_command_line_take_one_path(survey, app, tmp_path):
+    """Both doors audit an upload (counts only), and queue texts only for a round that can."""
+    from chatsurvey.audit import AuditEntry
+
+    path = tmp_path / "numbers.csv"
+    path.write_text("phone\n07700900201\n")
+    runner = app.test_cli_runner()
+    result = runner.invoke(invitations_cli, ["add", str(survey.id), str(path)])
+    assert result.exit_code == 0 and queue(SEND).count == 1
+    entry = db.session.query(AuditEntry).filter_by(action="invitations.uploaded").one()
+    assert entry.actor == "cli" and entry.details == {"lines": 1, "accepted": 1, "refused": 0}
+    survey.channels = ["web"]
+    db.session.commit()
+    refused = runner.invoke(invitations_cli, ["send", str(survey.id)])
+    assert refused.exit_code == 1 and "does not run by SMS" in refused.output
+    assert queue(SEND).count == 1
+    again = runner.invoke(invitations_cli, ["add", str(survey.id), str(path)])
+    assert again.exit_code == 1 and "does not run by SMS" in again.output
+    assert db.session.query(AuditEntry).filter_by(action="invitations.uploaded").count() == 1
 
 
 # -- the migration ---------------------------------------------------------------------------------

@@ -149,3 +149,51 @@ def test_the_engine_imports_nothing_else_of_chatsurvey(graph):
     outside = {d for m, deps in graph.items() if m.startswith("chatsurvey.engine")
                for d in deps if not d.startswith("chatsurvey.engine")}
     assert outside == set()
+
+
+DOMAINS = ("accounts", "councils", "rounds", "flows", "invitations", "responses", "reports")
+"""Packages that own tables and their actions: the admin and the command line call them."""
+
+CLI_USING_THE_ADMIN = ["chatsurvey.cli.users"]
+"""Staff accounts' password and invitation helpers still live in admin/auth.py; this list
+may only shrink (to nothing, once staff accounts have their own actions)."""
+
+
+def test_the_admin_and_the_command_line_never_import_each_other(graph):
+    assert importers(graph, "chatsurvey.admin", "chatsurvey.cli") == []
+    assert importers(graph, "chatsurvey.cli", "chatsurvey.admin") == CLI_USING_THE_ADMIN
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_a_domain_never_imports_the_doors_that_call_it(graph, domain):
+    """Domains know nothing of the admin, the command line, the channels or the job entry points."""
+    for door in ("chatsurvey.admin", "chatsurvey.cli", "chatsurvey.channels", "workers"):
+        assert importers(graph, f"chatsurvey.{domain}", door) == [], door
+
+
+def test_reports_never_read_redis_or_conversations_in_progress(graph):
+    assert importers(graph, "chatsurvey.reports", "chatsurvey.conversations") == []
+    assert importers(graph, "chatsurvey.reports", "chatsurvey.jobs") == []
+    for path in (ROOT / "chatsurvey" / "reports").rglob("*.py"):
+        tree = ast.parse(path.read_text("utf-8"))
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
+            alias.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom | ast.Import)
+            for alias in n.names}
+        assert not names & {"redis", "redis_client", "Redis"}, path
+
+
+def test_channels_reach_councils_through_conversations_not_the_admin_or_command_line(graph):
+    for door in ("chatsurvey.admin", "chatsurvey.cli"):
+        assert importers(graph, "chatsurvey.channels", door) == []
+
+
+def test_every_package_says_what_it_may_import():
+    """Each package's docstring names what lives there (its first line) and its neighbours."""
+    for package in (ROOT / "chatsurvey").iterdir():
+        init = package / "__init__.py"
+        if not init.exists() or package.name in ("migrations", "engine"):
+            continue
+        doc = ast.get_docstring(ast.parse(init.read_text("utf-8"))) or ""
+        assert doc, f"{init} has no docstring"
+        if package.name in DOMAINS + ("conversations", "channels", "admin", "cli"):
+            assert "import" in doc, f"{init}: say what the package may import"

@@ -609,8 +609,28 @@ def test_the_page_passes_on_language_age_and_embedding(client, survey):
     assert config["api"] == f"/api/v1/surveys/{survey.link}" and config["uiLang"] == "en"
     assert config["uiDir"] == "ltr", "English page words stay left-to-right in an RTL page"
     odd = page_config(client.get(f"/s/{survey.link}?lang=cy&age=eight&embed=1"
-                                 "&parent=https://evil.example"))
-    assert odd["locale"] is None and odd["ageBand"] is None and odd["parentOrigin"] is None
+                                 "&parent=https://www.testshire.gov.uk"))
+    assert odd["locale"] is None and odd["ageBand"] is None
+    unlisted = client.get(f"/s/{survey.link}?embed=1&parent=https://evil.example")
+    assert "chat-config" not in unlisted.text  # no chat, so nothing to talk to a parent
+
+
+def test_the_widget_on_an_unlisted_site_says_what_to_do(client, survey):
+    """Not the browser's "refused to connect": words for the young person and the site's owner."""
+    survey.tenant.web_origins = ["https://www.testshire.gov.uk"]
+    db.session.commit()
+    page = client.get(f"/s/{survey.link}?embed=1&parent=https://www.other.example")
+    assert page.status_code == 403
+    assert csp(page)["frame-ancestors"] == "https://www.other.example"
+    text = page.text.replace("&#39;", "'")
+    assert "This survey cannot open on this website yet" in text
+    assert f'href="/s/{survey.link}" target="_blank"' in text
+    assert "add https://www.other.example to your council's Web chat sites" in text
+    assert "chat-config" not in text and "chat.js" not in text
+    for parent in ("javascript:alert(1)", "https://x.example; script-src *", ""):
+        odd = client.get(f"/s/{survey.link}", query_string={"embed": "1", "parent": parent})
+        assert odd.status_code == 200 and csp(odd)["frame-ancestors"] == (
+            "https://www.testshire.gov.uk")
 
 
 def test_the_page_words_come_from_a_catalogue(make_app, tmp_path):

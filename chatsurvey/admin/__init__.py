@@ -10,6 +10,11 @@ goes through templates/admin/base.html. Who may do what:
 * council viewer — their own council, read only: rounds and their response rates.
 
 Anything a council owns is loaded through ``scoping.for_tenant`` (404 otherwise).
+
+Views only: a change goes through its domain's actions. May import: the domains
+(actions and models), reports, flows, the engine (previews), conversations (the
+simulator, nothing stored), security, extensions. Never a channel, the command
+line or `workers`.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Flask, g, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
@@ -78,27 +84,28 @@ def home():
                            councils=councils)
 
 
-def _error_page(status: int, title: str | None = None, text: str | None = None):
+def _error_page(status: int, title: str | None = None,
+                text: str | None = None) -> ResponseReturnValue:
     default_title, default_text = MESSAGES.get(status, ("Something went wrong", ""))
     return render_template("admin/error.html", status=status, title=title or default_title,
                            text=text or default_text), status
 
 
 @bp.app_errorhandler(CSRFError)
-def _csrf_error(exc: CSRFError):
+def _csrf_error(exc: CSRFError) -> ResponseReturnValue:
     if request.path.startswith("/admin"):
         return _error_page(400, "This form has expired",
                            "For your safety, forms stop working after a while or when you sign "
                            "in again. Go back, reload the page and send the form again.")
-    return exc.description, 400
+    return exc.description or "Bad request", 400
 
 
-def _admin_http_error(exc: HTTPException):
+def _admin_http_error(exc: HTTPException) -> ResponseReturnValue:
     if isinstance(exc, CSRFError):  # the blueprint's 400 handler is found before the app's
         return _csrf_error(exc)
     if request.accept_mimetypes.best == "application/json" and request.path.startswith(
             "/admin") and request.method == "POST":
-        return {"error": MESSAGES.get(exc.code or 500, ("Error", ""))[0]}, exc.code
+        return {"error": MESSAGES.get(exc.code or 500, ("Error", ""))[0]}, exc.code or 500
     return _error_page(exc.code or 500)
 
 

@@ -2,9 +2,9 @@
 
 Each comment was redacted when it was stored (chatsurvey/responses/redact.py) and waits
 as "pending". A reviewer approves it, edits the redaction (takes more out) and
-approves it, or rejects it. Reports must show approved comments only, so
-nothing unreviewed reaches a council. The audit entry records the decision,
-never the words.
+approves it, or rejects it (`chatsurvey.responses.actions.review_comment`). Reports
+show approved comments only, so nothing unreviewed reaches a council. The audit
+entry records the decision, never the words.
 """
 
 from __future__ import annotations
@@ -14,21 +14,13 @@ from sqlalchemy import func, select
 
 from chatsurvey.admin.blueprint import analyst_only, bp
 from chatsurvey.admin.scoping import for_tenant
-from chatsurvey.audit import record
 from chatsurvey.councils.models import Tenant
 from chatsurvey.extensions import db
-from chatsurvey.responses.models import REVIEW_STATUSES, Comment, Response
+from chatsurvey.responses.actions import Refused, comment_queue, review_comment
+from chatsurvey.responses.models import REVIEW_STATUSES, Comment
 from chatsurvey.rounds.models import SurveyRound
 
 PAGE = 25
-
-
-def queue(status: str = "pending", limit: int = PAGE) -> list[Comment]:
-    """Comments with ``status``: safeguarding-flagged first, then oldest first."""
-    return db.session.scalars(
-        select(Comment).join(Response, Comment.response_id == Response.id)
-        .where(Comment.status == status)
-        .order_by(Comment.flagged.desc(), Comment.id).limit(limit)).all()
 
 
 @bp.get("/comments")
@@ -37,7 +29,7 @@ def comments():
     status = request.args.get("status", "pending")
     if status not in REVIEW_STATUSES:
         status = "pending"
-    items = queue(status)
+    items = comment_queue(status, PAGE)
     counts = dict(db.session.execute(select(Comment.status, func.count())
                                      .group_by(Comment.status)).all())
     rounds = {r.id: r for r in db.session.scalars(select(SurveyRound).where(
@@ -51,26 +43,11 @@ def comments():
 @analyst_only
 def comment_review(comment_id: int):
     comment = for_tenant(Comment, comment_id)
-    action = request.form.get("action")
-    tenant_id = comment.response.tenant_id
-    if action == "approve":
-        comment.status = "approved"
-    elif action == "reject":
-        comment.status = "rejected"
-    elif action == "edit":
-        text = request.form.get("text", "").strip()
-        if not text:
-            flash("The edited comment is empty: reject it instead.", "error")
-            return redirect(url_for("admin.comments") + f"#comment-{comment.id}")
-        comment.text = text[:5000]
-        comment.edited = True
-        comment.status = "approved"
-    else:
-        flash("Choose approve, edit or reject.", "error")
-        return redirect(url_for("admin.comments"))
-    record(f"comment.{comment.status}", comment, tenant_id=tenant_id, flagged=comment.flagged,
-           edited=comment.edited)
-    db.session.commit()
+    try:
+        review_comment(comment, request.form.get("action", ""), request.form.get("text", ""))
+    except Refused as refused:
+        flash(str(refused), "error")
+        return redirect(url_for("admin.comments") + f"#comment-{comment.id}")
     flash({"approved": "Approved" + (" with your edits" if comment.edited else ""),
            "rejected": "Rejected"}[comment.status] + ": it "
           + ("can appear in reports." if comment.status == "approved" else

@@ -1,8 +1,9 @@
 """Inviting young people by SMS from the admin: upload a CSV of numbers, watch the sending.
 
-The upload goes through `chatsurvey.invitations.add_invitations` (the same checks
-and the same report as `chatsurvey invitations add`: each refused line is named
-by its line number and reason, never by its number), then a worker texts them.
+The upload goes through `chatsurvey.invitations.actions.add_invitations` (the same
+checks, report, audit entry and queueing as `chatsurvey invitations add`: each
+refused line is named by its line number and reason, never by its number), then a
+worker texts them.
 Numbers are kept only encrypted and only until nothing more will be sent to them;
 the page shows how many are still held. The file itself is never stored, logged
 or audited; the audit entry has the counts only.
@@ -14,9 +15,8 @@ from flask import flash, render_template, request
 
 from chatsurvey.admin.blueprint import bp, editors
 from chatsurvey.admin.scoping import for_tenant
-from chatsurvey.audit import record
-from chatsurvey.extensions import db
-from chatsurvey.invitations.actions import InvitationError, add_invitations, check_round, status
+from chatsurvey.invitations.actions import add_invitations, status
+from chatsurvey.invitations.schedule import InvitationError, check_round
 from chatsurvey.rounds.models import SurveyRound
 
 
@@ -54,21 +54,13 @@ def round_invitations(round_id: int):
             error = "Choose a CSV file (or paste the numbers), then press Upload."
         if not error:
             try:
-                report = add_invitations(survey_round, text)
+                report = add_invitations(survey_round, text, send=True)
             except InvitationError as exc:
-                db.session.rollback()
                 error = str(exc).replace(f"round {survey_round.id}", "this round")
         del text
-        if report is not None:
-            record("invitations.uploaded", survey_round, lines=report.lines,
-                   accepted=report.accepted, refused=len(report.rejected))
-            db.session.commit()
-            if report.accepted:
-                from chatsurvey.invitations.sending import queue_invitations
-
-                queue_invitations(survey_round.id)
-                flash(f"{report.accepted} invitation(s) will be texted by a worker, outside "
-                      "quiet hours.", "success")
+        if report is not None and report.accepted:
+            flash(f"{report.accepted} invitation(s) will be texted by a worker, outside "
+                  "quiet hours.", "success")
     return render_template("admin/invitations.html", survey_round=survey_round,
                            report=report.summary() if report else None, error=error,
                            counts=progress(survey_round)), 400 if error else 200

@@ -26,8 +26,8 @@ from chatsurvey.flows.store import flow_store
 
 
 def _versions(tenant: Tenant) -> list[LocalQuestions]:
-    return db.session.scalars(select(LocalQuestions).where(
-        LocalQuestions.tenant_id == tenant.id).order_by(LocalQuestions.version.desc())).all()
+    return list(db.session.scalars(select(LocalQuestions).where(
+        LocalQuestions.tenant_id == tenant.id).order_by(LocalQuestions.version.desc())))
 
 
 def _entry_flow() -> str | None:

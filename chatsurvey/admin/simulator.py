@@ -48,7 +48,10 @@ def _restore(flow: Flow, given: Any) -> State:
     """The state the browser sent back; StateError if the draft moved under it."""
     if not isinstance(given, dict) or given.get("layout") != layout(flow):
         raise StateError("the draft changed under this conversation")
-    return State.load(flow, given.get("state"))
+    text = given.get("state")
+    if not isinstance(text, str):
+        raise StateError("the draft changed under this conversation")
+    return State.load(flow, text)
 
 
 def _problem(message: str, status: int = 400):
@@ -76,7 +79,7 @@ def play(flow: Flow, data: dict[str, Any], council: str):
     options = engine_options()
     given = data.get("state")
     if given is None:
-        channel = data.get("channel") if data.get("channel") in ("sms", "web") else "web"
+        channel = "sms" if data.get("channel") == "sms" else "web"
         locale = data.get("locale") if data.get("locale") in flow.locales else None
         country = data.get("country") if data.get("country") in COUNTRIES else "england"
         band = data.get("age_band") if isinstance(data.get("age_band"), str) and \

@@ -2,6 +2,10 @@
 
 `sms` takes Twilio's webhooks and answers in TwiML; `web` is the JSON API,
 the chat page and the embeddable widget.
+
+May import: conversations, councils, rounds, flows, invitations (opt-outs), the
+engine (rendering), crypto, i18n, security, extensions. Never the admin, the
+command line, reports or `workers`.
 """
 
 from __future__ import annotations

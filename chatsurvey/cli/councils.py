@@ -8,25 +8,17 @@ from sqlalchemy import select
 
 from chatsurvey.cli.lookup import council
 from chatsurvey.cli.rounds import show_round
-from chatsurvey.councils.models import COUNTRIES, ORIGIN, SmsNumber, Tenant
-from chatsurvey.crypto import normalise_number
+from chatsurvey.councils.actions import CouncilRefused, CouncilSettings, add_council
+from chatsurvey.councils.models import COUNTRIES, Tenant
 from chatsurvey.extensions import db
 from chatsurvey.rounds.models import SurveyRound
 
 tenants = AppGroup("tenants", help="Councils: add, list and show.")
 
-
-
-
-def _numbers(values: tuple[str, ...], rate: int) -> list[SmsNumber]:
-    out = []
-    for raw in values:
-        try:
-            out.append(SmsNumber(number=normalise_number(raw), per_second=rate))
-        except ValueError:
-            raise click.BadParameter(f"{raw!r} is not a phone number", param_hint="--number"
-                                     ) from None
-    return out
+OPTIONS = {"slug": "SLUG", "name": "--name", "display_name": "--display-name",
+           "country": "--country", "origins": "--origin", "colour": "--colour",
+           "twilio_sid": "--twilio-sid", "numbers": "--number", "locales": "--locale"}
+"""Which option to name when the shared validation refuses a setting."""
 
 
 @tenants.command("add")
@@ -48,24 +40,19 @@ def _numbers(values: tuple[str, ...], rate: int) -> list[SmsNumber]:
 @click.option("--logo", help="URL of the council's logo.")
 def tenants_add(slug, name, country, numbers, rate, twilio_sid, twilio_token, origins, locales,
                 help_text, display_name, colour, logo) -> None:
-    """Add a council called SLUG."""
-    if db.session.scalars(select(Tenant).where(Tenant.slug == slug)).first():
-        raise click.ClickException(f"a council called {slug!r} already exists")
-    for origin in origins:
-        if not ORIGIN.fullmatch(origin.strip().rstrip("/").lower()):
-            raise click.BadParameter(
-                f"{origin!r} is not a site address like https://www.council.gov.uk (https, or "
-                "http only on localhost)", param_hint="--origin")
+    """Add a council called SLUG (checked as the admin's council form checks it)."""
     if twilio_sid and not twilio_token:
         twilio_token = click.prompt("Twilio auth token", hide_input=True)
-    branding = {k: v for k, v in (("display_name", display_name), ("colour", colour),
-                                  ("logo_url", logo)) if v}
-    tenant = Tenant(slug=slug, name=name, country=country, locales=list(locales),
-                    twilio_account_sid=twilio_sid, twilio_auth_token=twilio_token,
-                    web_origins=list(origins), help_text=help_text, branding=branding)
-    tenant.numbers.extend(_numbers(numbers, rate))
-    db.session.add(tenant)
-    db.session.commit()
+    settings = CouncilSettings(
+        name=name, display_name=display_name or "", colour=colour or "", logo_url=logo,
+        help_text=help_text or "", origins=origins, locales=locales, country=country,
+        numbers=numbers, per_second=rate, twilio_sid=twilio_sid, twilio_token=twilio_token)
+    try:
+        add_council(slug, settings)
+    except CouncilRefused as refused:
+        raise click.UsageError("\n".join(f"{OPTIONS.get(field, field)}: {problem}"
+                                          for field, problem in refused.problems.items())
+                               ) from None
     click.echo(f"Added {slug}: {name} ({country}).")
 
 
@@ -91,7 +78,7 @@ def tenants_show(slug: str) -> None:
         ("SMS numbers", ", ".join(f"{n.number} ({n.per_second}/s)" for n in tenant.numbers)
          or "none"),
         ("Twilio", f"{tenant.twilio_account_sid or 'not set'}, auth token "
-                   f"{'set' if tenant.twilio_auth_token else 'not set'}"),
+                   f"{'set' if tenant.has_auth_token() else 'not set'}"),
         ("Widget origins", ", ".join(tenant.web_origins) or "none"),
         ("SMS help text", tenant.help_text or "not set"),
         ("Branding", ", ".join(f"{k}={v}" for k, v in sorted(tenant.branding.items())) or "none"),
@@ -101,15 +88,3 @@ def tenants_show(slug: str) -> None:
     for survey_round in db.session.scalars(select(SurveyRound).where(
             SurveyRound.tenant_id == tenant.id).order_by(SurveyRound.id)):
         show_round(survey_round)
-
-
-
-
-
-
-
-
-
-
-
-

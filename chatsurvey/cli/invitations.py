@@ -1,4 +1,4 @@
-"""`chatsurvey phone` and `chatsurvey invitations`: the SMS channel from the command line."""
+"""`chatsurvey invitations`: invite young people to a round by SMS, from the command line."""
 
 from __future__ import annotations
 
@@ -9,14 +9,11 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from chatsurvey.extensions import db
-from chatsurvey.invitations.actions import InvitationError, add_invitations, sending_number, status
+from chatsurvey.invitations.actions import add_invitations, queue_round, status
+from chatsurvey.invitations.schedule import InvitationError, sending_number
 from chatsurvey.rounds.models import SurveyRound
 
 invitations = AppGroup("invitations", help="Invite young people to a round by SMS.")
-
-
-
-
 
 
 def _round(round_id: int) -> SurveyRound:
@@ -48,17 +45,15 @@ def invitations_add(round_id: int, file: Path, send: bool) -> None:
     """Invite the numbers in FILE (a CSV; a column headed phone, mobile or number) to a round."""
     survey_round = _round(round_id)
     try:
-        report = add_invitations(survey_round, _read(file))
+        report = add_invitations(survey_round, _read(file), send=send)
     except InvitationError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Round {survey_round.id} ({survey_round.name}, {survey_round.tenant.slug}):")
     for line in report.summary():
         click.echo(line)
-    if report.accepted and send:
-        from chatsurvey.invitations.sending import queue_invitations
-
-        queue_invitations(survey_round.id)
-        sender = sending_number(survey_round.tenant).number
+    sender = sending_number(survey_round.tenant)  # check_round made sure there is one
+    if report.accepted and send and sender is not None:
+        sender = sender.number
         click.echo(f"The invitations will be texted from {sender}, {_when()}, as a worker "
                    "picks them up.")
     elif report.accepted:
@@ -69,10 +64,11 @@ def invitations_add(round_id: int, file: Path, send: bool) -> None:
 @click.argument("round_id", type=int)
 def invitations_send(round_id: int) -> None:
     """Text a round's queued invitations (again, e.g. after fixing the Twilio settings)."""
-    from chatsurvey.invitations.sending import queue_invitations
-
     survey_round = _round(round_id)
-    queue_invitations(survey_round.id)
+    try:
+        queue_round(survey_round)
+    except InvitationError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"Queued: round {survey_round.id}'s invitations will go out {_when()}.")
 
 

@@ -1,8 +1,9 @@
-"""`chatsurvey rounds`: survey rounds, a council running a flow for a while."""
+"""`chatsurvey rounds`: survey rounds, a council running a flow for a while.
+
+Every change goes through `chatsurvey.rounds.actions`, with the admin's rules.
+"""
 
 from __future__ import annotations
-
-from datetime import UTC, date, datetime, time
 
 import click
 from flask import current_app
@@ -11,19 +12,31 @@ from sqlalchemy import select
 
 from chatsurvey.cli.lookup import council
 from chatsurvey.extensions import db
-from chatsurvey.flows.local import LocalError, explain, pin_latest
-from chatsurvey.flows.models import FlowVersion
-from chatsurvey.flows.store import flow_store
+from chatsurvey.rounds.actions import (
+    RoundRefused,
+    RoundSettings,
+    close_now,
+    create_round,
+    extend,
+    find_flow,
+    open_now,
+)
 from chatsurvey.rounds.models import CHANNELS, SurveyRound
 
 rounds = AppGroup("rounds", help="Survey rounds: a council running a flow for a while.")
 
+OPTIONS = {"name": "--name", "opens": "--opens", "closes": "--closes", "channel_web": "--channel",
+           "keyword": "--keyword", "flow_version_id": "--flow",
+           "confirm_minimum": "--below-minimum"}
+"""Which option to name when the shared validation refuses a setting."""
 
-def _day(value: str) -> datetime:
-    try:
-        return datetime.combine(date.fromisoformat(value), time(0, 0), tzinfo=UTC)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-11-30") from None
+
+def refused(problems: dict[str, str]) -> click.UsageError:
+    """The actions' problems as one usage error, each line naming its option."""
+    def option(field: str) -> str:
+        return "--eligible" if field.startswith("eligible_") else OPTIONS.get(field, field)
+
+    return click.UsageError("\n".join(f"{option(f)}: {p}" for f, p in problems.items()))
 
 
 def public_url(path: str) -> str:
@@ -33,12 +46,29 @@ def public_url(path: str) -> str:
 
 def show_round(survey_round: SurveyRound) -> None:
     version = survey_round.flow_version
-    state = "open" if survey_round.is_open() else "closed"
     click.echo(f"  round {survey_round.id}: {survey_round.name} — {version.flow_id} v"
                f"{version.version}, {survey_round.opens_at:%Y-%m-%d} to "
-               f"{survey_round.closes_at:%Y-%m-%d} ({state}), "
+               f"{survey_round.closes_at:%Y-%m-%d} ({survey_round.status_label()}), "
                f"keyword {survey_round.keyword or '-'}, {', '.join(survey_round.channels)}")
     click.echo(f"    web chat: {public_url('/s/' + survey_round.link)}")
+
+
+def _round(round_id: int) -> SurveyRound:
+    survey_round = db.session.get(SurveyRound, round_id)
+    if survey_round is None:
+        raise click.ClickException(f"no round {round_id} (see `chatsurvey rounds list`)")
+    return survey_round
+
+
+def _eligible(items: tuple[str, ...]) -> dict[str, str]:
+    counts = {}
+    for item in items:
+        band, sign, count = item.partition("=")
+        if not sign:
+            raise click.BadParameter(f"{item!r} is not BAND=COUNT, like 11-18=120",
+                                     param_hint="--eligible")
+        counts[band.strip()] = count
+    return counts
 
 
 @rounds.command("add")
@@ -52,49 +82,77 @@ def show_round(survey_round: SurveyRound) -> None:
 @click.option("--channel", "channels", multiple=True, type=click.Choice(CHANNELS),
               help="Channels (default: web and sms).")
 @click.option("--eligible", multiple=True, help="Young people who could take part: BAND=COUNT.")
-def rounds_add(slug, flow_id, version, name, opens, closes, keyword, channels, eligible) -> None:
-    """Start a survey round for council SLUG."""
+@click.option("--below-minimum", is_flag=True,
+              help="Set the round up even though fewer young people could take part than the "
+                   "programme's minimum.")
+@click.option("--contacts", help="Local support contacts, printed with the links.")
+def rounds_add(slug, flow_id, version, name, opens, closes, keyword, channels, eligible,
+               below_minimum, contacts) -> None:
+    """Set up a survey round for council SLUG (checked as the admin's round form checks it)."""
     tenant = council(slug)
-    query = select(FlowVersion).where(FlowVersion.flow_id == flow_id)
-    query = query.where(FlowVersion.version == version) if version else query.order_by(
-        FlowVersion.version.desc())
-    flow_version = db.session.scalars(query.limit(1)).first()
+    flow_version = find_flow(flow_id, version)
     if flow_version is None:
         raise click.ClickException(f"flow {flow_id!r} is not published (see `chatsurvey flows "
                                    "publish`)")
-    if not flow_store().get(flow_version.flow_id, flow_version.version).requires_consent:
-        raise click.ClickException(
-            f"flow {flow_id!r} does not ask for consent first (requires_consent); a round must"
-            " start with one that does, such as the entry flow your-life")
-    counts = {}
-    for item in eligible:
-        band, _, count = item.partition("=")
-        if not count.isdigit():
-            raise click.BadParameter(f"{item!r} is not BAND=COUNT", param_hint="--eligible")
-        counts[band] = int(count)
-    survey_round = SurveyRound(tenant=tenant, name=name, flow_version=flow_version,
-                               opens_at=_day(opens), closes_at=_day(closes),
-                               keyword=keyword.upper() if keyword else None,
-                               channels=list(channels or CHANNELS), eligible=counts)
-    if survey_round.closes_at <= survey_round.opens_at:
-        raise click.BadParameter("the round must close after it opens", param_hint="--closes")
+    settings = RoundSettings(name=name, opens=opens, closes=closes,
+                             channels=tuple(channels or CHANNELS), keyword=keyword or "",
+                             eligible=_eligible(eligible), support_contacts=contacts,
+                             below_minimum_ok=below_minimum)
     try:
-        pin_latest(survey_round)
-    except LocalError as exc:
-        raise click.ClickException("the council's local questions do not fit this survey: "
-                                   + explain(exc)) from None
-    db.session.add(survey_round)
-    db.session.commit()
+        survey_round = create_round(tenant, flow_version, settings)
+    except RoundRefused as problem:
+        for warning in problem.warnings:
+            click.echo(warning, err=True)
+        raise refused(problem.problems) from None
     show_round(survey_round)
 
 
 @rounds.command("list")
 @click.argument("slug", required=False)
 def rounds_list(slug: str | None) -> None:
-    """List survey rounds (of one council, or all)."""
+    """List survey rounds (of one council, or all): Scheduled, Open or Closed."""
     query = select(SurveyRound).order_by(SurveyRound.id)
     if slug:
         query = query.where(SurveyRound.tenant_id == council(slug).id)
     for survey_round in db.session.scalars(query):
         click.echo(survey_round.tenant.slug)
         show_round(survey_round)
+
+
+@rounds.command("open")
+@click.argument("round_id", type=int)
+def rounds_open(round_id: int) -> None:
+    """Open a scheduled round now."""
+    try:
+        survey_round = open_now(_round(round_id))
+    except RoundRefused as problem:
+        raise click.ClickException(str(problem)) from None
+    show_round(survey_round)
+
+
+@rounds.command("close")
+@click.argument("round_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask first.")
+def rounds_close(round_id: int, yes: bool) -> None:
+    """Close a round now: nobody new can start, and its report becomes final."""
+    survey_round = _round(round_id)
+    if not yes:
+        click.confirm(f"Close {survey_round.name} ({survey_round.tenant.slug}) now? Its report "
+                      "becomes final and it cannot open again", abort=True)
+    try:
+        close_now(survey_round)
+    except RoundRefused as problem:
+        raise click.ClickException(str(problem)) from None
+    show_round(survey_round)
+
+
+@rounds.command("extend")
+@click.argument("round_id", type=int)
+@click.option("--closes", required=True, help="The new day after the last, e.g. 2027-02-28.")
+def rounds_extend(round_id: int, closes: str) -> None:
+    """Give an open or scheduled round more time."""
+    try:
+        survey_round = extend(_round(round_id), closes)
+    except RoundRefused as problem:
+        raise refused(problem.problems) from None
+    show_round(survey_round)

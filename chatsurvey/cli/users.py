@@ -89,6 +89,60 @@ def users_add(email, role, slug, name, password_env, password_stdin, totp, exist
         click.echo(line)
 
 
+def _checked(email: str, role: str, slug: str | None) -> Tenant | None:
+    """The council an account for ``email`` with ``role`` belongs to; raises if it cannot."""
+    from chatsurvey.admin.users import EMAIL
+
+    if not EMAIL.fullmatch(email):
+        raise click.BadParameter(f"{email!r} is not an e-mail address", param_hint="EMAIL")
+    if role not in ROLES:
+        raise click.BadParameter(f"choose one of {', '.join(ROLES)}", param_hint="--role")
+    if role == ANALYST and slug:
+        raise click.BadParameter("programme analysts belong to no council", param_hint="--council")
+    if role != ANALYST and not slug:
+        raise click.BadParameter(f"a {ROLE_NAMES[role].lower()} needs --council",
+                                 param_hint="--council")
+    if not slug:
+        return None
+    tenant = db.session.scalars(select(Tenant).where(Tenant.slug == slug)).first()
+    if tenant is None:
+        raise click.ClickException(f"no council called {slug!r} (see `chatsurvey tenants list`)")
+    return tenant
+
+
+def _update(existing: User, role: str, tenant: Tenant | None, password: str | None,
+            totp: bool) -> list[str]:
+    """``exist_ok``: set the password and second factor of an account that is already there."""
+    from chatsurvey.audit import record
+
+    if existing.role != role or existing.tenant_id != (tenant.id if tenant else None):
+        raise click.ClickException(f"{existing.email} already has an account with another "
+                                   "role or council")
+    lines: list[str] = []
+    if password:
+        _set_password(existing, password)
+        existing.active = True
+    if totp and not existing.totp_enabled:
+        lines += _totp(existing)
+    record("user.updated", existing, tenant_id=existing.tenant_id, actor="cli",
+           password_set=bool(password))
+    db.session.commit()
+    return [f"{existing.email} already has an account ({existing.role_name}); "
+            + ("its password is set." if password else "nothing changed."), *lines]
+
+
+def _how_to_sign_in(user: User, link: str | None) -> list[str]:
+    if link:
+        days = current_app.config["ADMIN_INVITE_TTL"] // 86400
+        lines = [f"They choose a password with this link (one use, {days} days): {link}"]
+    else:
+        base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+        lines = [f"They sign in at {base}/admin/login"]
+    if user.role == ANALYST and not user.totp_enabled:
+        lines.append("As a programme analyst they set up an authenticator app at first sign-in.")
+    return lines
+
+
 def add_user(email: str, role: str, slug: str | None = None, *, name: str | None = None,
              password: str | None = None, totp: bool = False,
              exist_ok: bool = False) -> list[str]:
@@ -99,65 +153,27 @@ def add_user(email: str, role: str, slug: str | None = None, *, name: str | None
     context; `chatsurvey demo` can use it to make its login.
     """
     from chatsurvey.admin.auth import invite_url, new_invite
-    from chatsurvey.admin.users import EMAIL
     from chatsurvey.audit import record
 
     email = email.strip().lower()
-    if not EMAIL.fullmatch(email):
-        raise click.BadParameter(f"{email!r} is not an e-mail address", param_hint="EMAIL")
-    if role not in ROLES:
-        raise click.BadParameter(f"choose one of {', '.join(ROLES)}", param_hint="--role")
-    if role == ANALYST and slug:
-        raise click.BadParameter("programme analysts belong to no council", param_hint="--council")
-    if role != ANALYST and not slug:
-        raise click.BadParameter(f"a {ROLE_NAMES[role].lower()} needs --council",
-                                 param_hint="--council")
-    tenant = None
-    if slug:
-        tenant = db.session.scalars(select(Tenant).where(Tenant.slug == slug)).first()
-        if tenant is None:
-            raise click.ClickException(f"no council called {slug!r} (see `chatsurvey tenants "
-                                       "list`)")
-    lines: list[str] = []
+    tenant = _checked(email, role, slug)
     existing = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
     if existing is not None:
         if not exist_ok:
             raise click.ClickException(f"{email} already has an account")
-        if existing.role != role or existing.tenant_id != (tenant.id if tenant else None):
-            raise click.ClickException(f"{email} already has an account with another role or "
-                                       "council")
-        if password:
-            _set_password(existing, password)
-            existing.active = True
-        if totp and not existing.totp_enabled:
-            lines += _totp(existing)
-        record("user.updated", existing, tenant_id=existing.tenant_id, actor="cli",
-               password_set=bool(password))
-        db.session.commit()
-        return [f"{email} already has an account ({existing.role_name}); "
-                + ("its password is set." if password else "nothing changed."), *lines]
+        return _update(existing, role, tenant, password, totp)
     user = User(email=email, name=name or email.split("@")[0].replace(".", " ").title(),
                 role=role, tenant=tenant, active=True, session_version=1, totp_enabled=False)
     db.session.add(user)
     db.session.flush()
     if password:
         _set_password(user, password)
-    if totp:
-        lines += _totp(user)
+    lines = _totp(user) if totp else []
     link = None if password else invite_url(new_invite(user, None))
     record("user.created", user, tenant_id=user.tenant_id, actor="cli", role=role)
     db.session.commit()
     where = f" for {tenant.name}" if tenant else ""
-    lines.insert(0, f"Added {email}: {user.role_name}{where}.")
-    if link:
-        lines.append(f"They choose a password with this link (one use, "
-                     f"{current_app.config['ADMIN_INVITE_TTL'] // 86400} days): {link}")
-    else:
-        base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-        lines.append(f"They sign in at {base}/admin/login")
-    if role == ANALYST and not user.totp_enabled:
-        lines.append("As a programme analyst they set up an authenticator app at first sign-in.")
-    return lines
+    return [f"Added {email}: {user.role_name}{where}.", *lines, *_how_to_sign_in(user, link)]
 
 
 @users.command("list")

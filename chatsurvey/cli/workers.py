@@ -8,9 +8,10 @@ import re
 import time
 
 import click
-import redis
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import SimpleWorker
 from rq.executions import Execution, ExecutionRegistry
 from rq.job import Job
@@ -99,7 +100,7 @@ def worker_command(names: tuple[str, ...], burst: bool, name: str | None) -> Non
     while True:
         # A new name after a restart: the old one may still be registered in Redis.
         worker = make_worker(queues, f"{name}-{restarts}" if name and restarts else name)
-        with contextlib.suppress(redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+        with contextlib.suppress(RedisConnectionError, RedisTimeoutError):
             worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
         # A stop was asked for (SIGTERM, Ctrl-C): RQ sets the date on every such request,
         # while _stop_requested is set only when the signal came during a job.

@@ -6,6 +6,10 @@ handed off to be anonymised and stored, or discarded (withdrawn, declined,
 or nothing to keep). Expiry and quick exit are resumes the engine applies,
 like a message. Channels only translate between their wire format and these
 calls.
+``keyspace`` is the only code that touches a conversation's Redis keys.
+
+May import: the engine, flows (published versions), councils, rounds, jobs,
+extensions. Never a channel, the admin, the command line, reports or `workers`.
 """
 
 from __future__ import annotations

@@ -325,10 +325,6 @@ class SessionStore:
         """Drop an idle entry whose conversation no longer exists."""
         self.redis.zrem(IDLE, cid)
 
-    def memory(self, cid: str) -> int:
-        """Bytes Redis uses for a conversation's record."""
-        return int(self.redis.memory_usage(record_key(cid)) or 0)
-
 
 def init_app(app: Flask) -> None:
     from chatsurvey.extensions import redis_client
@@ -341,5 +337,7 @@ def init_app(app: Flask) -> None:
 
 
 def sessions() -> SessionStore:
-    """The current app's SessionStore."""
+    """The current app's SessionStore (made at first use when the app started without Redis)."""
+    if current_app.extensions.get(EXTENSION) is None:
+        init_app(current_app)
     return current_app.extensions[EXTENSION]

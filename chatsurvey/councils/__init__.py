@@ -1,4 +1,6 @@
 """Councils (tenants): their settings, numbers and the sites that may embed the chat.
 
-May import: models and extensions. Never a channel, the admin or `workers`.
+``models`` holds the tables; ``actions`` adds and changes a council (one validation
+for the admin and `chatsurvey tenants`). May import: audit, columns, crypto,
+extensions. Never the admin, the command line, a channel or `workers`.
 """

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -35,7 +36,8 @@ class Tenant(db.Model):
     help_text: Mapped[str | None] = mapped_column(Text)
     """Reply to an SMS "HELP": who runs the survey and how to reach them."""
     twilio_account_sid: Mapped[str | None] = mapped_column(String(64))
-    twilio_auth_token: Mapped[str | None] = mapped_column(EncryptedText)
+    twilio_auth_token: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
+    """Read (and decrypted) only when used, so listing councils needs no secret key."""
     web_origins: Mapped[list] = mapped_column(JSON, default=list)
     """Sites allowed to embed the chat widget, e.g. https://www.council.gov.uk."""
     branding: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -50,6 +52,11 @@ class Tenant(db.Model):
     @property
     def display_name(self) -> str:
         return self.branding.get("display_name") or self.name
+
+    def has_auth_token(self) -> bool:
+        """Whether a Twilio auth token is set, without decrypting it."""
+        return bool(db.session.scalar(select(Tenant.id).where(
+            Tenant.id == self.id, Tenant.twilio_auth_token.is_not(None))))
 
     def offered_locales(self) -> list[str]:
         return list(self.locales or DEFAULT_LOCALES[self.country])

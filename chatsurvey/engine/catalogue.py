@@ -71,7 +71,7 @@ def messages_from_data(data: dict) -> dict[str, Message]:
 @functools.cache
 def system_messages() -> dict[str, Message]:
     """The messages chatsurvey itself says, in English."""
-    text = resources.files(__package__).joinpath("system_messages.yaml").read_text("utf-8")
+    text = resources.files("chatsurvey.engine").joinpath("system_messages.yaml").read_text("utf-8")
     return messages_from_data(parse_yaml(text, "system_messages.yaml").data["messages"])
 
 
@@ -165,7 +165,7 @@ class Catalogue:
         outdated = _with_previous_msgid(raw.decode("utf-8", "replace"))
         table: dict[str, Entry] = {}
         for message in read_po(io.BytesIO(raw)):
-            if not message.id or not message.context or isinstance(message.id, tuple):
+            if not message.id or not message.context or not isinstance(message.id, str):
                 continue
             table[message.context] = Entry(
                 msgid=message.id,

@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from importlib import resources
-from typing import Any
+from typing import Any, cast, overload
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
@@ -60,7 +60,8 @@ _TYPE_WORDS = {
 @functools.cache
 def schema() -> dict:
     """The published JSON Schema of the flow language."""
-    return json.loads(resources.files(__package__).joinpath("flow.schema.json").read_text("utf-8"))
+    return json.loads(resources.files("chatsurvey.engine").joinpath("flow.schema.json")
+                      .read_text("utf-8"))
 
 
 @functools.cache
@@ -80,51 +81,68 @@ def _locate(path: Iterable[Any]) -> tuple[str | None, str | None]:
     return None, ".".join(str(p) for p in path) or None
 
 
-def _schema_message(error: ValidationError) -> str:
-    """Say what is wrong with a value in words an analyst understands."""
-    v, value = error.validator, error.validator_value
-    instance = error.instance
-    if v == "required":
-        missing = [r for r in value if isinstance(instance, dict) and r not in instance]
-        return "is missing " + ", ".join(f"'{m}'" for m in missing)
-    if v == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
-        extra = sorted(set(instance) - set(allowed)) if isinstance(instance, dict) else []
-        words = []
-        for name in extra:
-            close = difflib.get_close_matches(str(name), allowed, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            words.append(f"'{name}'{hint}")
-        return ("has " + ", ".join(words) + ", which the flow language does not know here;"
-                " allowed: " + ", ".join(allowed))
-    if v == "enum":
-        return f"is {json.dumps(instance, ensure_ascii=False)}; it must be one of: " + ", ".join(
-            str(x) for x in value)
-    if v == "type":
-        wanted = value if isinstance(value, list) else [value]
-        return "must be " + " or ".join(_TYPE_WORDS.get(w, w) for w in wanted)
-    if v == "pattern":
-        return (f"{json.dumps(instance, ensure_ascii=False)} is not allowed here; use "
-                + _PATTERN_WORDS.get(value, f"text matching {value}"))
+def _missing(error: ValidationError) -> str:
+    instance, required = error.instance, cast(list[str], error.validator_value)
+    missing = [r for r in required if isinstance(instance, dict) and r not in instance]
+    return "is missing " + ", ".join(f"'{m}'" for m in missing)
+
+
+def _unknown(error: ValidationError) -> str:
+    allowed = sorted(cast(dict[str, Any], error.schema).get("properties", {}))
+    extra = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
+    words = []
+    for name in extra:
+        close = difflib.get_close_matches(str(name), allowed, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        words.append(f"'{name}'{hint}")
+    return ("has " + ", ".join(words) + ", which the flow language does not know here;"
+            " allowed: " + ", ".join(allowed))
+
+
+def _one_of(error: ValidationError) -> str:
+    # Ignore the alternatives whose very type is wrong: the analyst wrote the
+    # other kind, and wants to hear what is wrong with that.
+    relevant = [e for e in error.context if not (e.validator == "type" and not e.relative_path)]
+    return _schema_message(best_match(relevant or error.context))
+
+
+def _bound(v: str, value) -> str | None:  # noqa: ANN001 (whatever the schema holds)
+    """Words for the schema's size and range limits."""
     if v in ("minItems", "maxItems"):
         return f"needs {'at least' if v == 'minItems' else 'at most'} {value} items"
     if v in ("minProperties", "maxProperties"):
         word = "at least" if v == "minProperties" else "at most"
         return f"needs {word} {value} {'entry' if value == 1 else 'entries'}"
-    if v == "minLength":
-        return "must not be empty"
-    if v == "maxLength":
-        return f"must be at most {value} characters"
     if v in ("minimum", "maximum"):
         return f"must be {'at least' if v == 'minimum' else 'at most'} {value}"
-    if v == "uniqueItems":
-        return "lists the same item twice"
+    if v == "maxLength":
+        return f"must be at most {value} characters"
+    return "must not be empty" if v == "minLength" else None
+
+
+_WORDS = {
+    "required": _missing,
+    "additionalProperties": _unknown,
+    "enum": lambda e: (f"is {json.dumps(e.instance, ensure_ascii=False)}; it must be one of: "
+                       + ", ".join(str(x) for x in e.validator_value)),
+    "type": lambda e: "must be " + " or ".join(
+        str(_TYPE_WORDS.get(w, w)) for w in (
+            e.validator_value if isinstance(e.validator_value, list) else [e.validator_value])),
+    "pattern": lambda e: (f"{json.dumps(e.instance, ensure_ascii=False)} is not allowed here; use "
+                          + _PATTERN_WORDS.get(e.validator_value,
+                                               f"text matching {e.validator_value}")),
+    "uniqueItems": lambda e: "lists the same item twice",
+}
+
+
+def _schema_message(error: ValidationError) -> str:
+    """Say what is wrong with a value in words an analyst understands."""
+    v = str(error.validator)
+    if v in _WORDS:
+        return _WORDS[v](error)
     if v in ("oneOf", "anyOf") and error.context:
-        # Ignore the alternatives whose very type is wrong: the analyst wrote the
-        # other kind, and wants to hear what is wrong with that.
-        relevant = [e for e in error.context if not (e.validator == "type" and not e.relative_path)]
-        return _schema_message(best_match(relevant or error.context))
-    return error.message
+        return _one_of(error)
+    return _bound(v, error.validator_value) or error.message
 
 
 def _schema_problems(doc: SourceDoc) -> list[Problem]:
@@ -151,10 +169,17 @@ class _Builder:
         self.messages = messages_from_data(self.data.get("messages", {}))
         self.problems: list[Problem] = []
 
-    def problem(self, message: str, state: str, field: str, code: str = "invalid") -> None:
-        path = ("states", state, *field.split("."))
+    def problem(self, message: str, state: str | None, field: str,
+                code: str = "invalid") -> None:
+        path = ("states", state or "", *field.split("."))
         self.problems.append(Problem(ERROR, code, message, self.doc.source,
                                      self.doc.line_of(path), state, field))
+
+    @overload
+    def message_key(self, key: str, state: str | None, field: str) -> str: ...
+
+    @overload
+    def message_key(self, key: str | None, state: str | None, field: str) -> str | None: ...
 
     def message_key(self, key: str | None, state: str | None, field: str) -> str | None:
         if key is None:
@@ -244,7 +269,7 @@ class _Builder:
                 self.problem("only consent questions have 'declined'", name, "declined")
         return QuestionNode(
             name=name, flow_id=self.flow_id, next=nxt, line=line, ask=ask,
-            prompt=self.message_key(spec["prompt"], name, "prompt"),
+            prompt=self.message_key(cast(str, spec["prompt"]), name, "prompt"),
             key=spec.get("key"),
             help=self.message_key(spec.get("help"), name, "help"),
             options=options, scale=spec.get("scale"), min=low, max=high,

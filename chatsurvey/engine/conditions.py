@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 MISSING = object()
 
@@ -45,34 +45,38 @@ def _same(a: Any, b: Any) -> bool:
     return str(a) == str(b)
 
 
+def _is(arg: Any, value: Any) -> bool:
+    if arg in ("answered", "set"):
+        return value is not MISSING and value is not None
+    if arg == "skipped":
+        return value is None
+    return value is MISSING if arg == "unanswered" else value is MISSING or value is None
+
+
+_MATCHES: dict[str, Callable[[Any, Any], bool]] = {
+    "equals": lambda arg, value: _same(value, arg),
+    "in": lambda arg, value: any(_same(value, x) for x in arg),
+    "not_in": lambda arg, value: not any(_same(value, x) for x in arg),
+    "contains": lambda arg, value: isinstance(value, list) and any(
+        _same(x, arg) for x in cast(list[Any], value)),
+}
+_COMPARES: dict[str, Callable[[Any, Any], bool]] = {
+    "between": lambda arg, value: arg[0] <= value <= arg[1],
+    "lt": lambda arg, value: value < arg,
+    "lte": lambda arg, value: value <= arg,
+    "gt": lambda arg, value: value > arg,
+    "gte": lambda arg, value: value >= arg,
+}
+
+
 def _test_value(op: str, arg: Any, value: Any) -> bool:
     if op == "is":
-        if arg in ("answered", "set"):
-            return value is not MISSING and value is not None
-        if arg == "skipped":
-            return value is None
-        return value is MISSING if arg == "unanswered" else value is MISSING or value is None
+        return _is(arg, value)
     if value is MISSING or value is None:
         return False
-    if op == "equals":
-        return _same(value, arg)
-    if op == "in":
-        return any(_same(value, x) for x in arg)
-    if op == "not_in":
-        return not any(_same(value, x) for x in arg)
-    if op == "contains":
-        return isinstance(value, list) and any(_same(x, arg) for x in value)
-    if not _number(value):
-        return False
-    if op == "between":
-        return arg[0] <= value <= arg[1]
-    if op == "lt":
-        return value < arg
-    if op == "lte":
-        return value <= arg
-    if op == "gt":
-        return value > arg
-    return value >= arg  # gte
+    if op in _MATCHES:
+        return _MATCHES[op](arg, value)
+    return _number(value) and _COMPARES[op](arg, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,13 +106,17 @@ class Condition:
 
     def answer_keys(self) -> set[str]:
         """Answer keys this condition reads."""
-        keys = {self.name} if self.subject == "answer" and self.name else set()
+        keys: set[str] = {self.name} if self.subject == "answer" and self.name else set()
         for part in self.parts:
             keys |= part.answer_keys()
         return keys
 
 
-def _operator(spec: dict, allowed: tuple[str, ...]) -> tuple[str, Any]:
+Spec = dict[str, Any]
+"""A condition as the flow document writes it (checked by the schema first)."""
+
+
+def _operator(spec: Spec, allowed: tuple[str, ...]) -> tuple[str, Any]:
     ops = [k for k in spec if k in allowed]
     if len(ops) != 1:
         if not ops:
@@ -116,13 +124,13 @@ def _operator(spec: dict, allowed: tuple[str, ...]) -> tuple[str, Any]:
         raise ConditionError(
             "has more than one test (" + ", ".join(ops) + "); use all: [...] to combine")
     op = ops[0]
-    arg = spec[op]
+    arg: Any = spec[op]
     if op == "between" and arg[0] > arg[1]:
         raise ConditionError(f"between [{arg[0]}, {arg[1]}] is empty: put the smaller number first")
     return op, arg
 
 
-def compile_condition(spec: dict) -> Condition:
+def compile_condition(spec: Spec) -> Condition:
     """Compile a branch condition (schema-valid mapping) into a Condition."""
     combinators = [k for k in spec if k in COMBINATORS]
     if combinators:
@@ -131,7 +139,7 @@ def compile_condition(spec: dict) -> Condition:
         op = combinators[0]
         if op == "not":
             return Condition("not", parts=(compile_condition(spec["not"]),))
-        return Condition(op, parts=tuple(compile_condition(s) for s in spec[op]))
+        return Condition(op, parts=tuple(compile_condition(s) for s in cast(list[Spec], spec[op])))
     subjects = [k for k in spec if k in SUBJECTS]
     if len(subjects) != 1:
         raise ConditionError(
@@ -146,9 +154,9 @@ def compile_condition(spec: dict) -> Condition:
                 f"{subject} is tested by value, like {{{subject}: x}} or {{{subject}: [x, y]}};"
                 f" remove {', '.join(extra)}"
             )
-        value = spec[subject]
+        value: Any = spec[subject]
         if isinstance(value, list):
-            return Condition("in", tuple(value), subject)
+            return Condition("in", tuple(cast(list[Any], value)), subject)
         return Condition("equals", value, subject)
     op, arg = _operator(spec, OPERATORS)
     if op == "is":
@@ -156,16 +164,17 @@ def compile_condition(spec: dict) -> Condition:
         if arg not in allowed:
             raise ConditionError(f"is: {arg} does not apply to {subject}; use one of "
                                  + ", ".join(allowed))
-    return Condition(op, tuple(arg) if isinstance(arg, list) else arg, subject, spec[subject])
+    arg = tuple(cast(list[Any], arg)) if isinstance(arg, list) else arg
+    return Condition(op, arg, subject, spec[subject])
 
 
-def compile_answer_test(spec: dict) -> Condition:
+def compile_answer_test(spec: Spec) -> Condition:
     """Compile a `signpost_if` test on the question's own answer."""
     for combinator in ("any", "all"):
         if combinator in spec:
             if len(spec) != 1:
                 raise ConditionError(f"'{combinator}' must stand alone in its condition")
-            parts = tuple(compile_answer_test(s) for s in spec[combinator])
+            parts = tuple(compile_answer_test(s) for s in cast(list[Spec], spec[combinator]))
             return Condition(combinator, parts=parts)
     op, arg = _operator(spec, tuple(o for o in OPERATORS if o != "is"))
-    return Condition(op, tuple(arg) if isinstance(arg, list) else arg)
+    return Condition(op, tuple(cast(list[Any], arg)) if isinstance(arg, list) else arg)

@@ -55,9 +55,9 @@ def is_catalogue(data: object) -> bool:
 class FlowLibrary:
     """Compiled flows by id, and the problems of those that could not be compiled."""
 
-    flows: dict[str, Flow] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    files: dict[str, Path] = field(default_factory=dict)
+    flows: dict[str, Flow] = field(default_factory=dict[str, Flow])
+    problems: list[Problem] = field(default_factory=list[Problem])
+    files: dict[str, Path] = field(default_factory=dict[str, Path])
     catalogue: Catalogue = EMPTY
 
     @classmethod

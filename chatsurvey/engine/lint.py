@@ -85,7 +85,7 @@ class CheckResult:
 def edges(node: Node) -> list[str | None]:
     """Where a node can lead, in the order its fields list them (None: not set)."""
     if isinstance(node, BranchNode):
-        return [t for _, t in node.cases] + [node.otherwise]
+        return [*(t for _, t in node.cases), node.otherwise]
     if isinstance(node, EndNode):
         return []
     if isinstance(node, QuestionNode) and node.declined:
@@ -109,22 +109,13 @@ def _reachable(flow: Flow, stop_at: Any = None) -> list[str]:
     return list(seen)
 
 
-def _loops_without_input(flow: Flow) -> list[list[str]]:
-    """Cycles made only of states that never wait for an answer (Tarjan's SCC)."""
-    def waits(node: Node) -> bool:
-        if isinstance(node, QuestionNode):
-            return True
-        if isinstance(node, SubflowNode) and node.flow in flow.bundle:
-            return bool(flow.flow(node.flow).questions())
-        return False
-
-    graph = {name: [t for t in edges(n) if t in flow.nodes and not waits(flow.nodes[t])]
-             for name, n in flow.nodes.items() if not waits(n)}
+def _strongly_connected(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Groups of states that lead to each other (Tarjan's algorithm), self-loops included."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
     on_stack: set[str] = set()
-    loops: list[list[str]] = []
+    groups: list[list[str]] = []
 
     def visit(v: str) -> None:
         index[v] = low[v] = len(index)
@@ -145,15 +136,38 @@ def _loops_without_input(flow: Flow) -> list[list[str]]:
                 if w == v:
                     break
             if len(component) > 1 or v in graph[v]:
-                loops.append(sorted(component))
+                groups.append(sorted(component))
 
     for name in graph:
         if name not in index:
             visit(name)
-    return loops
+    return groups
+
+
+def _loops_without_input(flow: Flow) -> list[list[str]]:
+    """Cycles made only of states that never wait for an answer."""
+    def waits(node: Node) -> bool:
+        if isinstance(node, QuestionNode):
+            return True
+        if isinstance(node, SubflowNode) and node.flow in flow.bundle:
+            return bool(flow.flow(node.flow).questions())
+        return False
+
+    graph = {name: [t for t in edges(n) if t in flow.nodes and not waits(flow.nodes[t])]
+             for name, n in flow.nodes.items() if not waits(n)}
+    return _strongly_connected(graph)
 
 
 def _structure(flow: Flow, report: FlowReport) -> None:
+    _paths(flow, report)
+    _questions(flow, report)
+    _unused_messages(flow, report)
+    if flow.requires_consent:
+        _consent(flow, report)
+
+
+def _paths(flow: Flow, report: FlowReport) -> None:
+    """States no path reaches, states the flow stops after, and loops that ask nothing."""
     reachable = set(_reachable(flow))
     for name, node in flow.nodes.items():
         if name not in reachable:
@@ -165,6 +179,10 @@ def _structure(flow: Flow, report: FlowReport) -> None:
         first = flow.nodes[loop[0]]
         report.add(ERROR, "loop", "these states go round in a loop without asking anything: "
                    + " -> ".join(loop), first)
+
+
+def _questions(flow: Flow, report: FlowReport) -> None:
+    """Every recorded question has its own key; signposting needs a signpost flow."""
     keys: dict[str, QuestionNode] = {}
     for node in flow.questions():
         if node.key and node.record:
@@ -177,23 +195,27 @@ def _structure(flow: Flow, report: FlowReport) -> None:
             report.add(WARNING, "signpost", "signpost_if is set but the flow names no signpost"
                        " flow to offer help with (add signpost: at the top)", node,
                        "signpost_if")
+
+
+def _used_messages(flow: Flow) -> set[str]:
     used = set()
     for node in flow.nodes.values():
         for attr in ("say", "prompt", "help", "min_label", "max_label"):
             value = getattr(node, attr, None)
-            for key in (value if isinstance(value, tuple) else (value,)):
-                if key:
-                    used.add(key.partition(":")[2])
-        for option in getattr(node, "options", ()):
-            if option.label.startswith(f"{flow.id}:"):
-                used.add(option.label.partition(":")[2])
+            used.update(key.partition(":")[2]
+                        for key in (value if isinstance(value, tuple) else (value,)) if key)
+        used.update(option.label.partition(":")[2] for option in getattr(node, "options", ())
+                    if option.label.startswith(f"{flow.id}:"))
+    return used
+
+
+def _unused_messages(flow: Flow, report: FlowReport) -> None:
+    used = _used_messages(flow)
     for key in flow.messages:
         if key not in used:
             report.add(WARNING, "unused-message", f"message '{key}' is never used",
                        field_name=f"messages.{key}",
                        line=flow.doc.line_of(("messages", key)) if flow.doc else None)
-    if flow.requires_consent:
-        _consent(flow, report)
 
 
 def _consent(flow: Flow, report: FlowReport) -> None:

@@ -7,6 +7,7 @@ every conversation on that version and can cache what it renders.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,9 @@ if TYPE_CHECKING:
     from .catalogue import Texts
     from .conditions import Condition
     from .source import SourceDoc
+
+Lookup = Callable[[str, str | None], Any]
+"""Finds an answer or a fact about who is answering: (subject, name) -> value or MISSING."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,14 +115,14 @@ class BranchNode(Node):
     otherwise: str
     kind = "branch"
 
-    def pick(self, lookup) -> str:
+    def pick(self, lookup: Lookup) -> str:
         """The next state, from the answers given so far (a missing one tests false)."""
         for test, target in self.cases:
             if test(lookup):
                 return target
         return self.otherwise
 
-    def decide(self, lookup, unanswered) -> str | None:
+    def decide(self, lookup: Lookup, unanswered: Callable[[str], bool]) -> str | None:
         """The next state, or None if it depends on an answer not given yet."""
         for test, target in self.cases:
             if test.reads and any(unanswered(key) for key in test.reads):
@@ -169,8 +173,8 @@ class Flow:
     signpost: str | None = None
     description: str = ""
     doc: SourceDoc | None = None
-    bundle: dict[str, Flow] = field(default_factory=dict)
-    cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+    bundle: dict[str, Flow] = field(default_factory=dict[str, "Flow"])
+    cache: dict[Any, Any] = field(default_factory=dict[Any, Any], repr=False)
 
     def questions(self) -> list[QuestionNode]:
         """This flow's questions, in the order they are written."""

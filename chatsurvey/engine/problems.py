@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 ERROR = "error"
 WARNING = "warning"
@@ -24,7 +25,7 @@ class Problem:
 
     def where(self) -> str:
         """``state 'x', field 'y'`` or ``message 'k'`` — the part of the flow at fault."""
-        parts = []
+        parts: list[str] = []
         if self.state:
             parts.append(f"state '{self.state}'")
         if self.field:
@@ -40,7 +41,7 @@ class Problem:
         where = self.where()
         return f"{location}: {self.level}: " + (f"{where}: " if where else "") + self.message
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """A JSON-ready form for `flows check --json`."""
         return {k: v for k, v in asdict(self).items() if v not in (None, "")}
 

@@ -19,4 +19,4 @@ def reading_age(text: str) -> float | None:
     cleaned = _PLACEHOLDER.sub("it", text).replace("\n", " ")
     if len(cleaned.split()) < MIN_WORDS:
         return None
-    return round(max(5.0, textstat.flesch_kincaid_grade(cleaned) + 5), 1)
+    return round(max(5.0, textstat.textstat.flesch_kincaid_grade(cleaned) + 5), 1)

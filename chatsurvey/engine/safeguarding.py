@@ -188,7 +188,7 @@ def _words_and_fragments(folded: str) -> tuple[set[str], set[str]]:
 
 @functools.cache
 def _model() -> dict:
-    model = json.loads(resources.files(__package__).joinpath("safeguarding_model.json")
+    model = json.loads(resources.files("chatsurvey.engine").joinpath("safeguarding_model.json")
                        .read_text("utf-8"))
     weights = model["weights"]
     # Fragments are looked up without their "#" mark, so no string is built per fragment.

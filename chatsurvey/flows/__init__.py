@@ -10,6 +10,7 @@
 * ``lock`` — who may change what; what a council's local questions may hold;
 * ``local`` — checking, publishing and playing a council's local questions.
 
-May import: the engine, models, extensions, audit and the conversation keyspace
-(read only). Never a channel, the admin or ``workers``.
+May import: the engine, accounts (who edits a draft), rounds (which versions are in
+use), audit, the conversation keyspace (read only), columns, extensions. Never a
+channel, the admin, the command line or `workers`.
 """

@@ -32,23 +32,24 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import requests
 from flask import current_app
 from rq.exceptions import DuplicateJobError
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from chatsurvey import jobs
+from chatsurvey import jobs, texts
 from chatsurvey.conversations.keyspace import Conversation, pointer_key, record_key, sessions
 from chatsurvey.councils.models import SmsNumber, Tenant
 from chatsurvey.engine.sms import segments
 from chatsurvey.extensions import db, redis_client
-from chatsurvey.invitations.actions import quiet, quiet_ends, sending_number, wording
 from chatsurvey.invitations.models import FAILED, QUEUED, SENT, SKIPPED, Invitation, OptOut
+from chatsurvey.invitations.schedule import quiet, quiet_ends, sending_number, wording
 from chatsurvey.rounds.models import SurveyRound
 
 log = logging.getLogger(__name__)
@@ -181,7 +182,7 @@ class Sender:
                       "credentials)", survey_round.id, tenant.slug)
             return "cannot send", None
         client = self.make_client(tenant)
-        text = wording(tenant, "invite")
+        text = wording(tenant, texts.INVITE)
         limit = max(1, RUN_SECONDS * number.per_second // max(1, segments(text)))
         pending = db.session.scalars(
             select(Invitation).where(Invitation.round_id == survey_round.id,
@@ -230,43 +231,28 @@ class Sender:
         number = sending_number(tenant)
         if number is None or not tenant.twilio_auth_token:
             return "cannot send", None
-        config = current_app.config
-        idle_after = config["REMINDER_AFTER_HOURS"] * 3600
-        abandoned_after = sessions().ttl("sms")
         waiting = db.session.scalars(
             select(Invitation).where(Invitation.round_id == survey_round.id,
                                      Invitation.status == SENT,
                                      Invitation.reminded_at.is_(None),
                                      Invitation.number.is_not(None))
             .order_by(Invitation.id)).all()
-        client, text, reminded, pending = None, wording(tenant, "reminder"), 0, 0
+        client, text, reminded, pending = None, wording(tenant, texts.REMINDER), 0, 0
         for invitation in waiting:
-            conversation = self._conversation(tenant, invitation)
-            idle = self.clock() - conversation.updated if conversation else -1
-            if conversation is None or conversation.round_id != survey_round.id:
-                pending += 1  # not started (yet): they may still start and go quiet
+            due = self._reminder_due(survey_round, tenant, invitation)
+            pending += int(due == "later")
+            if due != "due":
                 continue
-            if idle < idle_after:
-                pending += 1
-                continue
-            if idle >= abandoned_after:
-                continue  # the sweeper is closing it; too late for a reminder
             if OptOut.exists(tenant.id, invitation.phone_hash):
                 invitation.number, invitation.error = None, "opted-out"
                 db.session.commit()
                 continue
             client = client or self.make_client(tenant)
             outcome = self._text(client, tenant, number, invitation, text)
-            if outcome == QUIET:
+            halted = self._halted(outcome, reminded)
+            if halted:
                 db.session.commit()
-                return f"{reminded} reminded, quiet hours", quiet_ends(self.now())
-            if outcome == REFUSED:
-                db.session.commit()
-                return f"{reminded} reminded, {CREDENTIALS}", None
-            if outcome == "retry":
-                db.session.commit()
-                return f"{reminded} reminded, Twilio unavailable", (
-                    self.now() + timedelta(minutes=RETRY_MINUTES))
+                return halted
             if outcome == SENT:
                 reminded += 1
                 invitation.reminded_at = self.now()
@@ -276,12 +262,37 @@ class Sender:
         if not pending:
             return f"{reminded} reminded, none left to remind", None
         return f"{reminded} reminded, {pending} may need one later", self._next_check(
-            survey_round, self.now() + timedelta(minutes=config["REMINDER_CHECK_MINUTES"]))
+            survey_round,
+            self.now() + timedelta(minutes=current_app.config["REMINDER_CHECK_MINUTES"]))
+
+    def _reminder_due(self, survey_round: SurveyRound, tenant: Tenant,
+                      invitation: Invitation) -> str:
+        """"due"; "later" (not started yet, or not quiet for long); or "never" (abandoned)."""
+        conversation = self._conversation(tenant, invitation)
+        if conversation is None or conversation.round_id != survey_round.id:
+            return "later"  # not started (yet): they may still start and go quiet
+        idle = self.clock() - conversation.updated
+        if idle < current_app.config["REMINDER_AFTER_HOURS"] * 3600:
+            return "later"
+        if idle >= sessions().ttl("sms"):
+            return "never"  # the sweeper is closing it; too late for a reminder
+        return "due"
+
+    def _halted(self, outcome: str, reminded: int) -> tuple[str, datetime | None] | None:
+        """Why reminding stops here (and when to go on), if a text's outcome stops it."""
+        if outcome == QUIET:
+            return f"{reminded} reminded, quiet hours", quiet_ends(self.now())
+        if outcome == REFUSED:
+            return f"{reminded} reminded, {CREDENTIALS}", None
+        if outcome == "retry":
+            return (f"{reminded} reminded, Twilio unavailable",
+                    self.now() + timedelta(minutes=RETRY_MINUTES))
+        return None
 
     def _conversation(self, tenant: Tenant, invitation: Invitation) -> Conversation | None:
         cid = sessions().find(pointer_key(tenant.id, invitation.phone_hash))
         raw = self.redis.get(record_key(cid)) if cid else None
-        return Conversation.load(cid, raw) if raw else None
+        return Conversation.load(cid, cast(bytes, raw)) if cid and raw else None
 
     @staticmethod
     def _next_check(survey_round: SurveyRound, at: datetime) -> datetime:
@@ -304,7 +315,7 @@ class Sender:
                 invitation.attempts -= 1
                 return QUIET
             try:
-                client.messages.create(to=invitation.number, from_=number.number, body=text)
+                client.messages.create(to=str(invitation.number), from_=number.number, body=text)
                 return SENT
             except TwilioRestException as exc:
                 code = exc.code or exc.status
@@ -357,8 +368,8 @@ class Sender:
         scope = Invitation.round_id == survey_round.id
         db.session.execute(update(Invitation).where(scope, Invitation.status == QUEUED)
                            .values(status=SKIPPED, error="round-closed"))
-        deleted = db.session.execute(update(Invitation).where(
-            scope, Invitation.number.is_not(None)).values(number=None)).rowcount
+        deleted = cast(CursorResult, db.session.execute(update(Invitation).where(
+            scope, Invitation.number.is_not(None)).values(number=None))).rowcount
         db.session.commit()
         return deleted
 

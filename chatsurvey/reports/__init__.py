@@ -6,6 +6,10 @@ The pipeline is ``compute`` (exact counts from the response store) ->
 anonymised raw data as CSV or a FLOIP Flow Results package, with their own
 k-anonymity rule). The programme view across councils is ``programme``.
 
+May import: responses, rounds, councils and flows (reading their tables), columns,
+extensions (the database only). Never Redis, conversations in progress, a channel,
+the admin, the command line or `workers`.
+
 Method and rules, for people: docs/reports.md.
 """
 

@@ -19,7 +19,7 @@ rules to a computed report before any renderer sees it.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -234,8 +234,3 @@ def share_of(count: int, whole: int | None, published: int | None) -> int | None
     if published is None or not whole:
         return None
     return min(100, round_half_up(100 * count / whole))
-
-
-def published_counts(cells: Mapping[Position, int | None]) -> list[int]:
-    """The numbers a table actually shows (for checks)."""
-    return [v for v in cells.values() if v is not None]

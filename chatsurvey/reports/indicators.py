@@ -269,6 +269,37 @@ def _check_positive(indicator: Indicator, node: Any, flow_id: str) -> list[str]:
     return []
 
 
+def _in_its_flows(indicator: Indicator, survey_flows: list) -> list[str]:
+    """The indicator is a core question, with real positive answers, in each of its flows."""
+    problems = []
+    flows = [f for f in survey_flows if f.survey in indicator.surveys]
+    for band in indicator.age_bands:
+        in_band = [f for f in flows if f.age_band == band]
+        if not in_band:
+            problems.append(f"{indicator.key}: no flow of {', '.join(indicator.surveys)}"
+                            f" is written for the age band {band}")
+        for flow in in_band:
+            node = next((n for n in flow.questions() if n.key == indicator.key and n.record),
+                        None)
+            if node is None:
+                problems.append(f"{indicator.key}: flow '{flow.id}' ({band}) does not ask it")
+                continue
+            if not node.core:
+                problems.append(f"{indicator.key}: in flow '{flow.id}' ({band}) it is not"
+                                " a core question (add core: true)")
+            problems.extend(_check_positive(indicator, node, flow.id))
+    return problems
+
+
+def _outside_its_flows(indicator: Indicator, survey_flows: list) -> list[str]:
+    """A flow the indicator does not list asks its key as a core question."""
+    return [f"{indicator.key}: flow '{flow.id}' ({flow.age_band}) asks it as a core question,"
+            " but the indicator does not list that survey and age band"
+            for flow in survey_flows
+            if not (flow.age_band in indicator.age_bands and flow.survey in indicator.surveys)
+            and any(n.key == indicator.key and n.record and n.core for n in flow.questions())]
+
+
 def check_catalogue(indicators: list[Indicator], library: FlowLibrary) -> list[str]:
     """Problems between the catalogue and the flows; an empty list means they agree.
 
@@ -283,32 +314,10 @@ def check_catalogue(indicators: list[Indicator], library: FlowLibrary) -> list[s
     covered: set[str] = set()
     for indicator in indicators:
         covered.add(indicator.key)
-        for survey in indicator.surveys:
-            if survey not in known_surveys:
-                problems.append(f"{indicator.key}: no flow belongs to the survey '{survey}'")
-        flows = [f for f in survey_flows if f.survey in indicator.surveys]
-        for band in indicator.age_bands:
-            in_band = [f for f in flows if f.age_band == band]
-            if not in_band:
-                problems.append(f"{indicator.key}: no flow of {', '.join(indicator.surveys)}"
-                                f" is written for the age band {band}")
-            for flow in in_band:
-                node = next((n for n in flow.questions() if n.key == indicator.key and n.record),
-                            None)
-                if node is None:
-                    problems.append(f"{indicator.key}: flow '{flow.id}' ({band}) does not ask it")
-                    continue
-                if not node.core:
-                    problems.append(f"{indicator.key}: in flow '{flow.id}' ({band}) it is not"
-                                    " a core question (add core: true)")
-                problems.extend(_check_positive(indicator, node, flow.id))
-        for flow in survey_flows:
-            if flow.age_band in indicator.age_bands and flow.survey in indicator.surveys:
-                continue
-            if any(n.key == indicator.key and n.record and n.core for n in flow.questions()):
-                problems.append(f"{indicator.key}: flow '{flow.id}' ({flow.age_band}) asks it as"
-                                " a core question, but the indicator does not list that survey"
-                                " and age band")
+        problems.extend(f"{indicator.key}: no flow belongs to the survey '{survey}'"
+                        for survey in indicator.surveys if survey not in known_surveys)
+        problems.extend(_in_its_flows(indicator, survey_flows))
+        problems.extend(_outside_its_flows(indicator, survey_flows))
     for flow in survey_flows:
         for node in flow.questions():
             if node.core and node.record and node.key and node.key not in covered:

@@ -31,15 +31,6 @@ def band_channel_table(report: Report, rules: Rules) -> PTable | None:
                   report.total, rules, margins=True)
 
 
-def band_table(report: Report, rules: Rules) -> PTable | None:
-    """Responses by age band only (all a round still open may show)."""
-    bands = [b.band for b in report.bands]
-    counts = [[b.responses] for b in report.bands]
-    return _table("by-band", "Responses so far by age band", counts,
-                  [band_label(b) for b in bands], ("Responses",), report.total, rules,
-                  margins=False)
-
-
 def week_table(report: Report, rules: Rules) -> PTable | None:
     """Responses per ISO week of the round."""
     counts = [[report.by_week.get(w, 0)] for w in report.weeks]

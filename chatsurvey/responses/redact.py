@@ -59,7 +59,7 @@ class Redacted:
 
 @functools.cache
 def _words(name: str) -> frozenset[str]:
-    text = resources.files(__package__).joinpath("data", name).read_text("utf-8")
+    text = resources.files("chatsurvey.responses").joinpath("data", name).read_text("utf-8")
     return frozenset(line for line in text.split("\n") if line and not line.startswith("#"))
 
 
@@ -79,7 +79,8 @@ def ambiguous_names() -> frozenset[str]:
 @functools.cache
 def english_words() -> frozenset[str]:
     """Everyday English words (lower case): a capitalised word that is not one is a name."""
-    raw = resources.files(__package__).joinpath("data", "english_words.txt.gz").read_bytes()
+    raw = resources.files("chatsurvey.responses").joinpath(
+        "data", "english_words.txt.gz").read_bytes()
     text = gzip.decompress(raw).decode("utf-8")
     return frozenset(line for line in text.split("\n") if line and not line.startswith("#"))
 
@@ -215,10 +216,9 @@ def _looks_like_name(key: str, word: str) -> bool:
         p in firsts or p in lasts or p in ambiguous or p == "o" for p in parts)
 
 
-def _people(text: str) -> list[Finding]:
-    firsts, lasts, words = first_names(), last_names(), english_words()
-    found: list[Finding] = []
-    tokens = list(_WORD.finditer(text))
+def _named_in_context(text: str) -> set[int]:
+    """Where words stand that the words around them say are names ("my sw Dan")."""
+    words = english_words()
     in_context: set[int] = set()
     for match in _CONTEXT.finditer(text):
         for group in ("after", "named", "before"):
@@ -235,6 +235,14 @@ def _people(text: str) -> list[Finding]:
                 continue
             if _looks_like_name(key, word) or _capitalised(word) or key not in words:
                 in_context.add(match.start(group))
+    return in_context
+
+
+def _people(text: str) -> list[Finding]:
+    firsts, lasts, words = first_names(), last_names(), english_words()
+    found: list[Finding] = []
+    tokens = list(_WORD.finditer(text))
+    in_context = _named_in_context(text)
     previous_end = -10
     for i, token in enumerate(tokens):
         word = token.group(0)

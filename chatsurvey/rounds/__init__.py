@@ -1,4 +1,7 @@
 """Survey rounds: a council running a published flow between two dates.
 
-May import: councils, flows (models), extensions. Never a channel, the admin or `workers`.
+``models`` holds the tables and a round's state (Scheduled, Open, Closed);
+``actions`` sets rounds up, changes, opens, closes and extends them for the admin
+and `chatsurvey rounds` alike. May import: councils, flows (published versions),
+audit, columns, extensions. Never the admin, the command line, a channel or `workers`.
 """

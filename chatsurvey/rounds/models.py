@@ -21,6 +21,8 @@ from chatsurvey.extensions import db
 from chatsurvey.flows.models import FlowVersion, LocalQuestions
 
 CHANNELS = ("web", "sms")
+SCHEDULED, OPEN, CLOSED = "scheduled", "open", "closed"
+STATUS_LABELS = {SCHEDULED: "Scheduled", OPEN: "Open", CLOSED: "Closed"}
 
 
 def new_link() -> str:
@@ -62,6 +64,19 @@ class SurveyRound(db.Model):
     def is_open(self, now: datetime | None = None) -> bool:
         now = now or utcnow()
         return self.opens_at <= now < self.closes_at
+
+    def status(self, now: datetime | None = None) -> str:
+        """"scheduled" before it opens, "open", then "closed" for good."""
+        now = now or utcnow()
+        if now < self.opens_at:
+            return SCHEDULED
+        return OPEN if now < self.closes_at else CLOSED
+
+    def status_label(self, now: datetime | None = None) -> str:
+        """Scheduled, Open or Closed, as staff read it."""
+        return STATUS_LABELS[self.status(now)]
+
+
 class RoundDetails(db.Model):
     """What the admin keeps about a round beyond SurveyRound: local support contacts."""
 

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator, compare
 from twilio.twiml.messaging_response import MessagingResponse
 
-from chatsurvey import conversations
+from chatsurvey import conversations, texts
 from chatsurvey.conversations import NotFound, Outcome
 from chatsurvey.conversations.keyspace import Busy, LockLost, finished_key, pointer_key
 from chatsurvey.councils.models import SmsNumber, Tenant
@@ -41,6 +41,7 @@ from chatsurvey.extensions import db, redis_client
 from chatsurvey.invitations.models import Invitation, OptOut
 from chatsurvey.rounds.models import SurveyRound
 from chatsurvey.security import SecuredResponse, plain_headers
+from chatsurvey.texts import sms_text
 
 bp = Blueprint("sms", __name__)
 log = logging.getLogger(__name__)
@@ -61,53 +62,6 @@ START_WORDS = {"en": ("start", "yes", "unstop"), "cy": ("dechrau",),
                "gd": ("tòisich", "toisich")}
 HELP_WORDS = {"en": ("help", "info"), "cy": ("cymorth",), "gd": ("cuideachadh",)}
 TWILIO_STOP = frozenset(STOP_WORDS["en"])
-
-# Welsh and Gaelic wording awaits review by native speakers.
-TEXTS = {
-    "en": {
-        "no_survey": "Hi! There is no survey running at the moment. Thank you for getting in "
-                     "touch.",
-        "stopped": "OK, you will not get any more texts from us. Text START if you change "
-                   "your mind.",
-        "opted_out": "You asked us to stop texting you. Text START if you want to take part.",
-        "which": "Which survey? Please text one of these words: {keywords}",
-        "help": "This number is run by {council}. Text STOP to stop getting texts.",
-        "already_done": "You have already done this survey. Thank you! Your answers help "
-                        "{council} make things better.",
-    },
-    "cy": {
-        "no_survey": "Helo! Does dim arolwg ar hyn o bryd. Diolch am gysylltu.",
-        "stopped": "Iawn, fyddi di ddim yn cael rhagor o negeseuon gennym ni. Tecstia START "
-                   "os byddi di'n newid dy feddwl.",
-        "opted_out": "Fe ofynnaist ti i ni stopio anfon negeseuon. Tecstia START os hoffet "
-                     "ti gymryd rhan.",
-        "which": "Pa arolwg? Tecstia un o'r geiriau hyn: {keywords}",
-        "help": "{council} sy'n rhedeg y rhif hwn. Tecstia STOP i stopio cael negeseuon.",
-        "already_done": "Rwyt ti wedi gwneud yr arolwg hwn yn barod. Diolch! Mae dy atebion "
-                        "yn helpu {council} i wneud pethau'n well.",
-    },
-    "gd": {
-        "no_survey": "Halò! Chan eil suirbhidh a' dol an-dràsta. Tapadh leat airson fios a "
-                     "chur thugainn.",
-        "stopped": "Ceart, chan fhaigh thu teacsa sam bith eile bhuainn. Cuir START ma "
-                   "dh'atharraicheas tu d' inntinn.",
-        "opted_out": "Dh'iarr thu oirnn stad a chur air teacsaichean. Cuir START ma tha thu "
-                     "airson pàirt a ghabhail.",
-        "which": "Dè an suirbhidh? Cuir fear dhe na faclan seo: {keywords}",
-        "help": "Tha an àireamh seo aig {council}. Cuir STOP gus stad a chur air "
-                "teacsaichean.",
-        "already_done": "Rinn thu an suirbhidh seo mu thràth. Tapadh leat! Tha na freagairtean "
-                        "agad a' cuideachadh {council} gus cùisean a dhèanamh nas fheàrr.",
-    },
-}
-
-
-def say(tenant: Tenant, key: str, locale: str | None = None, **values: str) -> str:
-    """One of the channel's own messages, in ``locale`` or the council's first language."""
-    locale = locale if locale in TEXTS else next(
-        (loc for loc in tenant.offered_locales() if loc in TEXTS), "en")
-    return TEXTS[locale][key].format(council=tenant.display_name, **values)
-
 
 def single_word(body: str) -> str:
     """The message as one lower-case word ("" if it is more than one word)."""
@@ -258,7 +212,7 @@ def handle(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str], 
     if kind == "stop":
         return stop(tenant, sid, phone, body, locale), "opted out"
     if kind == "help":
-        return [tenant.help_text or say(tenant, "help", None if locale == "en" else locale)
+        return [tenant.help_text or sms_text(tenant, texts.HELP, None if locale == "en" else locale)
                 ], "help"
     if kind == "start":
         opt_in(tenant, phone)
@@ -282,7 +236,7 @@ def stop(tenant: Tenant, sid: str, phone: str, body: str, locale: str | None) ->
         log.error("sms %s %s: STOP left the conversation %s", tenant.slug, sid, outcome.status)
     if body.strip().casefold() in TWILIO_STOP:
         return []
-    return [say(tenant, "stopped", None if locale == "en" else locale)]
+    return [sms_text(tenant, texts.STOPPED, None if locale == "en" else locale)]
 
 
 def opt_out(tenant: Tenant, phone: str) -> None:
@@ -315,12 +269,12 @@ def converse(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str]
         if outcome is not None:
             return reply_texts(outcome), "replayed" if outcome.replayed else "answered"
         if OptOut.exists(tenant.id, phone):
-            return [say(tenant, "opted_out")], "opted out earlier"
+            return [sms_text(tenant, texts.OPTED_OUT)], "opted out earlier"
         chosen = choose_round(tenant, body, phone)
         if isinstance(chosen, str):
             return [chosen], "no round chosen"
         if redis_client().exists(finished_key(pointer, chosen.id)):
-            return [say(tenant, "already_done")], "finished this round before"
+            return [sms_text(tenant, texts.ALREADY_DONE)], "finished this round before"
         outcome = conversations.begin(chosen, "sms", message_id=sid, pointer=pointer)
         if outcome is not None:
             return reply_texts(outcome), f"started round {chosen.id}"
@@ -357,7 +311,7 @@ def choose_round(tenant: Tenant, body: str, phone: str) -> SurveyRound | str:
     """
     rounds = open_rounds(tenant)
     if not rounds:
-        text = say(tenant, "no_survey")
+        text = sms_text(tenant, texts.NO_SURVEY)
         return f"{text} {tenant.help_text}" if tenant.help_text else text
     if len(rounds) == 1:
         return rounds[0]
@@ -375,7 +329,7 @@ def choose_round(tenant: Tenant, body: str, phone: str) -> SurveyRound | str:
         return by_id[invited]
     keywords = [r.keyword.upper() for r in rounds if r.keyword]
     if keywords:
-        return say(tenant, "which", keywords=", ".join(keywords))
+        return sms_text(tenant, texts.WHICH, keywords=", ".join(keywords))
     return rounds[-1]
 
 

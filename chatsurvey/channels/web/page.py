@@ -30,7 +30,7 @@ from chatsurvey.channels.web.api import (
     unavailable,
 )
 from chatsurvey.channels.web.theme import logo_url, theme_css
-from chatsurvey.councils.models import Tenant, frame_origins
+from chatsurvey.councils.models import ORIGIN, Tenant, frame_origins
 from chatsurvey.engine.catalogue import text_direction
 from chatsurvey.i18n import page_text
 
@@ -47,17 +47,18 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-def page_csp(tenant: Tenant | None) -> str:
+def page_csp(tenant: Tenant | None, ancestors: str = "") -> str:
     """No inline script or style, nothing from elsewhere; framed only by the council's sites."""
-    ancestors = " ".join(frame_origins(tenant)) if tenant else ""
+    ancestors = ancestors or (" ".join(frame_origins(tenant)) if tenant else "")
     return ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "object-src 'none'; base-uri 'none'; form-action 'none'; "
             "frame-ancestors " + (ancestors or "'none'"))
 
 
-def _page(template: str, status: int, tenant: Tenant | None, **context: Any) -> Response:
+def _page(template: str, status: int, tenant: Tenant | None, ancestors: str = "",
+          **context: Any) -> Response:
     response = make_response(render_template(template, **context), status)
-    response.headers["Content-Security-Policy"] = page_csp(tenant)
+    response.headers["Content-Security-Policy"] = page_csp(tenant, ancestors)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -78,6 +79,8 @@ def chat_page(link: str) -> Response:
     age = age if age and AGE_BAND.fullmatch(age) else None
     embed = request.args.get("embed") == "1"
     parent = (request.args.get("parent") or "").rstrip("/").lower()
+    if embed and ORIGIN.fullmatch(parent) and parent not in frame_origins(tenant):
+        return _not_this_site(tenant, link, lang, parent)
     parent = parent if embed and parent in frame_origins(tenant) else None
     text = page_text(lang)
     config = {
@@ -102,6 +105,22 @@ def _unavailable_page(tenant: Tenant | None, status: int, code: str, lang: str,
                  ui_dir=text_direction(text.lang), lang=lang,
                  dir=text_direction(lang), code=code,
                  title=tenant.display_name if tenant else None, theme=theme,
+                 exit_url=current_app.config["QUICK_EXIT_URL"])
+
+
+def _not_this_site(tenant: Tenant, link: str, lang: str, parent: str) -> Response:
+    """The widget on a site the council has not listed: say so inside the panel.
+
+    The browser would otherwise show its own "refused to connect". This page may be
+    framed by that site (it holds no conversation, only words and a link that opens
+    the survey in a new tab), and tells the site's owner which setting to change.
+    """
+    text = page_text(lang)
+    return _page("chat/unavailable.html", 403, tenant, ancestors=parent, _=text,
+                 ui_lang=text.lang, ui_dir=text_direction(text.lang), lang=lang,
+                 dir=text_direction(lang), code="site_not_listed", site=parent,
+                 survey_url=url_for("webchat.chat_page", link=link),
+                 title=tenant.display_name, theme=url_for("webchat.theme", link=link),
                  exit_url=current_app.config["QUICK_EXIT_URL"])
 
 
