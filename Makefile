@@ -77,8 +77,8 @@ bench: install
 locales: install
 	$(BIN)/pybabel extract -F babel.cfg -o locales/flows.pot --no-wrap --omit-header --sort-by-file .
 	$(BIN)/pybabel update -i locales/flows.pot -d locales -D flows --no-wrap --previous --ignore-obsolete
-	$(BIN)/pybabel extract -F babel-web.cfg -o locales/web.pot --no-wrap --omit-header --sort-by-file .
-	$(BIN)/pybabel update -i locales/web.pot -d locales -D web --no-wrap --previous --ignore-obsolete
+	$(BIN)/pybabel extract -F babel-web.cfg -o chatsurvey/locales/web.pot --no-wrap --omit-header --sort-by-file .
+	$(BIN)/pybabel update -i chatsurvey/locales/web.pot -d chatsurvey/locales -D web --no-wrap --previous --ignore-obsolete
 	$(BIN)/pybabel extract -F babel-sms.cfg -k P_:1c,2 -o chatsurvey/locales/sms.pot --no-wrap --omit-header --sort-by-file .
 	$(BIN)/pybabel update -i chatsurvey/locales/sms.pot -d chatsurvey/locales -D sms --no-wrap --previous --ignore-obsolete
 

@@ -43,6 +43,10 @@ FLOWS_DIR = str(PROJECT_DIR / "flows")
 LOCALES_DIR = str(PROJECT_DIR / "locales")
 """Where gettext catalogues (`<locale>/LC_MESSAGES/flows.po`) are read from."""
 
+TEXTS_DIR = str(Path(__file__).resolve().parent / "locales")
+"""The service's own words (the chat page's buttons, the SMS keyword replies): gettext
+catalogues shipped inside the package, so an installed service needs no source checkout."""
+
 ENGINE_MAX_STEPS = 100
 """States one turn may visit without waiting for an answer (stops runaway flows)."""
 

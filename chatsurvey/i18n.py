@@ -1,4 +1,4 @@
-"""The chat page's own words (buttons, headings), from ``locales/<lang>/LC_MESSAGES/web.po``.
+"""The chat page's own words (buttons, headings): ``chatsurvey/locales/<lang>/LC_MESSAGES/web.po``.
 
 What the survey says comes from the flow catalogues (`chatsurvey.engine.catalogue`);
 these are the few words around it: "Quick exit", "Read aloud", "Send". English is
@@ -52,7 +52,7 @@ class PageText:
 
 
 def page_text(locale: str) -> PageText:
-    """The page words for ``locale`` in the current app (its LOCALES_DIR)."""
+    """The page words for ``locale`` in the current app (its TEXTS_DIR)."""
     from flask import current_app
 
-    return PageText(current_app.config["LOCALES_DIR"], locale)
+    return PageText(current_app.config["TEXTS_DIR"], locale)

@@ -642,7 +642,7 @@ def test_the_page_words_come_from_a_catalogue(make_app, tmp_path):
         'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
         'msgid "Quick exit"\nmsgstr "Gadael yn gyflym"\n\n'
         'msgid "Send"\nmsgstr "Anfon"\n', "utf-8")
-    app = make_app(LOCALES_DIR=str(tmp_path))
+    app = make_app(TEXTS_DIR=str(tmp_path))
     redis_client(app).flushdb()
     with app.app_context():
         db.create_all()
@@ -706,7 +706,7 @@ def test_the_page_words_template_is_up_to_date():
 
     found = {m[2] for m in extract_from_dir(
         str(PROJECT), [("chatsurvey/templates/**.html", "jinja2")])}
-    with (PROJECT / "locales" / "web.pot").open("rb") as handle:
+    with (PROJECT / "chatsurvey" / "locales" / "web.pot").open("rb") as handle:
         extracted = {m.id for m in read_po(handle) if m.id}
     assert found == extracted, "run the web.pot extraction (see chatsurvey/i18n.py)"
 
