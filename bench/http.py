@@ -228,6 +228,7 @@ def run() -> str:
         env = dict(os.environ, REDIS_URL=f"unix://{tmp / 'r.sock'}",
                    DATABASE_URL=os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/b.db",
                    CHATSURVEY_SECRET_KEY=secrets.token_urlsafe(32),
+                   CHATSURVEY_RATELIMIT_ENABLED="false",  # one load generator, many "people"
                    CHATSURVEY_PUBLIC_BASE_URL=f"http://127.0.0.1:{app_port}")
         link, tokens, memory = _seed(env)
         scripts = _scripts(tmp, link, tokens, f"http://127.0.0.1:{app_port}/sms/inbound")

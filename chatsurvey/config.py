@@ -137,6 +137,13 @@ SMS_FINISHED_TTL = 120 * 24 * 3600
 """Seconds to remember that a (hashed) number finished a round, so texting again afterwards
 gets a thank-you instead of the survey a second time. Longer than a round usually runs."""
 
+SMS_FLOOD_LIMIT = (15, 30)
+"""(messages, seconds): what one number may text in a window and still be answered. Past it
+each text gets no reply (each reply is on the council's bill) and is not read as an answer."""
+
+SMS_FLOOD_CALM = 30
+"""Seconds a number must stay quiet, once over SMS_FLOOD_LIMIT, before it is answered again."""
+
 # -- web chat (chatsurvey/channels/web/, the widget) --
 
 QUICK_EXIT_URL = "https://www.bbc.co.uk/weather"
@@ -144,6 +151,38 @@ QUICK_EXIT_URL = "https://www.bbc.co.uk/weather"
 
 WEB_DEFAULT_COLOUR = "#1d5d90"
 """Button colour for a council that has not chosen one (a calm blue that white text reads on)."""
+
+WEB_LIMIT_START_PER_CLIENT = "5 per 10 seconds;60 per hour"
+"""Conversations one client (an IP address) may start: enough for a few young people
+behind one care home's connection starting together, too few to stuff the ballot box.
+Flask-Limiter's notation; past it the API answers 429 with Retry-After."""
+
+WEB_LIMIT_START_PER_LINK = "300 per hour"
+"""Conversations one survey link may start, from all clients together. With
+WEB_START_MAX_BYTES and the idle time plus grace (26 hours) it bounds the Redis memory
+one link can take (300 x 26 x 4 KB, about 32 MB; a start really takes about 1.5 KB)."""
+
+WEB_LIMIT_TURNS_PER_CONVERSATION = "30 per minute"
+"""Messages one conversation may take: faster than anyone reads and taps. (How many
+conversations a client may have is WEB_LIMIT_START_PER_CLIENT, so one check a turn does.)"""
+
+WEB_LIMIT_LOOKUPS_PER_CLIENT = "60 per minute"
+"""Look-ups of an earlier answer and quick exits from one client (each names a token, so
+this is what holds back someone trying tokens at random)."""
+
+WEB_LINK_CACHE_SECONDS = 30
+"""Seconds each web process remembers a survey link's round and closing time, so a turn
+needs no database query; a round closed early stops taking turns within this time."""
+
+WEB_START_MAX_BYTES = 4096
+"""The most Redis memory a web start may leave behind (its conversation record and its
+stored answer), whatever the client sends; a test holds every start to it."""
+
+RATELIMIT_ENABLED = True
+"""Flask-Limiter's switch for the web API's limits (load tests may turn it off)."""
+
+RATELIMIT_STRATEGY = "sliding-window-counter"
+"""How Flask-Limiter counts: a window that slides, so a burst at a window's edge is counted."""
 
 WEB_WIDGET_MAX_AGE = 3600
 """Seconds browsers may cache /widget.js: councils' pages load it on every view, and a fix
@@ -169,6 +208,15 @@ ORPHAN_AFTER = 60
 
 HEARTBEAT_GRACE = 15
 """Seconds after which a job whose worker stopped answering counts as abandoned."""
+
+RESPONSES_BURST_MIN = 20
+"""Fewest complete responses on one day, one channel, for that day to be shown to analysts as
+a possible burst of fake responses (chatsurvey/responses/bursts.py). Quieter days are never
+shown on their own, so no one can watch a small group answer day by day."""
+
+RESPONSES_BURST_FACTOR = 5
+"""How many times the round's usual day (the median, on that channel) a day must reach to be
+shown as a possible burst."""
 
 # -- admin (chatsurvey/admin/, chatsurvey/security.py) --
 

@@ -5,7 +5,7 @@
   remembering to. Two blueprints opt out by name, because they have their own
   authentication and no cookies: ``sms`` (Twilio's signature) and ``webapi``
   (the web chat's JSON API: a bearer token in a header, JSON only). The token's secret lives in the
-  server-side admin session (chatsurvey/admin/logins.py).
+  server-side admin session (chatsurvey/accounts/logins.py).
 * **Headers** (ASVS 3.4): every response gets HSTS, nosniff, a Referrer-Policy and a
   CSP that forbids framing, unless a blueprint already set its own: the chat page
   sets a CSP whose ``frame-ancestors`` lists the council's sites, and that is kept.
@@ -142,6 +142,15 @@ def hit(name: str, key: str, limit: int, window: int, now: float | None = None) 
     if count > limit:
         return max(1, int(window - now % window))
     return None
+
+
+def forgive(name: str, key: str, window: int, now: float) -> None:
+    """Take back one `hit` made at ``now`` (an attempt that turned out to be allowed)."""
+    redis_key = _key(name, key, window, now)
+    pipe = redis_client().pipeline()
+    pipe.decr(redis_key)
+    pipe.expire(redis_key, window + 1)  # never a key without an end, even if it just expired
+    pipe.execute()
 
 
 def blocked(name: str, key: str, limit: int, window: int, now: float | None = None) -> int | None:

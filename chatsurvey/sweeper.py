@@ -14,6 +14,8 @@
    take it over only at their next maintenance, up to ten minutes later.
 4. Conversations idle past their timeout are closed: consented answers are
    kept as a partial response, anything else is discarded.
+5. Responses of rounds that have closed forget the day they finished (only the
+   week stays; see chatsurvey/responses/bursts.py).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from sqlalchemy.exc import OperationalError
 from chatsurvey import conversations, jobs
 from chatsurvey.conversations.keyspace import DONE, Busy, sessions
 from chatsurvey.extensions import db, redis_client
+from chatsurvey.responses.bursts import forget_days
 
 log = logging.getLogger(__name__)
 LOCK = "cs:sweeper"
@@ -90,7 +93,7 @@ def _enqueue_due_retries() -> None:
 def sweep(now: float | None = None) -> dict[str, int]:
     """One sweep; returns how many of each thing it did."""
     now = time.time() if now is None else now
-    done = {"abandoned_jobs": 0, "orphans": 0, "closed": 0}
+    done = {"abandoned_jobs": 0, "orphans": 0, "closed": 0, "days_forgotten": 0}
     for name in (jobs.STORE, jobs.SEND):
         registry = StartedJobRegistry(queue=jobs.queue(name))
         # Counted without RQ's own clean-up (`count` runs one, at the current time).
@@ -114,6 +117,7 @@ def sweep(now: float | None = None) -> dict[str, int]:
             store.forget_idle(cid)
         except Busy:
             continue  # a young person is answering right now: not abandoned after all
+    done["days_forgotten"] = forget_days()
     return done
 
 

@@ -14,7 +14,7 @@ def make_user(role="council-admin", tenant=None, email=None, password=PASSWORD, 
               name="Sam Staff"):
     """A staff account (call inside an app context); ``totp=True`` sets up a second factor."""
     from chatsurvey.accounts.models import User
-    from chatsurvey.admin.auth import hash_password
+    from chatsurvey.accounts.passwords import hash_password
     from chatsurvey.extensions import db
 
     email = email or f"{role}-{tenant.slug if tenant else 'all'}@example.org"
@@ -56,7 +56,7 @@ def post(client, path, data=None, token_from="/admin/", **kwargs):
 
 
 def add_response(survey_round, channel="web", age_band="11-18", week="2026-W48",
-                 status="complete", comment=None, flagged=False):
+                 status="complete", comment=None, flagged=False, day=None):
     """An anonymous response (with one comment if ``comment``) in ``survey_round``."""
     import secrets
 
@@ -67,7 +67,8 @@ def add_response(survey_round, channel="web", age_band="11-18", week="2026-W48",
                         round_id=survey_round.id, flow_id=survey_round.flow_version.flow_id,
                         flow_version=survey_round.flow_version.version, survey="demo",
                         age_band=age_band, locale="en", channel=channel, week=week,
-                        status=status, answers={}, skipped=[])
+                        status=status, answers={}, skipped=[],
+                        **({"day": day} if day else {}))
     if comment:
         response.comments.append(Comment(key="anything_else", text=comment, found={},
                                          flagged=flagged))

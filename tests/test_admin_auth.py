@@ -273,7 +273,7 @@ def test_only_the_admin_has_sessions(app, client, council):
     from flask import request
     from flask.sessions import NullSession
 
-    from chatsurvey.admin.logins import AdminSession
+    from chatsurvey.accounts.logins import AdminSession
 
     user = _user(app)
     sign_in(client, user["email"], totp_secret=user["secret"])

@@ -229,8 +229,8 @@ def test_paper_cannot_change_a_closed_round(app, client, council):
     sign_in(client, council["email"])
     url = f"/admin/rounds/{council['round_id']}/paper?flow=teens"
     refused = post(client, url, {"consent": "1", "q_good_friends": "3"})
-    assert refused.status_code == 400
-    assert "paper questionnaires can no longer be entered" in refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert "paper questionnaires can no longer be added" in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(Response).count() == 0
 

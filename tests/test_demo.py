@@ -51,7 +51,7 @@ def test_the_web_chat_link_answers(make_app):
 
 def test_the_demo_prints_a_council_admin_login_that_stays_the_same(make_app, tmp_path):
     from chatsurvey.accounts.models import User
-    from chatsurvey.admin.auth import check_password
+    from chatsurvey.accounts.passwords import check_password
     from devtools.demo import DEMO_ADMIN, DEMO_ANALYST, demo_admin_login
 
     app = make_app(FLOWS_DIR=FLOWS_DIR, LOCALES_DIR=str(PROJECT_DIR / "locales"))

@@ -132,6 +132,7 @@ class Api:
 
     def start(self, link=None, **body):
         body.setdefault("message_id", self.mid())
+        body.setdefault("start_secret", f"secret-for-{body['message_id']}")
         return self.call("POST", f"/api/v1/surveys/{link or self.link}/conversations", body)
 
     def send(self, token, link=None, **body):
@@ -238,12 +239,12 @@ def test_right_to_left_replies_carry_their_direction(api, survey):
 
 # -- replays --
 
-def test_an_answer_costs_two_redis_round_trips(api):
+def test_an_answer_costs_three_redis_round_trips(api):
     token = started(api)
     api.send(token, value="en")  # the scripts are loaded into Redis by now
     with redis_round_trips() as sent:
         assert last_question(api.send(token, value="yes"))["input"] == "number"
-    assert sent() == 2  # lock and read, then save
+    assert sent() == 3  # the conversation's rate limit, lock and read, then save
 
 
 def test_a_replayed_message_gets_the_same_reply_and_is_recorded_once(api):
@@ -259,8 +260,8 @@ def test_a_replayed_message_gets_the_same_reply_and_is_recorded_once(api):
 
 
 def test_a_replayed_start_returns_the_same_conversation(api):
-    first = api.start(message_id="start-message-id-0001")
-    again = api.start(message_id="start-message-id-0001")
+    first = api.start(message_id="start-message-id-0001", start_secret="start-secret-00001")
+    again = api.start(message_id="start-message-id-0001", start_secret="start-secret-00001")
     assert first.status_code == again.status_code == 201
     assert again.get_json() == first.get_json()
     assert len(redis_client().keys("cs:c:*")) == 1
@@ -271,8 +272,8 @@ def test_fetching_what_a_message_produced(api):
     token = first.get_json()["conversation"]
     sent = api.send(token, message_id="first-answer-id-0001", value="en")
     assert api.fetch(token, "first-answer-id-0001").get_json() == sent.get_json()
-    fetched = api.fetch(token, "start-message-id-0002").get_json()
-    assert fetched == {"status": "active", "replies": first.get_json()["replies"]}
+    assert api.fetch(token, "start-message-id-0002").status_code == 404, \
+        "a start's id never goes in a URL: a lost start is sent again, with its secret"
     other = started(api)
     assert api.fetch(other, "first-answer-id-0001").status_code == 404
     assert api.fetch(other, "start-message-id-0002").status_code == 404, \
@@ -400,11 +401,13 @@ def test_a_round_that_is_not_open_says_so_kindly(api, client, survey, opens, clo
         "Content-Security-Policy"]
 
 
-def test_a_conversation_can_finish_after_its_round_closes(api, survey):
+def test_a_conversation_takes_no_answers_after_its_round_closes(api, survey):
     token = started(api)
     survey.closes_at = datetime.now(UTC) - timedelta(minutes=1)
     db.session.commit()
-    assert api.send(token, value="en").status_code == 200
+    late = api.send(token, value="en")
+    assert late.status_code == 410 and late.get_json()["error"]["code"] == "survey_closed"
+    assert api.exit(token).status_code == 200
 
 
 def test_an_sms_only_round_is_not_a_web_chat(api, client, survey):

@@ -79,17 +79,22 @@ class User(db.Model):
 
 
 class UserInvite(db.Model):
-    """An invitation link to join the admin: only the token's hash is kept."""
+    """A person's one live invitation link to the admin: only the token's hash is kept.
+
+    At most one per person (``user_id`` is unique): a new link replaces the old, and
+    using it, disabling the account or changing the password deletes it
+    (chatsurvey/accounts/actions.py).
+    """
 
     __tablename__ = "admin_user_invites"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id", ondelete="CASCADE"),
+                                         unique=True)
     created_by: Mapped[int | None] = mapped_column(
         ForeignKey("admin_users.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])

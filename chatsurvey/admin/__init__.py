@@ -28,16 +28,17 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import HTTPException
 
 from chatsurvey import security
+from chatsurvey.accounts import logins
 
 # The views register their routes on the blueprint as they are imported.
 from chatsurvey.admin import (  # noqa: F401
     audit,
     auth,
+    bursts,
     comments,
     flows,
     invitations,
     local,
-    logins,
     paper,
     rates,
     reports,

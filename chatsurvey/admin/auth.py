@@ -8,27 +8,24 @@ by e-mail: an analyst sends a new invitation link, and a TOTP secret is only
 removed by an analyst or on the server, so a reset never bypasses the second
 factor (ASVS 6.4.3).
 
-Attempts are limited per e-mail address and per IP (ADMIN_LOGIN_LIMIT_*),
-counted before the password is checked, so guessing costs the same whether the
-account exists or not; every sign-in event is in the audit log.
+Attempts are limited per e-mail address *from one client* and per client IP
+(ADMIN_LOGIN_LIMIT_*): a stranger's guesses cannot lock the real person out
+from their own desk. Each attempt is counted before the password is checked (so
+guessing costs the same whether the account exists or not, and many guesses at
+once are all counted) and forgiven when it succeeds, so signing in never counts
+towards a limit. Every sign-in event is in the audit log.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import hmac
 import re
-import secrets
 import time
-from datetime import timedelta
-from functools import cache
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pyotp
 import segno
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import (
     abort,
     current_app,
@@ -44,76 +41,17 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 
 from chatsurvey import security
-from chatsurvey.accounts.models import User, UserInvite
-from chatsurvey.admin import logins
+from chatsurvey.accounts import actions, logins
+from chatsurvey.accounts.actions import AccountProblem
+from chatsurvey.accounts.models import User
+from chatsurvey.accounts.passwords import check_password
+from chatsurvey.accounts.totp import check_totp, totp_uri
 from chatsurvey.admin.blueprint import PUBLIC, bp, current_user, public
 from chatsurvey.audit import record
 from chatsurvey.columns import utcnow
 from chatsurvey.extensions import db
 
-hasher = PasswordHasher()
-"""argon2id with argon2-cffi's defaults (RFC 9106 low-memory profile)."""
-_DUMMY = hasher.hash("not a real password, for timing")
-
-COMMON = frozenset("""password passw0rd qwerty qwertyuiop letmein welcome admin administrator
-iloveyou monkey dragon football baseball sunshine princess starwars trustno1 abc123 123456
-1234567890 changeme secret chatsurvey brightspots council survey""".split())
-
-
-# -- passwords ---------------------------------------------------------------------
-
-
-def hash_password(password: str) -> str:
-    return hasher.hash(password)
-
-
-def check_password(user: User | None, password: str) -> bool:
-    """Constant work whether or not the user exists; rehashes old parameters."""
-    if user is None or not user.password_hash:
-        with contextlib.suppress(VerificationError):
-            hasher.verify(_DUMMY, password + "x")
-        return False
-    try:
-        hasher.verify(user.password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
-    if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
-    return True
-
-
-@cache
-def _words() -> frozenset[str]:
-    from chatsurvey.responses.redact import english_words
-
-    return english_words()
-
-
-def password_problem(password: str, email: str = "", name: str = "") -> str | None:
-    """Why a new password is not good enough, in words (None if it is fine)."""
-    config = current_app.config
-    if len(password) < config["ADMIN_PASSWORD_MIN"]:
-        return (f"Use at least {config['ADMIN_PASSWORD_MIN']} characters. A few unrelated words"
-                " make a long password that is easy to remember.")
-    if len(password) > config["ADMIN_PASSWORD_MAX"]:
-        return f"Use at most {config['ADMIN_PASSWORD_MAX']} characters."
-    core = re.sub(r"[^a-z]", "", password.lower())
-    if len(set(password)) < 5 or password.lower() in COMMON or core in COMMON \
-            or (core in _words() and len(core) >= len(password) - 4):
-        return "This password is too easy to guess. Try three or four unrelated words."
-    local = email.split("@")[0].lower()
-    if (len(local) >= 4 and local in password.lower()) or (
-            name and len(name) >= 4 and name.lower() in password.lower()):
-        return "Do not use your name or e-mail address in your password."
-    return None
-
-
 # -- TOTP ------------------------------------------------------------------------------
-
-
-def totp_uri(user: User) -> str:
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(
-        name=user.email, issuer_name=current_app.config["ADMIN_TOTP_ISSUER"])
 
 
 def totp_qr(user: User) -> Markup:
@@ -121,23 +59,6 @@ def totp_qr(user: User) -> Markup:
     svg = segno.make(totp_uri(user), error="m").svg_inline(
         scale=5, dark="#0b0c0c", light="#ffffff", title="QR code for your authenticator app")
     return Markup(svg)  # noqa: S704 (segno's own SVG from our own data)
-
-
-def check_totp(user: User, code: str, now: float | None = None) -> bool:
-    """A current code (±30 s) that was not used before; remembers it so it works once."""
-    code = re.sub(r"\s", "", code or "")
-    if not (user.totp_secret and re.fullmatch(r"\d{6}", code)):
-        return False
-    totp = pyotp.TOTP(user.totp_secret)
-    now = time.time() if now is None else now
-    step = int(now // totp.interval)
-    for candidate in (step - 1, step, step + 1):
-        if hmac.compare_digest(totp.at(candidate * totp.interval), code):
-            if user.totp_last_step is not None and candidate <= user.totp_last_step:
-                return False
-            user.totp_last_step = candidate
-            return True
-    return False
 
 
 # -- who is signed in ----------------------------------------------------------------
@@ -174,12 +95,40 @@ def _client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def _limited(email: str) -> int | None:
-    """Count a sign-in attempt; seconds to wait if over a limit."""
-    config = current_app.config
-    per_account = security.hit("login-account", email, *config["ADMIN_LOGIN_LIMIT_ACCOUNT"])
-    per_ip = security.hit("login-ip", _client_ip(), *config["ADMIN_LOGIN_LIMIT_IP"])
-    return per_account or per_ip
+@dataclass(frozen=True)
+class Attempt:
+    """One sign-in attempt as the limits count it: by account and client, and by client."""
+
+    email: str
+    client: str
+    at: float
+
+    def limits(self) -> list[tuple[str, str, int, int]]:
+        config = current_app.config
+        return [("login-account", f"{self.email}\n{self.client}",
+                 *config["ADMIN_LOGIN_LIMIT_ACCOUNT"]),
+                ("login-ip", self.client, *config["ADMIN_LOGIN_LIMIT_IP"])]
+
+    def count(self) -> int | None:
+        """Count it before anything is checked; seconds to wait if over a limit."""
+        waits = [security.hit(name, key, limit, window, self.at)
+                 for name, key, limit, window in self.limits()]
+        return max((w for w in waits if w), default=None)
+
+    def succeeded(self) -> None:
+        """Take the count back: signing in successfully never counts towards a limit."""
+        for name, key, _limit, window in self.limits():
+            security.forgive(name, key, window, self.at)
+
+
+def _attempt(email: str) -> Attempt:
+    """An attempt on ``email`` from this client (its IP address, as the proxy settings say).
+
+    Keyed on the account *and* the client, so someone guessing from elsewhere cannot
+    lock the real person out; counted before the password is checked (so many
+    guesses at once are counted too) and forgiven when it succeeds.
+    """
+    return Attempt(email, _client_ip(), time.time())
 
 
 def _email_ref(email: str) -> str:
@@ -221,7 +170,8 @@ def login():
         email = request.form.get("email", "").strip().lower()[:254]
         password = request.form.get("password", "")
         user = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
-        wait = _limited(email)
+        attempt = _attempt(email)
+        wait = attempt.count()
         if wait:
             return _too_many(wait, email, user)
         if not email or not password:
@@ -233,6 +183,7 @@ def login():
             db.session.commit()
             errors["email"] = "The e-mail address or the password is not right."
         elif user.needs_totp:
+            attempt.succeeded()
             session.clear()
             session["pending_uid"] = user.id
             session["pending_at"] = time.time()
@@ -242,6 +193,7 @@ def login():
                 return redirect(url_for("admin.login_code"))
             return redirect(url_for("admin.totp_setup"))
         else:
+            attempt.succeeded()
             return _finish_sign_in(user, request.form.get("next"))
     return render_template("admin/login.html", errors=errors, email=email,
                            next=request.values.get("next", "")), 400 if errors else 200
@@ -266,10 +218,12 @@ def login_code():
         return redirect(url_for("admin.login"))
     errors: dict[str, str] = {}
     if request.method == "POST":
-        wait = _limited(user.email)
+        attempt = _attempt(user.email)
+        wait = attempt.count()
         if wait:
             return _too_many(wait, user.email, user)
         if check_totp(user, request.form.get("code", "")):
+            attempt.succeeded()
             return _finish_sign_in(user, session.get("next"))
         record("login.bad_code", user, tenant_id=user.tenant_id)
         db.session.commit()
@@ -327,34 +281,14 @@ def logout():
 # -- invitations ----------------------------------------------------------------------
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def new_invite(user: User, created_by: User | None) -> str:
-    """A one-use invitation link for ``user``; only its hash is stored."""
-    token = secrets.token_urlsafe(32)
-    db.session.add(UserInvite(
-        token_hash=token_hash(token), user=user, created_by=created_by.id if created_by else None,
-        expires_at=utcnow() + timedelta(seconds=current_app.config["ADMIN_INVITE_TTL"])))
-    return token
-
-
-def invite_url(token: str) -> str:
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/admin/invite/{token}"
-
-
 @public
 @bp.route("/invite/<token>", methods=["GET", "POST"])
 def invite(token: str):
     """Accept an invitation: choose a password, then sign in as usual."""
     if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token):
         abort(404)
-    found = db.session.scalars(select(UserInvite).where(
-        UserInvite.token_hash == token_hash(token))).first()
-    if found is None or found.used_at is not None or found.expires_at < utcnow() \
-            or not found.user.active:
+    found = actions.live_invite(token)
+    if found is None:
         return render_template("admin/invite_expired.html"), 404
     user = found.user
     errors: dict[str, str] = {}
@@ -362,20 +296,13 @@ def invite(token: str):
         wait = security.hit("invite-ip", _client_ip(), *current_app.config["ADMIN_LOGIN_LIMIT_IP"])
         if wait:
             abort(429)
-        password = request.form.get("password", "")
-        problem = password_problem(password, user.email, user.name)
-        if problem:
-            errors["password"] = problem
-        elif password != request.form.get("confirm", ""):
-            errors["confirm"] = "The two passwords are different. Type the same password twice."
+        try:
+            actions.accept_invite(found, request.form.get("password", ""),
+                                  request.form.get("confirm", ""))
+        except AccountProblem as problem:
+            errors[problem.field] = problem.message
         else:
-            user.password_hash = hash_password(password)
-            user.session_version += 1
-            found.used_at = utcnow()
-            record("invite.accepted", user, tenant_id=user.tenant_id, actor=user.email,
-                   user_id=user.id)
             db.session.commit()
-            logins.end_all(current_app, user.id)
             flash("Your password is set. Sign in to continue." + (
                 " You will then set up an authenticator app." if user.is_analyst else ""),
                 "success")
@@ -402,18 +329,13 @@ def change_password():
         if not check_password(user, request.form.get("current", "")):
             errors["current"] = "Your current password is not right."
         else:
-            new = request.form.get("password", "")
-            problem = password_problem(new, user.email, user.name)
-            if problem:
-                errors["password"] = problem
-            elif new != request.form.get("confirm", ""):
-                errors["confirm"] = "The two new passwords are different."
+            try:
+                actions.change_password(user, request.form.get("password", ""),
+                                        request.form.get("confirm", ""), keep_sid=session.sid)
+            except AccountProblem as problem:
+                errors[problem.field] = problem.message
         if not errors:
-            user.password_hash = hash_password(request.form["password"])
-            user.session_version += 1
             session["sv"] = user.session_version
-            logins.end_all(current_app, user.id, keep_sid=session.sid)
-            record("password.changed", user, tenant_id=user.tenant_id)
             db.session.commit()
             flash("Your password is changed. Your other sessions were signed out.", "success")
             return redirect(url_for("admin.account"))

@@ -5,6 +5,9 @@ The form shows the questions of the round's pinned flow version
 words and answers; `chatsurvey.responses.actions.enter_paper` checks, stores
 the answers exactly as a finished conversation is stored, and audits the round
 and the survey, never the response.
+
+Only while the round is open: once it has closed its report is final, and a paper
+questionnaire typed in afterwards would change it (409, with the reason).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 
 from chatsurvey.admin.blueprint import bp, editors
 from chatsurvey.admin.scoping import for_tenant
+from chatsurvey.columns import utcnow
 from chatsurvey.engine import Flow
 from chatsurvey.responses.actions import Refused, enter_paper
 from chatsurvey.responses.paper import fields_of, read_answers, surveys
@@ -44,6 +48,12 @@ def form_fields(flow: Flow) -> list[dict]:
 @editors
 def round_paper(round_id: int):
     survey_round = for_tenant(SurveyRound, round_id)
+    if survey_round.closes_at <= utcnow():
+        return render_template(
+            "admin/error.html", title="This round has closed",
+            text=f"{survey_round.name} closed on {survey_round.closes_at:%-d %B %Y}, so its "
+                 "report is final and paper questionnaires can no longer be added. Keep any "
+                 "that arrived late out of this round, and destroy them."), 409
     available = surveys(survey_round)
     chosen = request.values.get("flow")
     if chosen is None or chosen not in available:

@@ -14,6 +14,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from sqlalchemy import select
 
 from chatsurvey.admin.blueprint import analyst_only, bp, editors
+from chatsurvey.admin.downloads import attachment
 from chatsurvey.admin.scoping import for_tenant
 from chatsurvey.audit import record
 from chatsurvey.extensions import db
@@ -36,6 +37,7 @@ def _pledges(survey_round: SurveyRound) -> list[Pledge]:
 
 
 def _filename(survey_round: SurveyRound, suffix: str) -> str:
+    """The council and round name in letters of any script, joined by "-"."""
     name = "".join(c if c.isalnum() else "-" for c in
                    f"{survey_round.tenant.slug}-{survey_round.name}".lower())
     return f"{name.strip('-')}{suffix}"
@@ -57,8 +59,7 @@ def round_report_pdf(round_id: int):
 
     survey_round = _round(round_id)
     pdf = render_pdf(council_report(survey_round.tenant, survey_round))
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{_filename(survey_round, ".pdf")}"'})
+    return attachment(pdf, "application/pdf", _filename(survey_round, ".pdf"))
 
 
 @bp.get("/rounds/<int:round_id>/summary")
@@ -123,8 +124,7 @@ def round_export_csv(round_id: int):
     export = _export(survey_round)
     record("export.csv", survey_round, rows=len(export.rows))
     db.session.commit()
-    return Response(to_csv(export), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{_filename(survey_round, ".csv")}"'})
+    return attachment(to_csv(export), "text/csv; charset=utf-8", _filename(survey_round, ".csv"))
 
 
 @bp.get("/rounds/<int:round_id>/export-floip.zip")
@@ -137,9 +137,8 @@ def round_export_floip(round_id: int):
     export = _export(survey_round)
     record("export.floip", survey_round, rows=len(export.rows))
     db.session.commit()
-    return Response(floip_zip(export), mimetype="application/zip", headers={
-        "Content-Disposition":
-            f'attachment; filename="{_filename(survey_round, "-floip.zip")}"'})
+    return attachment(floip_zip(export), "application/zip",
+                      _filename(survey_round, "-floip.zip"))
 
 
 @bp.get("/rounds/<int:round_id>/programme")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import segno
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -24,6 +23,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from chatsurvey.admin.blueprint import bp, current_user, editors
+from chatsurvey.admin.downloads import attachment
 from chatsurvey.admin.scoping import for_tenant, scope
 from chatsurvey.councils.models import Tenant
 from chatsurvey.extensions import db
@@ -187,9 +187,6 @@ def round_qr(round_id: int, variant: str):
     if link is None:
         abort(404)
     svg = segno.make(link["url"], error="m").svg_inline(scale=10, title=link["label"])
-    response = Response('<?xml version="1.0" encoding="utf-8"?>\n' + svg,
-                        mimetype="image/svg+xml")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="survey-{survey_round.id}-{variant}.svg"')
-    return response
+    return attachment('<?xml version="1.0" encoding="utf-8"?>\n' + svg, "image/svg+xml",
+                      f"survey-{survey_round.id}-{variant}.svg")
 

@@ -7,11 +7,11 @@ their authenticator app (ASVS 7.4.5).
 
 from __future__ import annotations
 
-import re
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from chatsurvey.accounts import actions, logins
+from chatsurvey.accounts.actions import AccountProblem, invite_url
 from chatsurvey.accounts.models import (
     ANALYST,
     COUNCIL_ADMIN,
@@ -20,28 +20,10 @@ from chatsurvey.accounts.models import (
     ROLES,
     User,
 )
-from chatsurvey.admin import logins
-from chatsurvey.admin.auth import invite_url, new_invite
 from chatsurvey.admin.blueprint import analyst_only, bp, current_user, editors
 from chatsurvey.admin.scoping import for_tenant, scope
-from chatsurvey.audit import record
 from chatsurvey.councils.models import Tenant
 from chatsurvey.extensions import db
-
-EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
-
-
-def disable(user: User) -> int:
-    """Disable an account and end all its sessions at once (ASVS 7.4.2)."""
-    user.active = False
-    user.session_version += 1
-    return logins.end_all(current_app, user.id)
-
-
-def end_sessions(user: User) -> int:
-    """Sign a user out everywhere."""
-    user.session_version += 1
-    return logins.end_all(current_app, user.id)
 
 
 def _roles_for(me: User) -> list[str]:
@@ -63,38 +45,34 @@ def user_invite():
     errors: dict[str, str] = {}
     form = request.form
     if request.method == "POST":
-        email = form.get("email", "").strip().lower()
-        name = form.get("name", "").strip()
         role = form.get("role", "")
-        tenant = None
-        if not EMAIL.fullmatch(email):
-            errors["email"] = "Enter an e-mail address like name@council.gov.uk."
-        elif db.session.scalar(select(func.count()).where(User.email == email)):
-            errors["email"] = "Someone already has an account with this e-mail address."
-        if not name:
-            errors["name"] = "Enter the person's name."
         if role not in _roles_for(me):
             errors["role"] = "Choose a role."
-        elif role != ANALYST:
-            if me.is_analyst:
-                raw = form.get("tenant_id", "")
-                tenant = for_tenant(Tenant, raw) if raw.isdigit() else None
-                if tenant is None:
-                    errors["tenant_id"] = "Choose the council this person works for."
-            else:
-                tenant = me.tenant
+        tenant = _tenant_for(me, role, form.get("tenant_id", ""))
+        if role != ANALYST and tenant is None:
+            errors.setdefault("tenant_id", "Choose the council this person works for.")
         if not errors:
-            user = User(email=email, name=name, role=role, tenant=tenant, active=True,
-                        session_version=1, totp_enabled=False)
-            db.session.add(user)
-            db.session.flush()
-            token = new_invite(user, me)
-            record("user.invited", user, tenant_id=user.tenant_id, role=role)
-            db.session.commit()
-            return render_template("admin/invite_link.html", invited=user, link=invite_url(token))
+            try:
+                user = actions.add_user(form.get("email", ""), form.get("name", ""), role, tenant)
+            except AccountProblem as problem:
+                errors[problem.field] = problem.message
+            else:
+                token = actions.invite(user, me)
+                db.session.commit()
+                return render_template("admin/invite_link.html", invited=user,
+                                       link=invite_url(token))
     return render_template("admin/user_invite.html", errors=errors, tenants=tenants,
                            roles=[(r, ROLE_NAMES[r]) for r in _roles_for(me)],
                            form=form), 400 if errors else 200
+
+
+def _tenant_for(me: User, role: str, raw: str) -> Tenant | None:
+    """The council a new person joins: an analyst chooses one, council admins their own."""
+    if role == ANALYST:
+        return None
+    if not me.is_analyst:
+        return me.tenant
+    return for_tenant(Tenant, raw) if raw.isdigit() else None
 
 
 @bp.get("/users/<int:user_id>")
@@ -119,8 +97,7 @@ def _manageable(user_id: int) -> User:
 @editors
 def user_disable(user_id: int):
     user = _manageable(user_id)
-    ended = disable(user)
-    record("user.disabled", user, tenant_id=user.tenant_id, sessions=ended)
+    ended = actions.disable(user)
     db.session.commit()
     flash(f"{user.name} can no longer sign in; {ended} session(s) ended.", "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
@@ -130,8 +107,7 @@ def user_disable(user_id: int):
 @editors
 def user_enable(user_id: int):
     user = _manageable(user_id)
-    user.active = True
-    record("user.enabled", user, tenant_id=user.tenant_id)
+    actions.enable(user)
     db.session.commit()
     flash(f"{user.name} can sign in again.", "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
@@ -142,8 +118,7 @@ def user_enable(user_id: int):
 def user_reinvite(user_id: int):
     """A new invitation link, e.g. for a forgotten password (the TOTP app stays)."""
     user = _manageable(user_id)
-    token = new_invite(user, current_user())
-    record("user.reinvited", user, tenant_id=user.tenant_id)
+    token = actions.invite(user, current_user(), again=True)
     db.session.commit()
     return render_template("admin/invite_link.html", invited=user, link=invite_url(token))
 
@@ -152,8 +127,7 @@ def user_reinvite(user_id: int):
 @analyst_only
 def user_end_sessions(user_id: int):
     user = _manageable(user_id)
-    ended = end_sessions(user)
-    record("user.sessions_ended", user, tenant_id=user.tenant_id, sessions=ended)
+    ended = actions.end_sessions(user)
     db.session.commit()
     flash(f"{user.name} is signed out everywhere ({ended} session(s)).", "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
@@ -164,11 +138,7 @@ def user_end_sessions(user_id: int):
 def user_remove_totp(user_id: int):
     """For a lost phone: the person sets up a new app at their next sign-in (analysts must)."""
     user = _manageable(user_id)
-    user.totp_enabled = False
-    user.totp_secret = None
-    user.totp_last_step = None
-    end_sessions(user)
-    record("user.totp_removed", user, tenant_id=user.tenant_id)
+    actions.remove_totp(user)
     db.session.commit()
     flash(f"{user.name}'s authenticator app was removed.", "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))

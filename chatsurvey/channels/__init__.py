@@ -13,10 +13,11 @@ from __future__ import annotations
 from flask import Flask
 
 from chatsurvey.channels.sms import webhook
-from chatsurvey.channels.web import api, page
+from chatsurvey.channels.web import api, limits, page
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(webhook.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(page.bp)
+    limits.init_app(app)

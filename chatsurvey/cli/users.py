@@ -14,12 +14,14 @@ import os
 import sys
 
 import click
-import pyotp
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from chatsurvey.accounts import actions
+from chatsurvey.accounts.actions import AccountProblem, find_user, invite_url
 from chatsurvey.accounts.models import ANALYST, ROLE_NAMES, ROLES, User
+from chatsurvey.accounts.totp import totp_uri
 from chatsurvey.councils.models import Tenant
 from chatsurvey.extensions import db
 
@@ -27,7 +29,7 @@ users = AppGroup("users", help="Staff accounts for the web admin: add, list, dis
 
 
 def _user(email: str) -> User:
-    user = db.session.scalars(select(User).where(func.lower(User.email) == email.lower())).first()
+    user = find_user(email)
     if user is None:
         raise click.ClickException(f"no account for {email} (see `chatsurvey users list`)")
     return user
@@ -50,22 +52,15 @@ def _password(from_env: str | None, from_stdin: bool) -> str | None:
 
 
 def _set_password(user: User, password: str) -> None:
-    from chatsurvey.admin.auth import hash_password, password_problem
-
-    problem = password_problem(password, user.email, user.name)
-    if problem:
-        raise click.BadParameter(problem, param_hint="password")
-    user.password_hash = hash_password(password)
-    user.session_version += 1
+    try:
+        actions.set_password(user, password)
+    except AccountProblem as problem:
+        raise click.BadParameter(problem.message, param_hint="password") from None
 
 
 def _totp(user: User) -> list[str]:
-    from chatsurvey.admin.auth import totp_uri
-
-    user.totp_secret = pyotp.random_base32()
-    user.totp_enabled = True
-    user.totp_last_step = None
-    return [f"Authenticator secret (shown once): {user.totp_secret}",
+    secret = actions.set_up_totp(user)
+    return [f"Authenticator secret (shown once): {secret}",
             f"Or as a link for the app: {totp_uri(user)}"]
 
 
@@ -89,12 +84,8 @@ def users_add(email, role, slug, name, password_env, password_stdin, totp, exist
         click.echo(line)
 
 
-def _checked(email: str, role: str, slug: str | None) -> Tenant | None:
-    """The council an account for ``email`` with ``role`` belongs to; raises if it cannot."""
-    from chatsurvey.admin.users import EMAIL
-
-    if not EMAIL.fullmatch(email):
-        raise click.BadParameter(f"{email!r} is not an e-mail address", param_hint="EMAIL")
+def _checked(role: str, slug: str | None) -> Tenant | None:
+    """The council an account with ``role`` belongs to; raises if it cannot."""
     if role not in ROLES:
         raise click.BadParameter(f"choose one of {', '.join(ROLES)}", param_hint="--role")
     if role == ANALYST and slug:
@@ -121,7 +112,8 @@ def _update(existing: User, role: str, tenant: Tenant | None, password: str | No
     lines: list[str] = []
     if password:
         _set_password(existing, password)
-        existing.active = True
+        if not existing.active:
+            actions.enable(existing)
     if totp and not existing.totp_enabled:
         lines += _totp(existing)
     record("user.updated", existing, tenant_id=existing.tenant_id, actor="cli",
@@ -152,25 +144,22 @@ def add_user(email: str, role: str, slug: str | None = None, *, name: str | None
     click.ClickException (or BadParameter) when it cannot. Call it inside an app
     context; `chatsurvey demo` can use it to make its login.
     """
-    from chatsurvey.admin.auth import invite_url, new_invite
-    from chatsurvey.audit import record
-
     email = email.strip().lower()
-    tenant = _checked(email, role, slug)
-    existing = db.session.scalars(select(User).where(func.lower(User.email) == email)).first()
+    tenant = _checked(role, slug)
+    existing = find_user(email)
     if existing is not None:
         if not exist_ok:
             raise click.ClickException(f"{email} already has an account")
         return _update(existing, role, tenant, password, totp)
-    user = User(email=email, name=name or email.split("@")[0].replace(".", " ").title(),
-                role=role, tenant=tenant, active=True, session_version=1, totp_enabled=False)
-    db.session.add(user)
-    db.session.flush()
+    try:
+        user = actions.add_user(email, name or email.split("@")[0].replace(".", " ").title(),
+                                role, tenant)
+    except AccountProblem as problem:
+        raise click.BadParameter(problem.message, param_hint="EMAIL") from None
     if password:
         _set_password(user, password)
     lines = _totp(user) if totp else []
-    link = None if password else invite_url(new_invite(user, None))
-    record("user.created", user, tenant_id=user.tenant_id, actor="cli", role=role)
+    link = None if password else invite_url(actions.invite(user))
     db.session.commit()
     where = f" for {tenant.name}" if tenant else ""
     return [f"Added {email}: {user.role_name}{where}.", *lines, *_how_to_sign_in(user, link)]
@@ -194,13 +183,11 @@ def users_list(slug) -> None:
 @users.command("invite")
 @click.argument("email")
 def users_invite(email) -> None:
-    """Print a new invitation link for EMAIL (a forgotten password; the TOTP app stays)."""
-    from chatsurvey.admin.auth import invite_url, new_invite
-    from chatsurvey.audit import record
+    """Print a new invitation link for EMAIL (a forgotten password; the TOTP app stays).
 
+    Any earlier link for EMAIL stops working."""
     user = _user(email)
-    link = invite_url(new_invite(user, None))
-    record("user.reinvited", user, tenant_id=user.tenant_id, actor="cli")
+    link = invite_url(actions.invite(user, again=True))
     db.session.commit()
     click.echo(link)
 
@@ -209,12 +196,8 @@ def users_invite(email) -> None:
 @click.argument("email")
 def users_disable(email) -> None:
     """Stop EMAIL signing in and end every session they have."""
-    from chatsurvey.admin.users import disable
-    from chatsurvey.audit import record
-
     user = _user(email)
-    ended = disable(user)
-    record("user.disabled", user, tenant_id=user.tenant_id, actor="cli", sessions=ended)
+    ended = actions.disable(user)
     db.session.commit()
     click.echo(f"{user.email} is disabled; {ended} session(s) ended.")
 
@@ -223,14 +206,7 @@ def users_disable(email) -> None:
 @click.argument("email")
 def users_reset_totp(email) -> None:
     """Remove EMAIL's authenticator app (a lost phone); analysts set a new one up at sign-in."""
-    from chatsurvey.admin.users import end_sessions
-    from chatsurvey.audit import record
-
     user = _user(email)
-    user.totp_enabled = False
-    user.totp_secret = None
-    user.totp_last_step = None
-    end_sessions(user)
-    record("user.totp_removed", user, tenant_id=user.tenant_id, actor="cli")
+    actions.remove_totp(user)
     db.session.commit()
     click.echo(f"{user.email}'s authenticator app is removed and their sessions ended.")

@@ -161,6 +161,21 @@ def jobs_status() -> None:
     oldest = redis.zrange(DONE, 0, 0, withscores=True)
     age = f", oldest finished at {int(oldest[0][1])} (unix time)" if oldest else ""
     click.echo(f"finished conversations not yet stored: {waiting}{age}")
+    _floods()
+
+
+def _floods() -> None:
+    """Texts not answered because their number was flooding, per council (SMS bills)."""
+    from sqlalchemy import select
+
+    from chatsurvey.channels.sms.throttle import silenced
+    from chatsurvey.councils.models import Tenant
+    from chatsurvey.extensions import db
+
+    counts = [(tenant.slug, *silenced(tenant.id))
+              for tenant in db.session.scalars(select(Tenant).order_by(Tenant.slug))]
+    shown = [f"{slug}: {today} today, {week} in 7 days" for slug, today, week in counts if week]
+    click.echo(f"texts not answered (floods): {'; '.join(shown) or 'none'}")
 
 
 @jobs_group.command("retry")

@@ -141,15 +141,20 @@ def begin(survey_round: SurveyRound, channel: str, *, locale: str | None = None,
     return outcome if created == CREATED else None
 
 
-def reply(cid: str, tenant_id: int, message_id: str | None, inbound: Any) -> Outcome:
-    """Take one message for a conversation; replays of a handled message change nothing."""
+def reply(cid: str, tenant_id: int, message_id: str | None, inbound: Any,
+          round_id: int | None = None) -> Outcome:
+    """Take one message for a conversation; replays of a handled message change nothing.
+
+    With ``round_id`` (the web: the round of the link it came through), a conversation
+    of any other round is not found.
+    """
     with sessions().turn(cid, tenant_id, message_id) as turn:
         if turn.replayed is not None:
             replayed = Outcome.load(turn.replayed)
             if replayed.conversation != cid:
                 raise NotFound(cid)  # that message id belongs to another conversation
             return replayed
-        return _answer(turn, tenant_id, inbound)
+        return _answer(turn, tenant_id, inbound, round_id)
 
 
 def reply_to_sender(pointer: str, tenant_id: int, message_id: str,
@@ -167,9 +172,9 @@ def reply_to_sender(pointer: str, tenant_id: int, message_id: str,
         return _answer(turn, tenant_id, inbound)
 
 
-def _answer(turn: Turn, tenant_id: int, inbound: Any) -> Outcome:
+def _answer(turn: Turn, tenant_id: int, inbound: Any, round_id: int | None = None) -> Outcome:
     conversation = turn.conversation
-    if conversation is None or conversation.tenant_id != tenant_id:
+    if not _belongs(conversation, tenant_id, round_id):
         raise NotFound(turn.cid)
     flow = _flow_of(conversation)
     state = State.load(flow, conversation.packed)
@@ -177,14 +182,24 @@ def _answer(turn: Turn, tenant_id: int, inbound: Any) -> Outcome:
     return _settle(turn.store, turn, conversation, flow, state, replies, events)
 
 
+def _belongs(conversation: Conversation | None, tenant_id: int | None,
+             round_id: int | None) -> bool:
+    """The conversation exists, and is the council's (and the round's, when one is given)."""
+    return (conversation is not None
+            and (tenant_id is None or conversation.tenant_id == tenant_id)
+            and (round_id is None or conversation.round_id == round_id))
+
+
 def close(cid: str, tenant_id: int | None = None,
-          resume: Expire | QuickExit | None = None) -> Outcome:
+          resume: Expire | QuickExit | None = None, round_id: int | None = None) -> Outcome:
     """End a conversation without a message: abandoned (``Expire``, the default) or left by
-    the quick-exit button (``QuickExit``). Keeps what can be kept."""
+    the quick-exit button (``QuickExit``). Keeps what can be kept. With ``round_id`` (the
+    web: the round of the link it came through), a conversation of another round is not
+    found."""
     store = sessions()
     with store.turn(cid) as turn:
         conversation = turn.conversation
-        if conversation is None or (tenant_id is not None and conversation.tenant_id != tenant_id):
+        if not _belongs(conversation, tenant_id, round_id):
             raise NotFound(cid)
         flow = _flow_of(conversation)
         state, replies, events = advance(flow, State.load(flow, conversation.packed),

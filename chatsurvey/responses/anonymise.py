@@ -3,7 +3,8 @@
 What goes in is the transcript the conversation handed off (exact times,
 exact age, free text as typed). What comes out holds nothing that points at
 a person: no phone number, conversation or message id, exact time or exact
-age; times become the ISO week, free text is redacted and flagged for review.
+age; times become the ISO week and the day (the day only until the round closes,
+see bursts.py), free text is redacted and flagged for review.
 The response's id is the random submission id made at hand-off, which is what
 makes storing it twice impossible.
 """
@@ -49,6 +50,8 @@ class AnonymousResponse:
     locale: str
     channel: str
     week: str
+    day: str
+    """The UTC day it finished ("2026-11-26"): nothing finer."""
     status: str
     helped: bool | None
     answers: dict[str, Any]
@@ -60,6 +63,11 @@ def iso_week(epoch: float) -> str:
     """The ISO week a moment falls in, like "2026-W48"."""
     year, week, _ = datetime.fromtimestamp(epoch, UTC).isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def iso_day(epoch: float) -> str:
+    """The UTC day a moment falls in, like "2026-11-26"."""
+    return datetime.fromtimestamp(epoch, UTC).date().isoformat()
 
 
 def _helped(answers: dict[str, Any]) -> bool | None:
@@ -94,6 +102,7 @@ def anonymise(transcript: dict, terms: Iterable[str] = (),
         flow_version=transcript["version"], survey=transcript["survey"],
         age_band=transcript.get("age_band"), locale=transcript["locale"],
         channel=transcript["channel"], week=iso_week(transcript["finished_at"]),
+        day=iso_day(transcript["finished_at"]),
         status="complete" if transcript["status"] == "complete" else "partial",
         helped=_helped(transcript["answers"]), answers=answers, skipped=skipped,
         comments=comments,

@@ -2,7 +2,7 @@
 
 Written only once a conversation has finished, already anonymised: no table here
 holds a phone number, a conversation or message id, an IP address, a user agent,
-an exact time of answering or an exact age.
+a time of answering finer than the day, or an exact age.
 """
 
 from __future__ import annotations
@@ -41,6 +41,10 @@ class Response(db.Model):
     """sms, web or paper."""
     week: Mapped[str] = mapped_column(String(8))
     """ISO week of completion, e.g. 2026-W48: never the exact time."""
+    day: Mapped[str | None] = mapped_column(String(10))
+    """The day it finished (UTC, e.g. 2026-11-26), kept only while its round is open so an
+    analyst can see and discard a burst of fake responses (chatsurvey/responses/bursts.py);
+    forgotten (NULL) once the round has closed, leaving the week."""
     status: Mapped[str] = mapped_column(String(10))
     """complete, or partial (stopped early, or abandoned after consenting)."""
     helped: Mapped[bool | None] = mapped_column(Boolean)

@@ -59,7 +59,7 @@ def insert_responses(records: list[AnonymousResponse]) -> None:
     db.session.execute(insert(Response), [
         {column: getattr(record, column) for column in (
             "id", "tenant_id", "round_id", "flow_id", "flow_version", "survey", "age_band",
-            "locale", "channel", "week", "status", "helped", "answers", "skipped")}
+            "locale", "channel", "week", "day", "status", "helped", "answers", "skipped")}
         for record in records])
     comments = [{"response_id": record.id, "key": c.key, "text": c.text, "found": c.found,
                  "flagged": c.flagged} for record in records for c in record.comments]

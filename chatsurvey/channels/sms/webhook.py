@@ -33,6 +33,7 @@ from twilio.request_validator import RequestValidator, compare
 from twilio.twiml.messaging_response import MessagingResponse
 
 from chatsurvey import conversations, texts
+from chatsurvey.channels.sms import throttle
 from chatsurvey.conversations import NotFound, Outcome
 from chatsurvey.conversations.keyspace import Busy, LockLost, finished_key, pointer_key
 from chatsurvey.councils.models import SmsNumber, Tenant
@@ -211,6 +212,8 @@ def handle(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str], 
     kind, locale = keyword(body)
     if kind == "stop":
         return stop(tenant, sid, phone, body, locale), "opted out"
+    if throttle.flooding(tenant.id, phone):
+        return [], "flooding: not answered"
     if kind == "help":
         return [tenant.help_text or sms_text(tenant, texts.HELP, None if locale == "en" else locale)
                 ], "help"

@@ -4,10 +4,19 @@ The shape follows OWASP ASVS (shared/reference/reliability-security.md §4). The
 be framed only by the council's own sites (CSP ``frame-ancestors``). It sets no cookies
 and stores nothing: the conversation id is the young person's bearer token, held in
 page memory and sent in an ``Authorization`` header, never in a URL, so a shared phone
-keeps nothing. Every API path carries the survey link, which names the council, so a
-token of another council's conversation is simply not found. A message id makes every
-request safe to retry after a lost response; ids are namespaced by conversation, so no
-one can read another conversation's replies by guessing one.
+keeps nothing. Every API path carries the survey link, and a token works only on the
+link (the round) its conversation was started on, and only while that round is open:
+on any other link it is simply not found. A message id makes every request safe to
+retry after a lost response; ids are namespaced by round and conversation, so no one
+can read another conversation's replies by guessing one.
+
+A start is replayed only to the client that made it: the start carries a
+``start_secret`` the client keeps in memory, and its outcome is filed under the
+message id *and* a hash of that secret. Someone who learns a start's message id (it
+may sit in a log) and sends it again starts a conversation of their own; the client
+whose answer was lost sends the same id and secret and gets its conversation back.
+
+Abuse: rate limits per client, per link and per conversation (limits.py) answer 429.
 
 Routes and shapes are documented in ``openapi.yaml`` (served at /api/v1/openapi.json);
 the tests check real requests and responses against it.
@@ -17,7 +26,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import re
+import secrets
+import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,10 +43,18 @@ from flask import (
     current_app,
     request,
 )
+from flask_limiter import RateLimitExceeded
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from chatsurvey import conversations
+from chatsurvey.channels.web.limits import (
+    conversation_key,
+    limiter,
+    link_key,
+    retry_after,
+    setting,
+)
 from chatsurvey.columns import utcnow
 from chatsurvey.conversations import NotFound, Outcome, encoded
 from chatsurvey.conversations.keyspace import Busy, LockLost, sessions
@@ -100,6 +121,13 @@ def _not_found(exc: NotFound) -> Response:
                   "timed out, or belongs to another survey.")
 
 
+@bp.errorhandler(RateLimitExceeded)
+def _rate_limited(exc: RateLimitExceeded) -> Response:
+    wait = retry_after()
+    return _error(429, "rate_limited", f"Too many requests from here. Wait {wait} seconds and "
+                  "try again.", {"Retry-After": str(wait)})
+
+
 @bp.errorhandler(Busy)
 @bp.errorhandler(LockLost)
 def _busy(exc: Exception) -> Response:
@@ -147,20 +175,38 @@ def _round_or_404(link: str) -> SurveyRound:
     return found
 
 
-def _tenant_id_or_404(link: str) -> int:
-    """The council a link belongs to, without a database query on every turn.
+@dataclass(frozen=True)
+class Link:
+    """What a turn needs to know of a survey link: its council, its round, when it closes."""
 
-    A link never moves to another council, so a found link is remembered for the
-    life of the process; unknown links are asked every time (they may be new).
+    tenant_id: int
+    round_id: int
+    closes_at: datetime
+    known_until: float
+
+    def refuse_if_closed(self) -> None:
+        if utcnow() >= self.closes_at:
+            raise ApiError(410, "survey_closed", "This survey has closed. Thank you for "
+                           "taking part.")
+
+
+def _link_or_404(link: str) -> Link:
+    """The round behind a link, without a database query on every turn.
+
+    A link never moves to another round, but its round's closing date may be
+    edited, so a found link is remembered for WEB_LINK_CACHE_SECONDS; unknown
+    links are asked every time (they may be new).
     """
-    known = current_app.extensions.setdefault("chatsurvey.link_tenants", {})
-    tenant_id = known.get(link)
-    if tenant_id is None:
-        tenant_id = _round_or_404(link).tenant_id
+    known = current_app.extensions.setdefault("chatsurvey.web_links", {})
+    found = known.get(link)
+    if found is None or found.known_until < time.monotonic():
+        survey_round = _round_or_404(link)
+        found = Link(survey_round.tenant_id, survey_round.id, survey_round.closes_at,
+                     time.monotonic() + current_app.config["WEB_LINK_CACHE_SECONDS"])
         if len(known) > 10_000:
             known.clear()
-        known[link] = tenant_id
-    return tenant_id
+        known[link] = found
+    return found
 
 
 def offered_locales(survey_round: SurveyRound) -> list[str]:
@@ -261,23 +307,34 @@ def _optional(body: dict, name: str, pattern: re.Pattern, offered: list[str] | N
     return value
 
 
-def start_key(message_id: str) -> str:
-    return f"web:start:{message_id}"
+def start_key(round_id: int, message_id: str, start_secret: str | None) -> str:
+    """Where a start's outcome is kept for its replay: its round, id and client's secret.
+
+    Without a secret a start cannot be replayed at all (each request starts afresh),
+    so knowing a message id is never enough to be handed a conversation.
+    """
+    if start_secret is None:
+        return f"web:start:{round_id}:{message_id}:{secrets.token_hex(16)}"
+    digest = hashlib.sha256(start_secret.encode("ascii")).hexdigest()[:32]
+    return f"web:start:{round_id}:{message_id}:{digest}"
 
 
-def message_key(token: str, message_id: str) -> str:
-    return f"web:{token}:{message_id}"
+def message_key(round_id: int, token: str, message_id: str) -> str:
+    return f"web:{round_id}:{token}:{message_id}"
 
 
 @bp.post(f"{API}/surveys/<link>/conversations")
+@limiter.limit(setting("WEB_LIMIT_START_PER_CLIENT"))
+@limiter.limit(setting("WEB_LIMIT_START_PER_LINK"), key_func=link_key)
 def start_conversation(link: str) -> Response:
-    """Start a conversation; a replayed message_id returns the same conversation."""
+    """Start a conversation; the same message_id and start_secret again return it."""
     survey_round = _round_or_404(link)
     problem = unavailable(survey_round)
     if problem:
         raise problem
-    body = _body(("message_id", "locale", "age_band"))
-    key = start_key(_message_id(body.get("message_id")))
+    body = _body(("message_id", "start_secret", "locale", "age_band"))
+    key = start_key(survey_round.id, _message_id(body.get("message_id")),
+                    _optional(body, "start_secret", MESSAGE_ID))
     locale = _optional(body, "locale", re.compile(r"[a-z]{2,3}"), offered_locales(survey_round))
     age_band = _optional(body, "age_band", AGE_BAND)
     stored = sessions().outcome(survey_round.tenant_id, key)
@@ -292,48 +349,53 @@ def start_conversation(link: str) -> Response:
 
 
 @bp.post(f"{API}/surveys/<link>/conversation/messages")
+@limiter.limit(setting("WEB_LIMIT_TURNS_PER_CONVERSATION"), key_func=conversation_key)
 def send_message(link: str) -> Response:
     """One message from the young person; the same message_id again changes nothing."""
-    tenant_id = _tenant_id_or_404(link)
+    found = _link_or_404(link)
     token = _token()
+    found.refuse_if_closed()
     body = _body(("message_id", *INBOUND))
     message_id = _message_id(body.get("message_id"))
-    outcome = conversations.reply(token, tenant_id, message_key(token, message_id),
-                                  _inbound(body))
+    outcome = conversations.reply(token, found.tenant_id,
+                                  message_key(found.round_id, token, message_id),
+                                  _inbound(body), round_id=found.round_id)
     return json_text_response(outcome.turn_json())
 
 
 @bp.get(f"{API}/surveys/<link>/conversation")
+@limiter.limit(setting("WEB_LIMIT_LOOKUPS_PER_CLIENT"))
 def get_conversation(link: str) -> Response:
     """What one earlier message of this conversation produced (after a lost response).
 
     The engine cannot re-render a question, so this returns the stored outcome of a
-    message id the client sent (its start or any later message), for DEDUP_TTL.
+    message the client sent after its start, for DEDUP_TTL. (A lost start is sent
+    again with its message id and start secret.)
     """
-    survey_round = _round_or_404(link)
+    found = _link_or_404(link)
     token = _token()
     message_id = _message_id(request.args.get("message_id"))
-    store = sessions()
-    for key in (message_key(token, message_id), start_key(message_id)):
-        stored = store.outcome(survey_round.tenant_id, key)
-        if stored is not None:
-            outcome = Outcome.load(stored)
-            if outcome.conversation == token:
-                return json_text_response(outcome.turn_json())
+    stored = sessions().outcome(found.tenant_id, message_key(found.round_id, token, message_id))
+    if stored is not None:
+        outcome = Outcome.load(stored)
+        if outcome.conversation == token:
+            return json_text_response(outcome.turn_json())
     raise ApiError(404, "not_found", "This conversation has no message with that id (or it "
                    "was too long ago).")
 
 
 @bp.post(f"{API}/surveys/<link>/conversation/exit")
+@limiter.limit(setting("WEB_LIMIT_LOOKUPS_PER_CLIENT"))
 def exit_conversation(link: str) -> Response:
     """Quick exit: end the conversation, keeping consented answers. Always 200 for a token.
 
-    The same answer whether or not the conversation existed, so it reveals nothing.
+    The same answer whether or not the conversation existed (or belongs to this
+    link), so it reveals nothing; it works after the round has closed too.
     """
-    survey_round = _round_or_404(link)
+    found = _link_or_404(link)
     token = _token()
     with contextlib.suppress(NotFound):
-        conversations.close(token, survey_round.tenant_id, QuickExit())
+        conversations.close(token, found.tenant_id, QuickExit(), round_id=found.round_id)
     return json_response({"status": "closed"})
 
 

@@ -468,12 +468,13 @@
     else problem(result, function () { send(inbound, null, null, id); });
   }
 
-  async function begin(event, id) {
+  async function begin(event, id, secret) {
     if (busy) return;
     id = typeof id === 'string' ? id : newId();
+    secret = secret || newId();  // sent again only with this start: a lost answer comes back
     busy = true;
     startButton.disabled = true;
-    var body = { message_id: id };
+    var body = { message_id: id, start_secret: secret };
     if (config.locale) body.locale = config.locale;
     if (config.ageBand) body.age_band = config.ageBand;
     var result = await post('/conversations', body);
@@ -485,7 +486,7 @@
       show(result.data);
     } else {
       startButton.disabled = false;
-      problem(result, function () { begin(null, id); });
+      problem(result, function () { begin(null, id, secret); });
     }
   }
 

@@ -1,12 +1,19 @@
 """Server-side admin sessions in Redis, behind a random id in one cookie.
 
 Flask's own session is a signed cookie, which cannot be revoked; this module
-replaces it (``app.session_interface``) with one whose data stays in Redis.
-The cookie (ADMIN_SESSION_COOKIE, ``HttpOnly``, ``Secure``, ``SameSite=Lax``,
-``Path=/``) holds only a 256-bit random id. Requests outside ``/admin`` (the
-chat API, the chat page, Twilio) get Flask's null session and never touch
-Redis, and nothing is stored or set until something is put in the session
-(the sign-in form's CSRF secret, a user).
+replaces it (``app.session_interface``) with one whose data stays in Redis
+from the moment it names a person. The cookie (ADMIN_SESSION_COOKIE,
+``HttpOnly``, ``Secure``, ``SameSite=Lax``, ``Path=/``) then holds only a
+256-bit random id. Requests outside ``/admin`` (the chat API, the chat page,
+Twilio) get Flask's null session and never touch Redis.
+
+Before anyone is known — the sign-in page, an invitation link — the session
+holds only the form's CSRF secret and flashed messages (``BEFORE_SIGN_IN``).
+Those travel in the same cookie, signed with SECRET_KEY and dated (a cookie
+older than ADMIN_SESSION_ANONYMOUS, or edited, counts as none), so a visitor
+costs Redis nothing: fetching the sign-in page 500 times makes no key. The
+session moves to Redis as soon as anything else is put in it (the person
+waiting for their TOTP code, a signed-in user).
 
 Redis keys:
 
@@ -29,6 +36,7 @@ disabling an account delete every key in the user's hash *and* raise
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import secrets
@@ -37,11 +45,14 @@ from typing import Any
 
 from flask import Flask, Request, Response
 from flask.sessions import NullSession, SessionInterface, SessionMixin
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 
 from chatsurvey.extensions import redis_client
 
 SID = re.compile(r"[A-Za-z0-9_-]{43}")
+BEFORE_SIGN_IN = frozenset({"csrf_token", "_flashes"})
+"""What a session may hold and still live in its signed cookie rather than in Redis."""
 ADMIN_PATH = "/admin"
 """Sessions exist under this path only (the admin blueprint's url_prefix)."""
 clock = time.time
@@ -84,6 +95,13 @@ class AdminSession(CallbackDict, SessionMixin):
         self.modified = False
         self.ended = False
         self.old_sid: str | None = None
+        self.in_cookie = False
+        """Loaded from a signed cookie (nothing in Redis yet)."""
+
+    @property
+    def needs_server(self) -> bool:
+        """Kept in Redis: once it is there, or once it holds more than a form's secret."""
+        return self.sid is not None or not BEFORE_SIGN_IN.issuperset(self)
 
     def sign_in(self, uid: int, session_version: int, agent: str) -> None:
         """A new id for a signed-in session (never keep a pre-login id: ASVS 7.2.4)."""
@@ -121,7 +139,7 @@ class RedisSessionInterface(SessionInterface):
         settings = self._settings(app)
         sid = request.cookies.get(settings["cookie"], "")
         if not SID.fullmatch(sid):
-            return AdminSession()
+            return self._from_cookie(app, sid, settings)
         raw = redis_client(app).get(session_key(sid))
         if raw is None:
             return AdminSession()
@@ -132,6 +150,42 @@ class RedisSessionInterface(SessionInterface):
             return AdminSession()
         return AdminSession(stored["data"], sid, meta)
 
+    @staticmethod
+    def _signer(app: Flask) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(app.config["SECRET_KEY"],
+                                      salt="chatsurvey-admin-before-sign-in",
+                                      signer_kwargs={"digest_method": hashlib.sha256})
+
+    def _from_cookie(self, app: Flask, value: str, settings: dict) -> AdminSession:
+        """The session before signing in, from its signed cookie (or a new, empty one)."""
+        if not value:
+            return AdminSession()
+        try:
+            data = self._signer(app).loads(value, max_age=settings["anonymous"])
+        except BadSignature:  # edited, or too old (SignatureExpired is a BadSignature)
+            return AdminSession()
+        if not isinstance(data, dict) or not BEFORE_SIGN_IN.issuperset(data):
+            return AdminSession()
+        session = AdminSession(data)
+        session.in_cookie = True
+        return session
+
+    def _save_in_cookie(self, app: Flask, session: AdminSession, response: Response,
+                        settings: dict) -> None:
+        if not session.modified:
+            return
+        if not session:
+            if session.in_cookie:
+                self._delete_cookie(response, settings)
+            return
+        response.set_cookie(settings["cookie"], self._signer(app).dumps(dict(session)),
+                            path="/", secure=settings["secure"], httponly=True, samesite="Lax")
+
+    @staticmethod
+    def _delete_cookie(response: Response, settings: dict) -> None:
+        response.delete_cookie(settings["cookie"], path="/", secure=settings["secure"],
+                               httponly=True, samesite="Lax")
+
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         assert isinstance(session, AdminSession)  # noqa: S101 (set by open_session)
         settings = self._settings(app)
@@ -141,10 +195,10 @@ class RedisSessionInterface(SessionInterface):
         if session.ended:
             if session.sid:
                 forget(app, session.sid, session.get("uid"), session.meta.get("handle"))
-            response.delete_cookie(settings["cookie"], path="/", secure=settings["secure"],
-                                   httponly=True, samesite="Lax")
+            self._delete_cookie(response, settings)
             return
-        if not session and session.new:
+        if not session.needs_server:
+            self._save_in_cookie(app, session, response, settings)
             return
         signed_in = "uid" in session
         if not (session.modified or signed_in):
@@ -185,12 +239,12 @@ def sessions_of(app: Flask, uid: int) -> list[dict]:
     redis = redis_client(app)
     found = []
     for handle, sid in redis.hgetall(user_key(uid)).items():
-        raw = redis.get(session_key(sid.decode()))
+        raw = redis.get(session_key(_text(sid)))
         if raw is None:
             redis.hdel(user_key(uid), handle)
             continue
         stored = json.loads(raw)
-        found.append({"handle": handle.decode(), "sid": sid.decode(),
+        found.append({"handle": _text(handle), "sid": _text(sid),
                       "created": stored["created"], "seen": stored["seen"],
                       "agent": stored.get("agent", "")})
     return sorted(found, key=lambda s: -s["created"])
@@ -201,7 +255,7 @@ def end_session(app: Flask, uid: int, handle: str) -> bool:
     sid = redis_client(app).hget(user_key(uid), handle)
     if sid is None:
         return False
-    forget(app, sid.decode(), uid, handle)
+    forget(app, _text(sid), uid, handle)
     return True
 
 
@@ -210,9 +264,9 @@ def end_all(app: Flask, uid: int, keep_sid: str | None = None) -> int:
     redis = redis_client(app)
     ended = 0
     for handle, sid in redis.hgetall(user_key(uid)).items():
-        if sid.decode() == keep_sid:
+        if _text(sid) == keep_sid:
             continue
-        forget(app, sid.decode(), uid, handle.decode())
+        forget(app, _text(sid), uid, _text(handle))
         ended += 1
     return ended
 
@@ -223,3 +277,8 @@ def init_app(app: Flask) -> None:
 
 agent_name = _agent
 """A short browser name for the sessions list ("Firefox on Linux")."""
+
+
+def _text(value: bytes | str) -> str:
+    """A Redis reply as text (the admin's client answers bytes)."""
+    return value.decode() if isinstance(value, bytes) else value

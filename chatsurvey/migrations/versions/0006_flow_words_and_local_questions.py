@@ -6,7 +6,7 @@ they are filled from there (CHATSURVEY_LOCALES_DIR, or the checkout's
 ``locales/``) if it is present, so rounds already open keep speaking Welsh,
 Gaelic and Arabic. Without it they speak English until republished.
 
-Revision ID: flows_0001
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-05
 """
@@ -15,7 +15,7 @@ import os
 import sqlalchemy as sa
 from alembic import op
 
-revision = "flows_0001"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
