@@ -22,6 +22,7 @@ import hashlib
 import re
 import time
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import urlsplit
 
 import pyotp
@@ -72,7 +73,7 @@ def load_user():
     if uid is not None:
         user = db.session.get(User, uid)
         if user is None or not user.active or session.get("sv") != user.session_version:
-            session.end()
+            _session().end()
         else:
             g.user = user
     if g.user is None and request.endpoint not in PUBLIC:
@@ -149,7 +150,7 @@ def _too_many(wait: int, email: str, user: User | None):
 
 
 def _finish_sign_in(user: User, next_url: str | None):
-    session.sign_in(user.id, user.session_version, logins.agent_name(
+    _session().sign_in(user.id, user.session_version, logins.agent_name(
         request.headers.get("User-Agent", "")))
     user.last_login_at = utcnow()
     g.user = user
@@ -176,7 +177,7 @@ def login():
             return _too_many(wait, email, user)
         if not email or not password:
             errors["email"] = "Enter your e-mail address and password."
-        elif not check_password(user, password) or not user.active:
+        elif not check_password(user, password) or user is None or not user.active:
             record("login.failed", user, tenant_id=user.tenant_id if user else None,
                    actor=user.email if user else "unknown", user_id=user.id if user else None,
                    **({} if user else {"who": _email_ref(email)}))
@@ -256,7 +257,7 @@ def totp_setup():
                 return _finish_sign_in(user, session.get("next"))
             user.session_version += 1  # other sessions signed in without it
             session["sv"] = user.session_version
-            logins.end_all(current_app, user.id, keep_sid=session.sid)
+            logins.end_all(current_app, user.id, keep_sid=_session().sid)
             db.session.commit()
             flash("Your authenticator app is set up. You will need a code each time you sign in.",
                   "success")
@@ -273,7 +274,7 @@ def logout():
     user = current_user()
     record("logout", user, tenant_id=user.tenant_id)
     db.session.commit()
-    session.end()
+    _session().end()
     flash("You have signed out.", "info")
     return redirect(url_for("admin.login"))
 
@@ -318,7 +319,7 @@ def invite(token: str):
 def account():
     user = current_user()
     return render_template("admin/account.html", sessions=logins.sessions_of(
-        current_app, user.id), current_sid=session.sid)
+        current_app, user.id), current_sid=_session().sid)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -331,7 +332,7 @@ def change_password():
         else:
             try:
                 actions.change_password(user, request.form.get("password", ""),
-                                        request.form.get("confirm", ""), keep_sid=session.sid)
+                                        request.form.get("confirm", ""), keep_sid=_session().sid)
             except AccountProblem as problem:
                 errors[problem.field] = problem.message
         if not errors:
@@ -359,7 +360,7 @@ def end_my_other_sessions():
     user = current_user()
     user.session_version += 1
     session["sv"] = user.session_version
-    ended = logins.end_all(current_app, user.id, keep_sid=session.sid)
+    ended = logins.end_all(current_app, user.id, keep_sid=_session().sid)
     record("session.ended_others", user, tenant_id=user.tenant_id, sessions=ended)
     db.session.commit()
     flash("You are signed out everywhere else.", "success")
@@ -381,3 +382,8 @@ def remove_my_totp():
     db.session.commit()
     flash("Signing in no longer asks for a code.", "success")
     return redirect(url_for("admin.account"))
+
+
+def _session() -> logins.AdminSession:
+    """The signed-in staff member's server-side session (the app installs AdminSession)."""
+    return cast(logins.AdminSession, session)

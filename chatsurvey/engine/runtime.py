@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 from . import safeguarding
 from .conditions import MISSING
@@ -36,7 +36,7 @@ from .events import (
     Withdrawn,
 )
 from .inputs import Invalid, accept_value, match_command, parse_answer
-from .model import BranchNode, Flow, MessageNode, QuestionNode, SubflowNode
+from .model import BranchNode, EndNode, Flow, MessageNode, QuestionNode, SubflowNode
 from .render import question_reply, questions_by_key, text_reply
 from .replies import Reply
 from .resumes import Command, Expire, QuickExit, Resume, Tap, Text
@@ -158,7 +158,8 @@ class _Turn:
                 self.at = (flow_id, node.pick(self.lookup))
             elif isinstance(node, SubflowNode):
                 self.enter(node.flow, (flow_id, node.next))
-            else:  # EndNode
+            else:
+                node = cast(EndNode, node)
                 for key in node.say:
                     self.say(key, flow_id)
                 if node.status or not self.stack:
@@ -241,7 +242,7 @@ class _Turn:
                 sub = self.root.flow(current.flow)
                 at = (sub.id, sub.start)
                 continue
-            elif current is not None and current.status:  # an end that ends everything
+            elif isinstance(current, EndNode) and current.status:  # an end that ends everything
                 break
             if not stack:
                 break
@@ -338,12 +339,14 @@ class _Turn:
             return
         flow_id, name, stack = self.history[-1]
         self.history = self.history[:-1]
-        previous = self.root.flow(flow_id).nodes[name]
-        self.answers.pop(previous.key, None)
+        # history holds only recorded questions, and a recorded question has a key (see keep)
+        previous = cast(QuestionNode, self.root.flow(flow_id).nodes[name])
+        key = cast(str, previous.key)
+        self.answers.pop(key, None)
         self.n -= previous.counted
         self.stack = list(stack)
         self.retries = 0
-        self.events.append(AnswerUndone(previous.key))
+        self.events.append(AnswerUndone(key))
         self.ask(previous)
 
     def invalid(self, node: QuestionNode, hint: str, text: str | None) -> None:

@@ -22,7 +22,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -258,7 +258,7 @@ def _read(index: _Index, data: dict) -> State:
         answers[key] = _decode(index.questions[key], value)
     return State(
         flow=data["f"], version=data["v"], status=STATUSES[data["s"]],
-        at=index.at(data["a"]), stack=tuple(index.at(f) for f in data["k"]),
+        at=index.at(data["a"]), stack=tuple(cast(Place, index.at(f)) for f in data["k"]),
         answers=frozen(answers), vars=frozen(data.get("V")), history=tuple(history),
         n=data["n"], consent=data["c"], retries=data["r"], signposted=bool(data["g"]),
         turns=data["t"],
