@@ -86,7 +86,10 @@ def retry_after() -> int:
 def init_app(app: Flask) -> None:
     """Count in the app's own Redis (its connection pool), unless settings say otherwise."""
     config = app.config
-    config.setdefault("RATELIMIT_STORAGE_URI", storage_uri(config["REDIS_URL"]))
-    config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
-        "connection_pool": redis_client(app).connection_pool, "key_prefix": PREFIX})
+    if config.get("REDIS_URL"):
+        config.setdefault("RATELIMIT_STORAGE_URI", storage_uri(config["REDIS_URL"]))
+        config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
+            "connection_pool": redis_client(app).connection_pool, "key_prefix": PREFIX})
+    else:  # a command that needs no Redis (its app serves no chat): count nothing shared
+        config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
