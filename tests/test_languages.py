@@ -66,3 +66,37 @@ def test_fold_drops_case_accents_and_letter_variants():
     assert fold("DỪNG") == fold("dừng") == "dung"
     assert fold("Đi") == "di"
     assert fold("كردي") == fold("کردی")
+
+
+def test_page_words_awaiting_review_are_shown_and_outdated_ones_are_not(tmp_path):
+    from chatsurvey.i18n import PageText
+
+    folder = tmp_path / "fa" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "web.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        '#, fuzzy\nmsgid "Send"\nmsgstr "فرستادن"\n\n'
+        '#, fuzzy\n#| msgid "Leave"\nmsgid "Quick exit"\nmsgstr "برو"\n\n'
+        'msgid "Start"\nmsgstr "شروع"\n', "utf-8")
+    text = PageText(str(tmp_path), "fa")
+    assert text("Send") == "فرستادن"  # a translator's draft, awaiting a native speaker's review
+    assert text("Start") == "شروع"
+    assert text("Quick exit") == "Quick exit"  # its English changed since: not shown
+
+
+@pytest.mark.parametrize("code", ["ar", "fa", "ps", "prs"])
+def test_the_chat_page_and_sms_words_are_complete_and_awaiting_review(code):
+    import io
+
+    from babel.messages.pofile import read_po
+
+    from chatsurvey.texts import CATALOGUES
+
+    def read(path):
+        return [m for m in read_po(io.BytesIO(path.read_bytes())) if m.id]
+
+    for domain in ("web", "sms"):
+        template = {m.id for m in read(CATALOGUES / f"{domain}.pot")}
+        entries = read(CATALOGUES / code / "LC_MESSAGES" / f"{domain}.po")
+        assert {m.id for m in entries} == template
+        assert all(m.string and m.fuzzy for m in entries), f"{code} {domain}: not all done"
