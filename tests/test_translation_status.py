@@ -133,3 +133,76 @@ def test_the_page_lists_every_language_with_its_review_state(app, client):
     assert 'dir="rtl">کوردی سۆرانی</span>' in _row(page, "ckb")
     # Welsh has SMS words (a draft) but no chat page catalogue: English shows there.
     assert "no catalogue: English" in _row(page, "cy")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_page_reads_at_phone_and_desktop_width(app, browser, width):
+    """Screenshots (test-output/screenshots/admin-translations-*.png), axe, no sideways scroll.
+
+    The programme's own flows are published, so the page shows them as it will in service.
+    """
+    import pyotp
+
+    from chatsurvey.extensions import db
+    from chatsurvey.flows.publish import publish_directory
+    from tests.admin_helpers import PASSWORD
+    from tests.browser import axe_scan, describe, screenshot, serve
+
+    with app.app_context():
+        publish_directory(PROJECT / "flows", PROJECT / "locales")
+        db.session.commit()
+        analyst = make_user("programme-analyst", totp=True)
+        email, secret = analyst.email, analyst.totp_secret
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    try:
+        with serve(app) as live:
+            page.goto(f"{live}/admin/login")
+            page.get_by_label("E-mail address").fill(email)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.get_by_label(re.compile("code", re.I)).first.fill(pyotp.TOTP(secret).now())
+            page.get_by_role("button", name=re.compile("sign in|continue|confirm", re.I)).click()
+            page.goto(f"{live}/admin/translations")
+            screenshot(page, f"admin-translations-{width}", full_page=True)
+            serious = axe_scan(page, f"admin-translations-{width}")
+            assert not serious, describe(serious)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            assert page.locator('span[lang="ckb"][dir="rtl"]').inner_text() == "کوردی سۆرانی"
+            vietnamese = page.locator("tr", has=page.locator('span[lang="vi"]'))
+            assert vietnamese.locator("td").first.inner_text().startswith(
+                "100% translated\n100% to review")
+    finally:
+        context.close()
+
+
+def test_the_page_says_when_nothing_is_translated_or_everything_is_reviewed(make_app, tmp_path):
+    """An empty catalogue is not "reviewed": young people see English there."""
+    from chatsurvey.extensions import db
+
+    (tmp_path / "web.pot").write_text(TEMPLATE, "utf-8")
+    for code, strings in (("sq", ('""', '""', '""', '""')),
+                          ("vi", ('"Gửi"', '"Bắt đầu"', '"Thoát nhanh"', '"Quay lại"'))):
+        (tmp_path / code / "LC_MESSAGES").mkdir(parents=True)
+        entries = zip(("Send", "Start", "Quick exit", "Go back"), strings, strict=True)
+        (tmp_path / code / "LC_MESSAGES" / "web.po").write_text("\n".join(
+            f'msgid "{english}"\nmsgstr {string}\n' for english, string in entries), "utf-8")
+    app = make_app(TEXTS_DIR=str(tmp_path))
+    with app.app_context():
+        db.create_all()
+        analyst = make_user("programme-analyst", totp=True)
+        email, secret = analyst.email, analyst.totp_secret
+    client = app.test_client()
+    sign_in(client, email, totp_secret=secret)
+    page = client.get("/admin/translations").get_data(as_text=True)
+    page_cell = re.compile(r"</td>\s*<td>(.*?)</td>", re.S)  # the second cell: the chat page
+    albanian, vietnamese = (page_cell.search(_row(page, code)).group(1) for code in ("sq", "vi"))
+    assert "0% translated" in albanian and "young people see English" in albanian
+    assert "none to review" not in albanian
+    assert "100% translated" in vietnamese and "none to review" in vietnamese
+    assert "(4 of 4 reviewed)" in vietnamese
+    assert "no catalogue: English" in page_cell.search(_row(page, "ti")).group(1)
+    with app.app_context():
+        db.drop_all()
