@@ -293,12 +293,18 @@ def test_every_flow_is_reachable_from_the_entry_flow(library):
 # -- what the flows must say and do -------------------------------------------------
 
 
-OFFERED = ("en", "cy", "gd", "ar", "fa", "ps", "prs", "ti", "ckb", "vi", "sq")
+def test_every_flow_speaks_every_language_so_no_one_is_switched_to_english(library):
+    """A young person who starts in Arabic (or Farsi, Pashto, Dari) finishes in it, at any age."""
+    from chatsurvey.engine.languages import CODES
+    from chatsurvey.engine.lint import translation_status
 
-
-def test_locales_are_declared_for_the_translators(library):
+    entry = library.get(ENTRY).locales
+    assert {"en", "cy", "gd", "ar", "fa", "ps", "prs"} <= set(entry) <= set(CODES)
     for flow_id, flow in library.flows.items():
-        assert flow.locales == OFFERED, flow_id
+        assert flow.locales == entry, flow_id
+        status = translation_status(flow.id, flow.messages, entry[1:], flow.texts.catalogue)
+        for locale, counts in status.items():
+            assert counts["complete"] == 1.0, (flow_id, locale, counts["untranslated"][:5])
 
 
 def test_every_survey_offers_help_and_ends_with_the_closing_flow(library):
