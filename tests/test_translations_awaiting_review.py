@@ -14,7 +14,10 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 
+from chatsurvey.engine import FlowLibrary
 from chatsurvey.engine.catalogue import Catalogue
+from chatsurvey.engine.inputs import command_table, normalise
+from chatsurvey.engine.model import QuestionNode
 from chatsurvey.engine.render import placeholders
 from chatsurvey.i18n import PageText
 from chatsurvey.texts import CATALOGUES
@@ -91,3 +94,30 @@ def test_the_catalogues_say_they_await_review():
             assert "review" in head and "native speaker" in head, path
             assert f'"Language: {code}\\n"' in path.read_text("utf-8"), path
             read_po(io.BytesIO(path.read_bytes()), abort_invalid=True)
+
+
+@pytest.fixture(scope="module")
+def product():
+    return FlowLibrary.load([PROJECT / "flows"], FLOWS)
+
+
+@pytest.mark.parametrize("code", ["en", "cy", "gd", *DRAFTED])
+def test_no_word_picks_two_answers_or_is_taken_for_a_command(product, code):
+    """A word two options share picks neither ("Sorry, I did not get that"), and a command
+    word wins over an answer: a translated label or synonym must be one option's alone."""
+    clashes = []
+    for flow in product.flows.values():
+        commands = command_table(flow, flow.texts, code)
+        for node in flow.nodes.values():
+            if not isinstance(node, QuestionNode):
+                continue
+            owners: dict[str, set[str]] = {}
+            for option in node.options:
+                for word in flow.texts.words(option.label, code):
+                    if normalise(word):
+                        owners.setdefault(normalise(word), set()).add(option.value)
+            clashes += [(flow.id, node.name, word, sorted(values))
+                        for word, values in owners.items() if len(values) > 1]
+            clashes += [(flow.id, node.name, word, commands[word])
+                        for word in owners if word in commands]
+    assert not clashes, clashes
