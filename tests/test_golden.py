@@ -2,6 +2,10 @@
 
 Run `pytest tests/test_golden.py --update-goldens` after an intended change,
 then read the diff of tests/flows/golden/ before committing it.
+
+A script plays the small example flows in tests/flows/, unless its first line
+names other flows (``--flows flows --locales locales``: the programme's own, from
+the project's root), as the transcripts of each language's words do.
 """
 
 import shlex
@@ -10,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from chatsurvey.cli import main
-from tests.helpers import FIXTURE_FLOWS
+from tests.helpers import FIXTURE_FLOWS, PROJECT
 
 SCRIPTS = sorted((FIXTURE_FLOWS / "scripts").glob("*.txt"))
 
@@ -19,8 +23,12 @@ def run_script(path):
     first, _, inputs = path.read_text().partition("\n")
     assert first.startswith("# simulate: "), f"{path.name} must start with '# simulate: ...'"
     args = shlex.split(first[len("# simulate: "):])
-    result = CliRunner().invoke(main, ["simulate", *args, "--flows", str(FIXTURE_FLOWS)],
-                                input=inputs)
+    if "--flows" in args:  # the programme's own flows, named from the project's root
+        args = [str(PROJECT / arg) if before in ("--flows", "--locales") else arg
+                for before, arg in zip(["", *args[:-1]], args, strict=True)]
+    else:
+        args += ["--flows", str(FIXTURE_FLOWS)]
+    result = CliRunner().invoke(main, ["simulate", *args], input=inputs)
     assert result.exit_code == 0, result.output
     return result.output
 
