@@ -31,7 +31,7 @@ from chatsurvey.engine.pretty import format_event, format_reply
 from chatsurvey.engine.sms import GSM7, encoding
 from tests.helpers import PROJECT
 
-LOCALES = ["en", "cy", "gd", "ar"]  # translators: add a locale here, then --update-goldens
+LOCALES = ["en", "cy", "gd", "ar", "ti", "ckb", "vi", "sq"]  # translators: add a locale here, then --update-goldens
 RIGHT_TO_LEFT_FLOWS = {"your-life", "ylyc-11-18"}  # the flows offered in Arabic
 FLOWS_DIR = PROJECT / "flows"
 GOLDEN = PROJECT / "tests" / "product_golden"
