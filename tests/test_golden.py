@@ -2,10 +2,6 @@
 
 Run `pytest tests/test_golden.py --update-goldens` after an intended change,
 then read the diff of tests/flows/golden/ before committing it.
-
-A script plays the small example flows in tests/flows/, unless its first line
-names other flows (``--flows flows --locales locales``: the programme's own, from
-the project's root), as the transcripts of each language's words do.
 """
 
 import shlex
@@ -23,9 +19,9 @@ def run_script(path):
     first, _, inputs = path.read_text().partition("\n")
     assert first.startswith("# simulate: "), f"{path.name} must start with '# simulate: ...'"
     args = shlex.split(first[len("# simulate: "):])
-    if "--flows" in args:  # the programme's own flows, named from the project's root
-        args = [str(PROJECT / arg) if before in ("--flows", "--locales") else arg
-                for before, arg in zip(["", *args[:-1]], args, strict=True)]
+    if "--flows" in args:  # the programme's own flows, e.g. "--flows flows": from the checkout
+        at = args.index("--flows") + 1
+        args[at] = str(PROJECT / args[at])
     else:
         args += ["--flows", str(FIXTURE_FLOWS)]
     result = CliRunner().invoke(main, ["simulate", *args], input=inputs)
