@@ -65,9 +65,11 @@ CODES: tuple[str, ...] = tuple(BY_CODE)
 OTHER_RTL = frozenset({"he", "ur", "yi", "dv", "sd", "ug"})
 """Right-to-left languages chatsurvey has no words in, for a flow written in one."""
 
-# Letters Persian, Pashto and Kurdish keyboards type differently from Arabic ones.
+# Letters Persian, Pashto and Kurdish keyboards type differently from Arabic ones, and the
+# marks that only decorate Arabic script: folded the same way whether or not accents count.
 _SAME_LETTER = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ە": "ه", "ة": "ه",
-                              "\u200c": None, "\u200d": None, "ـ": None})
+                              "\u200c": None, "\u200d": None, "ـ": None,
+                              **{chr(c): None for c in (*range(0x064B, 0x0660), 0x0670)}})
 
 
 def language(code: str) -> Language | None:
@@ -89,23 +91,53 @@ def babel_locale(code: str) -> str:
     return found.babel if found is not None else code
 
 
+def same_letters(text: str) -> str:
+    """``text`` as typed, compared without case, Arabic-script marks or letter variants."""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().translate(_SAME_LETTER).split())
+
+
 def fold(text: str) -> str:
-    """``text`` as a keyword is compared: any case, no accents or vowel marks, one spelling.
-
-    "DỪNG", "dừng" and "dung" fold to the same word; so do Arabic and Persian
-    spellings of the same letters (ي and ی, ك and ک).
-    """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """``text`` without case or accents: "DỪNG", "dừng" and "dung" are one word."""
+    decomposed = unicodedata.normalize("NFD", same_letters(text))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", stripped).translate(_SAME_LETTER).replace("đ", "d")
+    return unicodedata.normalize("NFC", stripped).replace("đ", "d")
 
 
-def _keywords() -> dict[str, str]:
-    found: dict[str, str] = {}
-    for lang in LANGUAGES:
-        for word in (lang.keyword, *lang.aliases):
-            found.setdefault(fold(word), lang.code)
-    return found
+class WordTable:
+    """Words people type, each meaning something; found however the word is typed.
+
+    A word typed with its accents must be that word ("đúng", right, is not
+    "dừng", stop); a word typed with none, as on a phone without the keyboard,
+    matches any word that is the same without its accents ("dung" is "dừng").
+    Case, Arabic-script vowel marks and letter variants never count.
+    """
+
+    def __init__(self, words: dict[str, str] | list[tuple[str, str]]) -> None:
+        self._exact: dict[str, list[str]] = {}
+        self._plain: dict[str, list[str]] = {}
+        for word, meaning in (words.items() if isinstance(words, dict) else words):
+            for table, key in ((self._exact, same_letters(word)), (self._plain, fold(word))):
+                found = table.setdefault(key, [])
+                if meaning not in found:
+                    found.append(meaning)
+
+    def all(self, typed: str) -> list[str]:
+        """Everything ``typed`` may mean (a word can be in several languages), first first."""
+        exact = same_letters(typed)
+        found = self._exact.get(exact)
+        if found is None and fold(exact) == exact:
+            found = self._plain.get(exact)
+        return list(found or ())
+
+    def get(self, typed: str) -> str | None:
+        """What ``typed`` means first, or None."""
+        found = self.all(typed)
+        return found[0] if found else None
+
+
+def _keywords() -> WordTable:
+    return WordTable({word: lang.code for lang in LANGUAGES
+                      for word in (lang.keyword, *lang.aliases)})
 
 
 _BY_KEYWORD = _keywords()
@@ -113,7 +145,7 @@ _BY_KEYWORD = _keywords()
 
 def by_keyword(text: str, offered: tuple[str, ...] | list[str] | None = None) -> Language | None:
     """The language a message chooses, if it is one of the keywords (of ``offered`` ones)."""
-    code = _BY_KEYWORD.get(fold(" ".join(text.split())))
+    code = _BY_KEYWORD.get(text)
     if code is None or (offered is not None and code not in offered):
         return None
     return BY_CODE[code]
