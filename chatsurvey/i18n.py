@@ -3,7 +3,10 @@
 What the survey says comes from the flow catalogues (`chatsurvey.engine.catalogue`);
 these are the few words around it: "Quick exit", "Read aloud", "Send". English is
 the source language, so a missing catalogue or an untranslated entry shows the
-English rather than a blank button. The page marks its own words with the
+English rather than a blank button. As for the flows' words (`chatsurvey.engine.catalogue`),
+an entry a translator marked ``fuzzy`` (awaiting a native speaker's review) is shown, and
+one ``msgmerge`` marked fuzzy because the English changed under it (it carries a
+``#| msgid``) is not. The page marks its own words with the
 language of the catalogue used (`PageText.lang`: English when there is none), so a
 screen reader does not read English words with a Welsh voice.
 
@@ -14,9 +17,10 @@ Strings are marked in templates as ``{{ _("Quick exit") }}`` for `pybabel extrac
 from __future__ import annotations
 
 import functools
+import io
 from pathlib import Path
 
-from babel.messages.pofile import read_po
+from babel.messages.pofile import denormalize, read_po
 
 DOMAIN = "web"
 SOURCE_LOCALE = "en"
@@ -31,11 +35,30 @@ def _catalogue(locales_dir: str, locale: str) -> dict[str, str] | None:
     path = Path(locales_dir) / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not path.is_file():
         return None
-    with path.open("rb") as handle:
-        catalog = read_po(handle)
-    return {m.id: m.string for m in catalog
+    raw = path.read_bytes()
+    outdated = _with_previous_msgid(raw.decode("utf-8", "replace"))
+    return {m.id: m.string for m in read_po(io.BytesIO(raw))
             if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string
-            and not m.fuzzy}
+            and not (m.fuzzy and m.id in outdated)}
+
+
+def _with_previous_msgid(text: str) -> set[str]:
+    """Msgids of entries whose English changed since they were translated (``#| msgid``)."""
+    found = set()
+    for block in text.split("\n\n"):
+        lines = [line.strip() for line in block.splitlines()]
+        if not any(line.startswith("#| msgid") for line in lines):
+            continue
+        start = next((i for i, line in enumerate(lines) if line.startswith("msgid ")), None)
+        if start is None:
+            continue
+        quoted = [lines[start][len("msgid "):]]
+        for line in lines[start + 1:]:
+            if not line.startswith('"'):
+                break
+            quoted.append(line)
+        found.add(denormalize("\n".join(quoted)))
+    return found
 
 
 class PageText:

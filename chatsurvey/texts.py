@@ -59,7 +59,13 @@ INVITE = P_("sms:invite", "Hi, it's %(council)s. We'd like to hear how things ar
 REMINDER = P_("sms:reminder", "Hi, it's %(council)s again. You can carry on any time: text ? "
                               "to see where you were. Text STOP to opt out.")
 
-MESSAGES = (NO_SURVEY, STOPPED, OPTED_OUT, WHICH, HELP, ALREADY_DONE, INVITE, REMINDER)
+# The first text of a conversation offers the council's other languages, one line each,
+# every line in its own language: "Reply AR for العربية". %(language)s is the language's
+# own name (chatsurvey.engine.languages); %(keyword)s the word to text, kept as it is.
+CHOOSE_LANGUAGE = P_("sms:choose_language", "Reply %(keyword)s for %(language)s")
+
+MESSAGES = (NO_SURVEY, STOPPED, OPTED_OUT, WHICH, HELP, ALREADY_DONE, INVITE, REMINDER,
+            CHOOSE_LANGUAGE)
 
 
 @functools.lru_cache(maxsize=4)

@@ -60,6 +60,10 @@ REFUSED = [
     (["--display-name", "BCHESTER children's   services!"],
      {"display_name": "BCHESTER children's   services!"},
      "is the name young people see for another council"),
+    (["--locale", "fr"], {"first_locale": "en", "locales": ["en", "fr"]},
+     "fr is not a language chatsurvey offers"),
+    (["--locale", "ar_EG"], {"first_locale": "ar_EG", "locales": ["ar"]},
+     "ar_EG is not a language chatsurvey offers"),
 ]
 
 
@@ -140,6 +144,35 @@ def test_a_change_is_audited_with_what_changed(app, client, councils):
         entry = db.session.query(AuditEntry).filter_by(action="council.changed").one()
         assert entry.details == {"fields": ["branding", "origins"]}
         assert entry.actor == councils["admin"]
+
+
+def test_a_council_offers_the_languages_ticked_the_first_language_first(app, client, councils):
+    from chatsurvey.councils.models import Tenant
+    from chatsurvey.extensions import db
+
+    sign_in(client, councils["admin"])
+    page = client.get(f"/admin/councils/{councils['a']}").get_data(as_text=True)
+    assert 'lang="prs" dir="rtl">دری</span>' in page and 'value="ckb"' in page
+    page = post(client, f"/admin/councils/{councils['a']}", {
+        "name": "Aford Council", "first_locale": "ar", "locales": ["en", "fa", "ar", "prs"]})
+    assert page.status_code == 302
+    with app.app_context():
+        assert db.session.get(Tenant, councils["a"]).offered_locales() == ["ar", "en", "fa", "prs"]
+    post(client, f"/admin/councils/{councils['a']}", {"name": "Aford Council",
+                                                     "first_locale": "en"})
+    with app.app_context():  # none ticked: the country's own again
+        assert db.session.get(Tenant, councils["a"]).offered_locales() == ["en"]
+
+
+def test_the_command_line_offers_a_registry_language_once(app, councils):
+    result = app.test_cli_runner().invoke(main, args=[
+        "tenants", "add", "cford", "--name", "Cford Council", "--country", "england",
+        "--locale", "ar", "--locale", "ar"])
+    assert result.exit_code == 2 and "Each language can be offered once" in result.output
+    result = app.test_cli_runner().invoke(main, args=[
+        "tenants", "add", "cford", "--name", "Cford Council", "--country", "england",
+        "--locale", "prs", "--locale", "en"])
+    assert result.exit_code == 0, result.output
 
 
 def test_the_command_line_audits_an_added_council(app, councils):

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from chatsurvey.cli import main
-from tests.helpers import FIXTURE_FLOWS
+from tests.helpers import FIXTURE_FLOWS, PROJECT
 
 SCRIPTS = sorted((FIXTURE_FLOWS / "scripts").glob("*.txt"))
 
@@ -19,8 +19,12 @@ def run_script(path):
     first, _, inputs = path.read_text().partition("\n")
     assert first.startswith("# simulate: "), f"{path.name} must start with '# simulate: ...'"
     args = shlex.split(first[len("# simulate: "):])
-    result = CliRunner().invoke(main, ["simulate", *args, "--flows", str(FIXTURE_FLOWS)],
-                                input=inputs)
+    if "--flows" in args:  # the programme's own flows, e.g. "--flows flows": from the checkout
+        at = args.index("--flows") + 1
+        args[at] = str(PROJECT / args[at])
+    else:
+        args += ["--flows", str(FIXTURE_FLOWS)]
+    result = CliRunner().invoke(main, ["simulate", *args], input=inputs)
     assert result.exit_code == 0, result.output
     return result.output
 

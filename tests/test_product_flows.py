@@ -31,8 +31,8 @@ from chatsurvey.engine.pretty import format_event, format_reply
 from chatsurvey.engine.sms import GSM7, encoding
 from tests.helpers import PROJECT
 
-LOCALES = ["en", "cy", "gd", "ar"]  # translators: add a locale here, then --update-goldens
-RIGHT_TO_LEFT_FLOWS = {"your-life", "ylyc-11-18"}  # the flows offered in Arabic
+LOCALES = ["en", "cy", "gd", "ar", "fa", "ps", "prs", "ti", "ckb", "vi", "sq"]
+# translators: add a locale to LOCALES, then run with --update-goldens
 FLOWS_DIR = PROJECT / "flows"
 GOLDEN = PROJECT / "tests" / "product_golden"
 ENTRY = "your-life"
@@ -157,8 +157,7 @@ def play_path(library, flow_id: str, channel: str, path: str, locale: str) -> st
     return "\n".join(lines) + "\n"
 
 
-CASES = [(f, c, p, loc) for f in PRODUCT_FLOWS for c in CHANNELS for p in PATHS for loc in LOCALES
-         if loc != "ar" or f in RIGHT_TO_LEFT_FLOWS]
+CASES = [(f, c, p, loc) for f in PRODUCT_FLOWS for c in CHANNELS for p in PATHS for loc in LOCALES]
 
 
 @pytest.mark.parametrize("flow_id, channel, path, locale", CASES,
@@ -293,11 +292,24 @@ def test_every_flow_is_reachable_from_the_entry_flow(library):
 # -- what the flows must say and do -------------------------------------------------
 
 
-def test_locales_are_declared_for_the_translators(library):
-    with_arabic = {ENTRY, "ylyc-11-18", "support", "closing", "contacts"}
+def test_every_flow_speaks_every_language_so_no_one_is_switched_to_english(library):
+    """A young person who starts in Arabic (or Farsi, Pashto, Dari...) finishes in it, at any age.
+
+    Every language of the registry is declared; each that has its catalogue is complete.
+    """
+    from chatsurvey.engine.languages import CODES
+    from chatsurvey.engine.lint import translation_status
+
+    entry = library.get(ENTRY).locales
+    assert entry == CODES
+    written = [code for code in entry[1:]
+               if (PROJECT / "locales" / code / "LC_MESSAGES" / "flows.po").exists()]
+    assert {"cy", "gd", "ar", "fa", "ps", "prs"} <= set(written)
     for flow_id, flow in library.flows.items():
-        expected = ("en", "cy", "gd", "ar") if flow_id in with_arabic else ("en", "cy", "gd")
-        assert flow.locales == expected, flow_id
+        assert flow.locales == entry, flow_id
+        status = translation_status(flow.id, flow.messages, written, flow.texts.catalogue)
+        for locale, counts in status.items():
+            assert counts["complete"] == 1.0, (flow_id, locale, counts["untranslated"][:5])
 
 
 def test_every_survey_offers_help_and_ends_with_the_closing_flow(library):

@@ -68,7 +68,9 @@ def test_a_council_gets_its_first_language_we_have_words_in():
     assert texts.sms_text(welsh, texts.HELP).startswith("Cyngor Powys sy'n rhedeg")
     assert texts.sms_text(welsh, texts.HELP, "en").startswith("This number is run by Cyngor")
     arabic = Tenant(name="Testshire", country="england", locales=["ar", "en"], branding={})
-    assert texts.sms_text(arabic, texts.HELP).startswith("This number is run by Testshire")
+    assert texts.sms_text(arabic, texts.HELP).startswith("هذا الرقم يديره Testshire")
+    unknown = Tenant(name="Testshire", country="england", locales=["zz", "en"], branding={})
+    assert texts.sms_text(unknown, texts.HELP).startswith("This number is run by Testshire")
 
 
 def test_the_sms_channel_s_words_come_from_the_catalogue(client, survey, catalogues):

@@ -609,8 +609,8 @@ def test_the_page_passes_on_language_age_and_embedding(client, survey):
     config = page_config(page)
     assert config["locale"] == "ar" and config["ageBand"] == "8-11" and config["embed"]
     assert config["parentOrigin"] == "https://www.testshire.gov.uk"
-    assert config["api"] == f"/api/v1/surveys/{survey.link}" and config["uiLang"] == "en"
-    assert config["uiDir"] == "ltr", "English page words stay left-to-right in an RTL page"
+    assert config["api"] == f"/api/v1/surveys/{survey.link}" and config["uiLang"] == "ar"
+    assert config["uiDir"] == "rtl" and config["strings"]["send"] == "إرسال"
     odd = page_config(client.get(f"/s/{survey.link}?lang=cy&age=eight&embed=1"
                                  "&parent=https://www.testshire.gov.uk"))
     assert odd["locale"] is None and odd["ageBand"] is None

@@ -20,6 +20,7 @@ from chatsurvey.councils.actions import (
     change_council,
 )
 from chatsurvey.councils.models import COUNTRIES, Tenant
+from chatsurvey.engine.languages import LANGUAGES
 from chatsurvey.extensions import db
 
 
@@ -40,7 +41,22 @@ def settings_from_form(form) -> CouncilSettings:
         country=form.get("country", "") if analyst else None,
         numbers=tuple(form.get("numbers", "").split()) if analyst else None,
         twilio_sid=form.get("twilio_sid", "") if analyst else None,
-        twilio_token=form.get("twilio_token", "") if analyst else None)
+        twilio_token=form.get("twilio_token", "") if analyst else None,
+        locales=locales_from_form(form) if "first_locale" in form else None)
+
+
+def _languages() -> dict:
+    return {"languages": LANGUAGES,
+            "language_options": [(lang.code, lang.english) for lang in LANGUAGES]}
+
+
+def locales_from_form(form) -> tuple[str, ...]:
+    """The languages ticked, the first language first; none ticked: the country's own."""
+    ticked = [loc for loc in form.getlist("locales") if loc]
+    first = form.get("first_locale", "")
+    if not ticked:
+        return ()
+    return tuple(dict.fromkeys(([first] if first else []) + ticked))
 
 
 @bp.route("/councils/new", methods=["GET", "POST"])
@@ -60,7 +76,7 @@ def tenant_new():
                    branding={}, redact_terms=[])
     return render_template("admin/tenant_form.html", tenant=blank, errors=errors,
                            form=request.form, new=True,
-                           countries=COUNTRIES), 400 if errors else 200
+                           countries=COUNTRIES, **_languages()), 400 if errors else 200
 
 
 @bp.route("/councils/<int:tenant_id>", methods=["GET", "POST"])
@@ -78,4 +94,4 @@ def tenant_detail(tenant_id: int):
             return redirect(url_for("admin.tenant_detail", tenant_id=tenant.id))
     return render_template("admin/tenant_form.html", tenant=tenant, errors=errors,
                            form=request.form if errors else None, new=False,
-                           countries=COUNTRIES), 400 if errors else 200
+                           countries=COUNTRIES, **_languages()), 400 if errors else 200

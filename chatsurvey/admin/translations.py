@@ -1,5 +1,9 @@
 """Translation status per language, and gettext catalogues down and up.
 
+The page shows every language chatsurvey can offer, with each of its three
+catalogues (the flows, the chat page, the SMS texts): how much is translated and
+how much still awaits a native speaker's review (chatsurvey/translation_status.py).
+
 The words are part of each published flow version (chatsurvey/flows/publish.py):
 the status and the download come from the latest versions, and an upload
 (programme analysts) is checked and published as new versions of the flows it
@@ -12,13 +16,14 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 
 from chatsurvey.admin.blueprint import analyst_only, bp
 from chatsurvey.audit import record
 from chatsurvey.engine import FlowError
 from chatsurvey.extensions import db
 from chatsurvey.flows import catalogues, publish
+from chatsurvey.translation_status import languages
 
 LOCALE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
 
@@ -33,7 +38,9 @@ def _locale(locale: str) -> str:
 def translations():
     rows = catalogues.status()
     locales = sorted({loc for row in rows for loc in row.by_locale})
-    return render_template("admin/translations.html", rows=rows, locales=locales)
+    return render_template("admin/translations.html", rows=rows, locales=locales,
+                           languages=languages(catalogues.latest_flows(),
+                                               current_app.config["TEXTS_DIR"]))
 
 
 @bp.get("/translations/<locale>/flows.po")

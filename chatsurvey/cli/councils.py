@@ -33,7 +33,9 @@ OPTIONS = {"slug": "SLUG", "name": "--name", "display_name": "--display-name",
               help="Twilio auth token (or TWILIO_AUTH_TOKEN; asked for if a SID is given).")
 @click.option("--origin", "origins", multiple=True,
               help="A site allowed to embed the chat widget, e.g. https://www.powys.gov.uk.")
-@click.option("--locale", "locales", multiple=True, help="Languages offered, default first.")
+@click.option("--locale", "locales", multiple=True,
+              help="A language offered, default first: en, cy, gd, ar, fa, ps, prs, ti, ckb,"
+                   " vi or sq (chatsurvey.engine.languages).")
 @click.option("--help-text", help="Reply to an SMS HELP: who runs the survey, how to reach them.")
 @click.option("--display-name", help="Name shown to young people (default: the name).")
 @click.option("--colour", help="Button colour, e.g. #005ea5.")

@@ -47,6 +47,7 @@ from chatsurvey.engine import (
     start,
     transcript,
 )
+from chatsurvey.engine.runtime import check_state
 from chatsurvey.flows.local import flow_for
 from chatsurvey.rounds.models import SurveyRound
 
@@ -158,18 +159,55 @@ def reply(cid: str, tenant_id: int, message_id: str | None, inbound: Any,
 
 
 def reply_to_sender(pointer: str, tenant_id: int, message_id: str,
-                    inbound: Any) -> Outcome | None:
+                    inbound: Any, language: str | None = None) -> Outcome | None:
     """Take an SMS sender's message in the conversation they are in (None if in none).
 
-    A replay gets its outcome whether or not its conversation is still there.
-    Raises NotFound if the pointer leads to a conversation that is gone.
+    ``language``: the message is that language's keyword; before any answer it
+    starts the conversation again in that language (see `_restart_in`), else it is
+    an ordinary message. A replay gets its outcome whether or not its conversation
+    is still there. Raises NotFound if the pointer leads to a conversation that is gone.
     """
     with sessions().sender_turn(pointer, tenant_id, message_id) as turn:
         if turn.replayed is not None:
             return Outcome.load(turn.replayed)
         if turn.cid is None:
             return None
-        return _answer(turn, tenant_id, inbound)
+        restarted = _restart_in(turn, tenant_id, language) if language else None
+        return restarted or _answer(turn, tenant_id, inbound)
+
+
+def _restart_in(turn: Turn, tenant_id: int, locale: str) -> Outcome | None:
+    """Start the conversation again in ``locale``, if nothing is answered yet.
+
+    A young person who texts "AR" after the first (English) text gets the start
+    again in Arabic: the same conversation, a fresh state. None, changing nothing,
+    when something is answered already, the conversation waits at a question that
+    chooses the language (the word answers it), it is in ``locale`` already, or
+    its flow has no words in ``locale``.
+    """
+    conversation = turn.conversation
+    if conversation is None or conversation.tenant_id != tenant_id:
+        return None
+    flow = _flow_of(conversation)
+    state = State.load(flow, conversation.packed)
+    waiting = check_state(flow, state)
+    if (locale not in flow.locales or locale == state.ctx.locale or _answered(flow, state)
+            or (waiting is not None and waiting.sets == "locale")):
+        return None
+    ctx = state.ctx
+    state, replies, _events = start(
+        flow, channel=conversation.channel, locale=locale, country=ctx.country,
+        age_band=ctx.age_band, params=dict(ctx.params), options=engine_options())
+    conversation.packed = state.dump(flow)
+    outcome = Outcome(conversation.id, state.status, [r.as_dict() for r in replies])
+    turn.save(conversation, outcome.dump())
+    return outcome
+
+
+def _answered(flow: Flow, state: State) -> bool:
+    """Whether the young person has answered anything but a choice of language."""
+    choosing = {n.key for n in flow.questions() if n.sets == "locale"}
+    return any(v is not None for k, v in state.answers.items() if k not in choosing)
 
 
 def _answer(turn: Turn, tenant_id: int, inbound: Any, round_id: int | None = None) -> Outcome:

@@ -2,5 +2,6 @@
 
 ``models`` holds the tables; ``actions`` adds and changes a council (one validation
 for the admin and `chatsurvey tenants`). May import: audit, columns, crypto,
+the engine's language registry,
 extensions. Never the admin, the command line, a channel or `workers`.
 """

@@ -24,12 +24,12 @@ from sqlalchemy import select
 from chatsurvey.audit import record
 from chatsurvey.councils.models import COUNTRIES, ORIGIN, SmsNumber, Tenant
 from chatsurvey.crypto import normalise_number
+from chatsurvey.engine.languages import CODES
 from chatsurvey.extensions import db
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 TWILIO_SID = re.compile(r"AC[0-9a-fA-F]{32}")
-LOCALE = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
 MAX_NAME, MAX_HELP, MAX_TERMS = 200, 300, 500
 
 
@@ -140,8 +140,15 @@ def _numbers_problem(numbers: Iterable[str], tenant_id: int | None) -> str | Non
 
 
 def _locales_problem(locales: Iterable[str]) -> str | None:
-    bad = [loc for loc in locales if not LOCALE.fullmatch(loc)]
-    return f"{bad[0]} is not a language code like cy or en." if bad else None
+    """Every language must be one chatsurvey has (`chatsurvey.engine.languages`), once."""
+    wanted = list(locales)
+    bad = [loc for loc in wanted if loc not in CODES]
+    if bad:
+        return (f"{str(bad[0])[:20]} is not a language chatsurvey offers."
+                f" Choose from {', '.join(CODES)}.")
+    if len(set(wanted)) != len(wanted):
+        return "Each language can be offered once."
+    return None
 
 
 def problems(settings: CouncilSettings, tenant: Tenant | None = None,

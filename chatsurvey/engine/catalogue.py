@@ -24,14 +24,12 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, unescape
 
+from .languages import text_direction as text_direction  # re-exported: renderers use it
 from .model import Message
 from .source import parse_yaml
 
 SYSTEM = "system"
 DOMAIN = "flows"
-
-RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ps", "ur", "yi", "ckb", "dv", "sd", "ug"})
-
 
 def context(owner: str, key: str, variant: str | None = None) -> str:
     """The gettext msgctxt of a message: ``flow-id:key`` or ``flow-id:key#sms``."""
@@ -43,11 +41,6 @@ def split_key(qualified: str) -> tuple[str, str]:
     """``"system:opt.yes"`` -> ``("system", "opt.yes")``."""
     owner, _, key = qualified.partition(":")
     return owner, key
-
-
-def text_direction(locale: str) -> str:
-    """"rtl" for right-to-left languages, else "ltr"."""
-    return "rtl" if locale.split("_")[0] in RTL_LANGUAGES else "ltr"
 
 
 def messages_from_data(data: dict) -> dict[str, Message]:

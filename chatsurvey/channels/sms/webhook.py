@@ -23,6 +23,7 @@ import logging
 import re
 import time
 import unicodedata
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,10 +35,12 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from chatsurvey import conversations, texts
 from chatsurvey.channels.sms import throttle
+from chatsurvey.channels.sms.languages import chosen_language, language_offer, offered_languages
 from chatsurvey.conversations import NotFound, Outcome
 from chatsurvey.conversations.keyspace import Busy, LockLost, finished_key, pointer_key
 from chatsurvey.councils.models import SmsNumber, Tenant
 from chatsurvey.crypto import crypto, normalise_number
+from chatsurvey.engine.languages import WordTable, by_keyword
 from chatsurvey.extensions import db, redis_client
 from chatsurvey.invitations.models import Invitation, OptOut
 from chatsurvey.rounds.models import SurveyRound
@@ -54,29 +57,75 @@ _E164 = re.compile(r"\+[1-9][0-9]{7,14}")
 MAX_MESSAGE = 1600
 """Twilio refuses a longer body; longer turns are split between replies."""
 
-# Single words, as Twilio reads them. Twilio itself knows only the English ones
-# (and answers them itself); the Welsh and Gaelic ones are ours, so we confirm them.
-STOP_WORDS = {"en": ("stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke",
-                     "optout"),
-              "cy": ("stopio",), "gd": ("stad", "sguir")}
-START_WORDS = {"en": ("start", "yes", "unstop"), "cy": ("dechrau",),
-               "gd": ("tòisich", "toisich")}
-HELP_WORDS = {"en": ("help", "info"), "cy": ("cymorth",), "gd": ("cuideachadh",)}
+# Words people text, as they would type them in each language chatsurvey speaks (Latin-
+# script forms too: many type Arabic, Persian or Pashto in Latin letters). Twilio itself
+# knows only the English STOP words (and answers them itself); the others are ours, so we
+# confirm them. Matched as `WordTable` reads them: any case; without accents if typed
+# without any ("dung" is "dừng"), but a word typed with its accents must be that word.
+# HELP words are each language's word for the engine's "help", never its "support" word
+# (which shows who to talk to and must reach the conversation).
+STOP_WORDS = {
+    "en": ("stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout"),
+    "cy": ("stopio",),
+    "gd": ("stad", "sguir"),
+    "ar": ("توقف", "قف", "أوقف", "ايقاف", "إيقاف", "إلغاء", "الغاء", "tawaqaf", "wa2ef"),
+    "fa": ("توقف", "بس", "لغو", "tavaghof", "tavaqof", "bas"),
+    "ps": ("بس", "ودرېږه", "ودریږه", "bas", "wadregha"),
+    "prs": ("توقف", "بس", "لغو", "tawaqof", "bas"),
+    "ti": ("ኣቋርጽ", "ደው በል", "aqurts"),
+    "ckb": ("وەستان", "بوەستە", "ڕاگرتن", "rawestan", "bwesta"),
+    "vi": ("dừng", "dừng lại", "ngừng", "hủy", "hủy bỏ"),
+    "sq": ("ndal", "ndalo", "anulo"),
+}
+START_WORDS = {
+    "en": ("start", "yes", "unstop"),
+    "cy": ("dechrau",),
+    "gd": ("tòisich",),
+    "ar": ("ابدأ", "ابدا", "ebda2"),
+    "fa": ("شروع", "shoroo", "shoru"),
+    "ps": ("پیل", "peil"),
+    "prs": ("شروع", "shuru"),
+    "ti": ("ጀምር", "jemr"),
+    "ckb": ("دەستپێبکە", "dest pe bka"),
+    "vi": ("bắt đầu",),
+    "sq": ("fillo", "nis"),
+}
+HELP_WORDS = {
+    "en": ("help", "info"),
+    "cy": ("cymorth",),
+    "gd": ("cuideachadh",),
+    "ar": ("مساعدة", "مساعده", "musa3ada"),
+    "fa": ("راهنما", "rahnama"),
+    "ps": ("لارښود", "larkhod"),
+    "prs": ("رهنما", "rahnama"),
+    "ti": ("መምርሒ",),
+    "ckb": ("ڕێنمایی", "renmayi"),
+    "vi": ("hướng dẫn", "trợ giúp"),
+    "sq": ("udhëzime", "ndihmë"),
+}
 TWILIO_STOP = frozenset(STOP_WORDS["en"])
-
-def single_word(body: str) -> str:
-    """The message as one lower-case word ("" if it is more than one word)."""
-    text = unicodedata.normalize("NFKC", body).strip(_STRIP).casefold()
-    return "" if not text or any(ch.isspace() for ch in text) else text
+_KEYWORDS = {kind: WordTable([(word, locale) for locale, words in table.items() for word in words])
+             for kind, table in (("stop", STOP_WORDS), ("start", START_WORDS),
+                                 ("help", HELP_WORDS))}
 
 
-def keyword(body: str) -> tuple[str | None, str | None]:
-    """(stop | start | help, the word's language) if the message is one of those words."""
-    word = single_word(body)
-    for kind, table in (("stop", STOP_WORDS), ("start", START_WORDS), ("help", HELP_WORDS)):
-        for locale, words in table.items():
-            if word in words:
-                return kind, locale
+def keyword(body: str, preferred: Sequence[str] | Callable[[], Sequence[str]] = ()
+            ) -> tuple[str | None, str | None]:
+    """(stop | start | help, the word's language) if the whole message is one of those words.
+
+    A word of several languages ("بس" is Farsi, Dari and Pashto) is taken in the first
+    of ``preferred`` (the council's languages) it belongs to.
+    """
+    text = unicodedata.normalize("NFKC", body).strip(_STRIP)
+    if not text or len(text) > 40:
+        return None, None
+    for kind, table in _KEYWORDS.items():
+        locales = table.all(text)
+        if len(locales) == 1:
+            return kind, locales[0]
+        if locales:  # the council's row (``preferred`` may read it) only when it decides
+            wanted = preferred() if callable(preferred) else preferred
+            return kind, next((loc for loc in wanted if loc in locales), locales[0])
     return None, None
 
 
@@ -209,7 +258,7 @@ def inbound() -> Response:
 
 def handle(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str], str]:
     """The texts to answer with, and a word for the log."""
-    kind, locale = keyword(body)
+    kind, locale = keyword(body, tenant.offered_locales)
     if kind == "stop":
         return stop(tenant, sid, phone, body, locale), "opted out"
     if throttle.flooding(tenant.id, phone):
@@ -263,9 +312,11 @@ def opt_in(tenant: Tenant, phone: str) -> None:
 def converse(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str], str]:
     """A turn of the sender's conversation, or the start of a new one."""
     pointer = pointer_key(tenant.id, phone)
+    # A language's keyword (most messages are not: then no read of the council's row).
+    language = chosen_language(body, tenant.offered_locales()) if by_keyword(body) else None
     for _ in range(3):
         try:
-            outcome = conversations.reply_to_sender(pointer, tenant.id, sid, body)
+            outcome = conversations.reply_to_sender(pointer, tenant.id, sid, body, language)
         except NotFound as gone:  # expired after the pointer was read, or a stale pointer
             forget_pointer(pointer, gone.args[0])
             continue
@@ -278,9 +329,14 @@ def converse(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str]
             return [chosen], "no round chosen"
         if redis_client().exists(finished_key(pointer, chosen.id)):
             return [sms_text(tenant, texts.ALREADY_DONE)], "finished this round before"
-        outcome = conversations.begin(chosen, "sms", message_id=sid, pointer=pointer)
+        offered = offered_languages(chosen)
+        language = chosen_language(body, offered)  # of the languages this round's flow speaks
+        outcome = conversations.begin(chosen, "sms", locale=language, message_id=sid,
+                                      pointer=pointer)
         if outcome is not None:
-            return reply_texts(outcome), f"started round {chosen.id}"
+            offer = language_offer(tenant, offered, language or (offered[0] if offered else ""))
+            return [offer, *reply_texts(outcome)] if offer else reply_texts(outcome), \
+                f"started round {chosen.id}"
         # Another message from this phone started a conversation first: answer it there.
     raise Busy("the conversation kept changing under this message")
 

@@ -32,6 +32,7 @@ from chatsurvey.channels.web.api import (
 from chatsurvey.channels.web.theme import logo_url, theme_css
 from chatsurvey.councils.models import ORIGIN, Tenant, frame_origins
 from chatsurvey.engine.catalogue import text_direction
+from chatsurvey.engine.languages import BY_CODE
 from chatsurvey.i18n import page_text
 
 STATIC = Path(__file__).resolve().parents[2] / "static" / "chat"
@@ -94,7 +95,25 @@ def chat_page(link: str) -> Response:
                  ui_dir=text_direction(text.lang), lang=lang,
                  dir=text_direction(lang), title=tenant.display_name, embed=embed,
                  logo=logo_url(tenant.branding or {}), config=config,
-                 theme=url_for("webchat.theme", link=link))
+                 theme=url_for("webchat.theme", link=link),
+                 languages=language_choices(link, offered_locales(survey_round), lang))
+
+
+def language_choices(link: str, offered: list[str], current: str) -> list[dict[str, Any]]:
+    """The language picker: each offered language in its own name, a link to the page in it.
+
+    The link keeps the page's other settings (age band, embedding) and changes only
+    ``lang``, so the page's words and the conversation it starts are both in that language.
+    """
+    args = {k: v for k, v in request.args.items() if k in ("age", "embed", "parent")}
+    choices = []
+    for code in offered:
+        language = BY_CODE.get(code)
+        choices.append({
+            "code": code, "name": language.native if language else code,
+            "dir": text_direction(code), "current": code == current,
+            "href": url_for("webchat.chat_page", link=link, **args, lang=code)})
+    return choices if len(choices) > 1 else []
 
 
 def _unavailable_page(tenant: Tenant | None, status: int, code: str, lang: str,

@@ -482,6 +482,8 @@
     if (result.status === -1) return;
     if (result.status === 201) {
       startButton.hidden = true;
+      var languages = document.getElementById('languages');
+      if (languages) languages.hidden = true;  // chosen: the conversation is in this language
       token = result.data.conversation;
       show(result.data);
     } else {
