@@ -225,3 +225,29 @@ def test_every_question_type_fits_every_screen(page, live, layout_round, group):
         page.locator(shows).first.wait_for(state="detached")
     page.get_by_text("The chat has finished").wait_for()
     assert not problems, "\n".join(problems)
+
+
+# The pick-several bug this test was written for, put back into the page: the form also had
+# the class "typed", and `.typed input {width: 100%}` beat `.choice-box input`, so each tick
+# box took the whole width and pushed its words out of sight ("Volu", "Loo for wor").
+OLD_PICK_SEVERAL_BUG = """() => {
+  document.querySelector('#answer form.several').classList.add('typed');
+  const sheet = Array.from(document.styleSheets).find((s) => s.href && s.href.endsWith('chat.css'));
+  sheet.insertRule('.typed input { width: 100%; }', sheet.cssRules.length);
+}"""
+
+
+def test_the_layout_test_fails_on_the_old_pick_several_bug(page, live, layout_round):
+    page.goto(f"{live}/s/{layout_round.link}?lang=en")
+    page.get_by_role("button", name="Start").click()
+    for kind in ("faces", "choice"):
+        page.locator(QUESTIONS[kind]).first.wait_for()
+        page.locator("#answer .skip").click()
+        page.locator(QUESTIONS[kind]).first.wait_for(state="detached")
+    page.locator(QUESTIONS["pick-several"]).first.wait_for()
+    assert not problems_at(page, 390, "pick-several", "layout-ltr-pick-several-390-fixed")
+    page.evaluate(OLD_PICK_SEVERAL_BUG)
+    for width in WIDTHS:
+        found = "\n".join(problems_at(page, width, "pick-several", f"layout-old-bug-{width}"))
+        assert "the tick box of label" in found and "px wide" in found, found
+        assert "spills out of label" in found or "cut off in label" in found, found
