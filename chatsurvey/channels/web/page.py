@@ -13,6 +13,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     make_response,
     render_template,
@@ -32,6 +33,7 @@ from chatsurvey.channels.web.api import (
 from chatsurvey.channels.web.theme import logo_url, theme_css
 from chatsurvey.councils.models import ORIGIN, Tenant, frame_origins
 from chatsurvey.engine.catalogue import text_direction
+from chatsurvey.engine.icons import ICON_DIR, known_icons
 from chatsurvey.i18n import page_text
 
 STATIC = Path(__file__).resolve().parents[2] / "static" / "chat"
@@ -89,6 +91,7 @@ def chat_page(link: str) -> Response:
         "ageBand": age, "embed": embed, "parentOrigin": parent,
         "exitUrl": current_app.config["QUICK_EXIT_URL"], "uiLang": text.lang,
         "uiDir": text_direction(text.lang),
+        "pictures": url_for("webchat.picture", name="x").removesuffix("x.svg"),
     }
     return _page("chat/page.html", 200, tenant, _=text, ui_lang=text.lang,
                  ui_dir=text_direction(text.lang), lang=lang,
@@ -131,6 +134,17 @@ def theme(link: str) -> Response:
     branding = (survey_round.tenant.branding or {}) if survey_round else {}
     response = Response(theme_css(branding), 200 if survey_round else 404, mimetype="text/css")
     response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/chat/pictures/<name>.svg")
+def picture(name: str) -> Response:
+    """A picture beside an answer (OpenMoji, CC BY-SA 4.0): served from here, never fetched."""
+    if name not in known_icons():
+        abort(404)
+    response = send_from_directory(ICON_DIR, f"{name}.svg",
+                                   max_age=current_app.config["WEB_WIDGET_MAX_AGE"])
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
     return response
 
 

@@ -272,9 +272,21 @@
     return group;
   }
 
+  /* What is drawn beside an answer's words: its picture (the same on every phone), else
+     its emoji. Both are decoration: the words say it all, so screen readers skip them. */
+  function picture(option) {
+    if (option.icon) {
+      return el('img', { 'class': 'picture', src: config.pictures + encodeURIComponent(option.icon) + '.svg',
+        alt: '', width: 48, height: 48, draggable: 'false' });
+    }
+    if (option.emoji) return el('span', { 'class': 'emoji', 'aria-hidden': 'true', text: option.emoji });
+    return null;
+  }
+
   function optionButton(question, option) {
     var children = [];
-    if (option.emoji) children.push(el('span', { 'class': 'emoji', 'aria-hidden': 'true', text: option.emoji }));
+    var drawn = picture(option);
+    if (drawn) children.push(drawn);
     children.push(el('span', { 'class': 'label', text: option.label }));
     return el('button', {
       type: 'button', 'class': 'option', lang: option.lang || null,
@@ -300,7 +312,7 @@
     question.options.forEach(function (o) {
       group.append(el('label', { 'class': 'choice-box', lang: o.lang || null }, [
         el('input', { type: 'checkbox', value: o.value, 'data-label': o.label }),
-        o.emoji ? el('span', { 'class': 'emoji', 'aria-hidden': 'true', text: o.emoji }) : null,
+        picture(o),
         el('span', { 'class': 'label', text: o.label })
       ]));
     });
