@@ -187,11 +187,14 @@
     return fillText(S.noVoice, { language: listOf(missing.map(languageName), config.uiLang) });
   }
 
-  function speakButton(parts, words) {
-    var button = el('button', { type: 'button', 'class': 'speak', lang: config.uiLang }, [
+  /* The read-aloud button of a message in ``lang``. It shows only while the browser has a
+     voice for that language; see refreshSpeech. */
+  function speakButton(parts, words, lang) {
+    var button = el('button', { type: 'button', 'class': 'speak', lang: config.uiLang, 'data-lang': lang }, [
       speakIcon.content.cloneNode(true),
       el('span', { 'class': 'visually-hidden', text: S.readAloud })
     ]);
+    button.hidden = !voiceFor(lang);
     button.addEventListener('click', function () {
       var old = words.querySelector('.speech-note');
       if (old) old.remove();
@@ -201,6 +204,32 @@
       announce(problem);
     });
     return button;
+  }
+
+  /* What to say when a language has no voice here: which one, or that there is none at all. */
+  function noVoiceFor(lang) {
+    if (!canSpeak || !voices.length) return S.noSpeech;
+    return fillText(S.noVoice, { language: languageName(lang) });
+  }
+
+  /* Show each message's read-aloud button only where a voice for its language exists; where
+     none does, say so once, plainly, under the first such message. Run again whenever the
+     browser's list of voices changes (it can arrive after the page loads). */
+  function refreshSpeech() {
+    loadVoices();
+    var told = {};
+    Array.prototype.forEach.call(log.querySelectorAll('.speak'), function (button) {
+      var lang = button.getAttribute('data-lang');
+      var words = button.parentNode.querySelector('.words');
+      var note = words.querySelector('.no-voice');
+      button.hidden = !voiceFor(lang);
+      var text = button.hidden ? noVoiceFor(lang) : null;
+      if (!text || told[text]) { if (note) note.remove(); return; }
+      told[text] = true;
+      if (note && note.textContent === text) return;
+      if (note) note.remove();
+      words.append(el('p', { 'class': 'aside speech-note no-voice', lang: config.uiLang, dir: config.uiDir, text: text }));
+    });
   }
 
   // -- drawing messages --
@@ -218,7 +247,7 @@
     var bubble = el('div', {
       'class': 'msg bot' + (reply.type === 'notice' ? ' notice' : ''),
       lang: reply.lang, dir: reply.dir
-    }, [words, speakButton(spoken, words)]);
+    }, [words, speakButton(spoken, words, reply.lang)]);
     log.append(bubble);
     return id;
   }
@@ -436,6 +465,7 @@
     clear(answer);
     if (result.status !== 'active') { finish(); return; }
     if (question) showQuestion(question, qid);
+    refreshSpeech();
     focusFirst();
     resized();
   }
@@ -549,7 +579,7 @@
   });
   if (canSpeak) {
     loadVoices();
-    if (window.speechSynthesis.addEventListener) window.speechSynthesis.addEventListener('voiceschanged', loadVoices);
+    if (window.speechSynthesis.addEventListener) window.speechSynthesis.addEventListener('voiceschanged', refreshSpeech);
   }
   startButton.addEventListener('click', begin);
   startButton.disabled = false;
