@@ -30,7 +30,8 @@ from chatsurvey.channels.web.api import (
     offered_locales,
     unavailable,
 )
-from chatsurvey.channels.web.theme import logo_url, theme_css
+from chatsurvey.channels.web.theme import theme_css
+from chatsurvey.councils.logo import council_logo, logo_digest
 from chatsurvey.councils.models import ORIGIN, Tenant, frame_origins
 from chatsurvey.engine.catalogue import text_direction
 from chatsurvey.engine.icons import ICON_DIR, known_icons
@@ -96,8 +97,14 @@ def chat_page(link: str) -> Response:
     return _page("chat/page.html", 200, tenant, _=text, ui_lang=text.lang,
                  ui_dir=text_direction(text.lang), lang=lang,
                  dir=text_direction(lang), title=tenant.display_name, embed=embed,
-                 logo=logo_url(tenant.branding or {}), config=config,
+                 logo=_logo_address(tenant, link), config=config,
                  theme=url_for("webchat.theme", link=link))
+
+
+def _logo_address(tenant: Tenant, link: str) -> str | None:
+    """Where the page finds the council's logo: on this site, named by its digest."""
+    digest = logo_digest(tenant.id)
+    return url_for("webchat.logo", link=link, v=digest[:16]) if digest else None
 
 
 def _unavailable_page(tenant: Tenant | None, status: int, code: str, lang: str,
@@ -134,6 +141,20 @@ def theme(link: str) -> Response:
     branding = (survey_round.tenant.branding or {}) if survey_round else {}
     response = Response(theme_css(branding), 200 if survey_round else 404, mimetype="text/css")
     response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/s/<link>/logo.png")
+def logo(link: str) -> Response:
+    """The council's logo (uploaded in the admin, re-drawn as a PNG)."""
+    survey_round = find_round(link)
+    found = council_logo(survey_round.tenant_id) if survey_round else None
+    if found is None:
+        abort(404)
+    response = Response(found.png, mimetype="image/png")
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
 
 
