@@ -159,10 +159,11 @@ def round_detail(round_id: int):
     survey_round = for_tenant(SurveyRound, round_id)
     details = db.session.get(RoundDetails, survey_round.id)
     from chatsurvey.admin.invitations import progress
+    from chatsurvey.admin.paper import printable
     from chatsurvey.admin.rates import response_rates
 
     return render_template("admin/round.html", survey_round=survey_round, details=details,
-                           links=round_links(survey_round),
+                           links=round_links(survey_round), papers=printable(survey_round),
                            rates=response_rates(survey_round),
                            invitations=progress(survey_round),
                            warnings=minimum_warnings(survey_round.eligible or {}))

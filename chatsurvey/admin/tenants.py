@@ -38,6 +38,7 @@ def settings_from_form(form) -> CouncilSettings:
     return CouncilSettings(
         name=form.get("name", ""), display_name=form.get("display_name", ""),
         colour=form.get("colour", ""), help_text=form.get("help_text", ""),
+        paper_return=form.get("paper_return", ""),
         origins=tuple(form.get("origins", "").split()),
         redact_terms=tuple(form.get("redact_terms", "").splitlines()),
         country=form.get("country", "") if analyst else None,

@@ -46,6 +46,8 @@ class CouncilSettings:
     name: str
     display_name: str = ""
     colour: str = ""
+    paper_return: str | None = None
+    """Where paper questionnaires go back to (printed at their end); None keeps it."""
     help_text: str = ""
     origins: tuple[str, ...] = ()
     redact_terms: tuple[str, ...] = ()
@@ -180,6 +182,10 @@ def _branding(current: dict, settings: CouncilSettings) -> dict:
     if settings.colour:
         branding["colour"] = settings.colour
     branding.pop("logo_url", None)  # a web address is never used: logos are uploaded
+    if settings.paper_return is not None:
+        branding.pop("paper_return", None)
+        if settings.paper_return.strip():
+            branding["paper_return"] = settings.paper_return.strip()[:MAX_HELP]
     return branding
 
 
