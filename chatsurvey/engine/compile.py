@@ -228,7 +228,8 @@ class _Builder:
         return tuple(out)
 
     def option(self, item: dict, name: str, i: int) -> Option:
-        label = self.message_key(item.get("label", item["value"]), name, f"options.{i}")
+        key: str = item.get("label", item["value"])
+        label = self.message_key(key, name, f"options.{i}")
         icon = item.get("icon")
         if icon is not None and icon not in known_icons():
             self.problem(f"there is no picture called '{icon}' (the pictures are in "

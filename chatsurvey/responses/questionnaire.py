@@ -26,6 +26,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
     CondPageBreak,
+    Flowable,
     Image,
     KeepTogether,
     Paragraph,
@@ -108,8 +109,9 @@ def _styles(size: Print) -> dict[str, ParagraphStyle]:
 
 def tick_box(size: Print) -> Drawing:
     box = Drawing(size.box, size.box)
-    box.add(Rect(0.5, 0.5, size.box - 1, size.box - 1, strokeColor=INK, strokeWidth=1.2,
-                 fillColor=colors.white))
+    square = Rect(0.5, 0.5, size.box - 1, size.box - 1)
+    square.strokeColor, square.strokeWidth, square.fillColor = INK, 1.2, colors.white
+    box.add(square)
     return box
 
 
@@ -232,9 +234,9 @@ def questionnaire_pdf(survey_round: SurveyRound, flow: Flow, locale: str,
         question = [_para(f"{number}. {field.prompt}", styles["question"]),
                     *_answer_space(field, size, styles, _)]
         story += [CondPageBreak(size.face * 2), KeepTogether(question)]
-    ending = [_para(_("Thank you! When you have finished, give this back to the person who "
-                      "gave it to you. They will send it to %(council)s.",
-                      council=tenant.display_name), styles["question"])]
+    thanks = _("Thank you! When you have finished, give this back to the person who gave it "
+               "to you. They will send it to %(council)s.", council=tenant.display_name)
+    ending: list[Flowable] = [_para(thanks, styles["question"])]
     ending += [_para(line, styles["body"]) for line in send_to.strip().splitlines()]
     story += [Spacer(1, size.body), KeepTogether(ending)]
     out = io.BytesIO()
