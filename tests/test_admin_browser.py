@@ -246,7 +246,7 @@ def test_every_admin_page_passes_axe(page, live, world, app):
     sign_in(page, live, world["analyst"], world["secret"])
     accessible(page, "home")
     values = {"round_id": world["round_id"], "tenant_id": 1, "user_id": 1, "flow_id": "pets",
-              "version": 1}
+              "version": 1, "locale": "en"}
     skip = {"admin.static", "admin.round_qr", "admin.translation_download", "admin.invite",
             "admin.login", "admin.login_code", "admin.totp_setup"}
     failures = []
@@ -301,3 +301,10 @@ def test_a_council_uploads_its_logo_and_the_chat_shows_it(page, live, world, app
     accessible(page, "chat-logo")
     page.set_viewport_size(DESKTOP)
     screenshot(page, "chat-logo-1280")
+    page.goto(f"{live}/admin/rounds/{world['round_id']}")
+    papers = page.get_by_role("heading", name="Paper questionnaires to print")
+    expect(papers).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"English \(PDF\)")).first).to_be_visible()
+    screenshot(page, "admin-round-papers-1280", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "admin-round-papers-390", full_page=True)
