@@ -81,7 +81,8 @@ def council(app):
         tenant = seed_tenant("aford")
         survey_round = open_round(tenant, publish_fixture_flows()["router"])
         admin = make_user("council-admin", tenant, email="admin@aford.example")
-        return {"id": tenant.id, "link": survey_round.link, "admin": admin.email}
+        return {"id": tenant.id, "link": survey_round.link, "admin": admin.email,
+                "round_id": survey_round.id}
 
 
 def upload(client, tenant_id, data, name="logo.png"):
@@ -99,6 +100,8 @@ def test_a_council_admin_uploads_a_logo_and_young_people_see_it(app, client, cou
     settings = client.get(f"/admin/councils/{council['id']}").get_data(as_text=True)
     assert 'class="council-logo"' in settings and 'alt="The logo of ' in settings
     assert "Remove the logo" in settings
+    poster = client.get(f"/admin/rounds/{council['round_id']}/print").get_data(as_text=True)
+    assert 'class="council-logo"' in poster  # the printable page with QR codes
     page = client.get(f"/s/{council['link']}").get_data(as_text=True)
     [src] = re.findall(r'<img class="logo" src="([^"]+)"', page)
     assert src.startswith(f"/s/{council['link']}/logo.png?v=")

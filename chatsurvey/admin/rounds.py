@@ -25,6 +25,7 @@ from sqlalchemy import select
 from chatsurvey.admin.blueprint import bp, current_user, editors
 from chatsurvey.admin.downloads import attachment
 from chatsurvey.admin.scoping import for_tenant, scope
+from chatsurvey.councils.logo import logo_digest
 from chatsurvey.councils.models import Tenant
 from chatsurvey.extensions import db
 from chatsurvey.rounds.actions import (
@@ -177,7 +178,8 @@ def round_print(round_id: int):
     links = [dict(link, qr=qr_svg(link["url"], f"QR code: {link['label']}"))
              for link in round_links(survey_round)]
     return render_template("admin/round_print.html", survey_round=survey_round,
-                           details=details, links=links)
+                           details=details, links=links,
+                           logo=logo_digest(survey_round.tenant_id))
 
 
 @bp.get("/rounds/<int:round_id>/qr/<variant>.svg")
