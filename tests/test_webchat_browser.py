@@ -517,6 +517,30 @@ def test_read_aloud_says_when_there_is_no_voice_for_the_language(page, live, sur
                           "voice": "Test ar-SA"}
 
 
+@pytest.mark.parametrize(("voices", "shown"), [
+    ((), "There is no Welsh voice here to read this out loud."),
+    (("cy-GB",), None)])
+def test_read_aloud_in_welsh_uses_a_welsh_voice_or_says_there_is_none(browser, live, survey,
+                                                                      voices, shown):
+    survey.tenant.locales = ["cy", "en"]
+    db.session.commit()
+    context = browser.new_context(viewport=PHONE, locale="en-GB")
+    context.add_init_script(speech_spy("en-GB", *voices))
+    page = context.new_page()
+    page.goto(f"{live}/s/{survey.link}?lang=cy")
+    page.locator("#start").click()
+    page.get_by_role("button", name="Cymraeg").click()
+    welsh = page.locator(".msg.bot[lang=cy]")
+    welsh.first.wait_for()
+    if shown:
+        expect(page.get_by_text(shown)).to_have_count(1)
+        expect(welsh.get_by_role("button", name=re.compile("Read aloud|Darllen"))).to_have_count(0)
+    else:
+        welsh.last.locator("button.speak").click()
+        assert page.evaluate("window.__spoken")[-1]["voice"] == "Test cy-GB"
+    context.close()
+
+
 def test_read_aloud_reads_each_part_in_its_own_voice(page, live, survey):
     page.add_init_script("window.__voices.push({lang: 'ar-EG', name: 'Test ar-EG'})")
     start_in_arabic(page, live, survey)
