@@ -38,12 +38,13 @@ phone: install
 demo-code: install
 	@$(BIN)/python -c 'import pyotp; print(pyotp.TOTP(open("instance/demo-analyst-totp").read().strip()).now())'
 
-## Debian's Chromium (and a colour emoji font) for the browser tests, which skip loudly without it.
+## Debian's Chromium (and a colour emoji font) for the browser tests, which skip loudly without it;
+## poppler-utils to draw the paper questionnaires to PNG in the tests.
 browser-deps:
-	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
-	echo "browser-deps: installing Debian's chromium for the browser tests"; \
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/pdftoppm ]; then exit 0; fi; \
+	echo "browser-deps: installing Debian's chromium (browser tests) and poppler-utils (paper PDFs drawn to PNG)"; \
 	{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		chromium fonts-noto-color-emoji; } \
+		chromium fonts-noto-color-emoji poppler-utils; } \
 	|| echo "browser-deps: could not install chromium (apt-get needs root on Debian);" \
 		"the browser tests will be skipped."
 

@@ -246,7 +246,7 @@ def test_every_admin_page_passes_axe(page, live, world, app):
     sign_in(page, live, world["analyst"], world["secret"])
     accessible(page, "home")
     values = {"round_id": world["round_id"], "tenant_id": 1, "user_id": 1, "flow_id": "pets",
-              "version": 1}
+              "version": 1, "locale": "en"}
     skip = {"admin.static", "admin.round_qr", "admin.translation_download", "admin.invite",
             "admin.login", "admin.login_code", "admin.totp_setup"}
     failures = []
@@ -270,3 +270,41 @@ def test_every_admin_page_passes_axe(page, live, world, app):
             failures.append(f"{path}:\n{describe(serious)}")
     assert scanned >= 20
     assert not failures, "\n".join(failures)
+
+
+def test_a_council_uploads_its_logo_and_the_chat_shows_it(page, live, world, app, tmp_path):
+    from PIL import Image, ImageDraw
+
+    from chatsurvey.extensions import db
+    from chatsurvey.rounds.models import SurveyRound
+
+    drawn = Image.new("RGB", (200, 200), (0, 94, 165))
+    ImageDraw.Draw(drawn).ellipse((40, 40, 160, 160), fill=(255, 221, 0))
+    drawn.save(tmp_path / "logo.png")
+    with app.app_context():
+        survey_round = db.session.get(SurveyRound, world["round_id"])
+        link, tenant_id = survey_round.link, survey_round.tenant_id
+    sign_in(page, live, world["council"])
+    page.goto(f"{live}/admin/councils/{tenant_id}")
+    page.get_by_label("Upload a logo").set_input_files(str(tmp_path / "logo.png"))
+    page.get_by_role("button", name="Upload the logo").click()
+    expect(page.get_by_role("img", name=re.compile("The logo of"))).to_be_visible()
+    accessible(page, "council-logo")
+    screenshot(page, "admin-council-logo-1280", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "admin-council-logo-390", full_page=True)
+    page.goto(f"{live}/s/{link}")
+    logo = page.locator("header img.logo")
+    expect(logo).to_be_visible()
+    assert page.evaluate("document.querySelector('header img.logo').naturalWidth") > 0
+    screenshot(page, "chat-logo-390")
+    accessible(page, "chat-logo")
+    page.set_viewport_size(DESKTOP)
+    screenshot(page, "chat-logo-1280")
+    page.goto(f"{live}/admin/rounds/{world['round_id']}")
+    papers = page.get_by_role("heading", name="Paper questionnaires to print")
+    expect(papers).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"English \(PDF\)")).first).to_be_visible()
+    screenshot(page, "admin-round-papers-1280", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "admin-round-papers-390", full_page=True)

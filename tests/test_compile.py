@@ -405,6 +405,41 @@ def test_long_emoji_is_refused():
     assert problem.message == "must be at most 8 characters"
 
 
+def test_an_option_may_show_a_picture_that_exists():
+    flow = compile_flow(with_state("""
+        q:
+          type: question
+          ask: choice
+          key: q
+          prompt: q
+          options: [{value: a, icon: house}, b]
+    """, messages='q: "Q?"\n  a: A\n  b: B'))
+    assert [o.icon for o in flow.nodes["q"].options] == ["house", None]
+
+
+def test_a_picture_that_is_not_there_is_refused():
+    problem = one_error(with_state("""
+        q:
+          type: question
+          ask: choice
+          key: q
+          prompt: q
+          options: [{value: a, icon: castle}, b]
+    """, messages='q: "Q?"\n  a: A\n  b: B'))
+    assert problem.code == "unknown_icon" and problem.field == "options.0.icon"
+    assert "no picture called 'castle'" in problem.message
+
+
+def test_every_picture_is_an_svg_with_its_licence_beside_it():
+    from chatsurvey.engine.icons import ICON_DIR, known_icons
+
+    assert {"face-crying", "house"} <= known_icons()
+    assert "CC BY-SA 4.0" in (ICON_DIR / "README.md").read_text()
+    assert "Attribution-ShareAlike 4.0" in (ICON_DIR / "LICENSE.txt").read_text()
+    for name in known_icons():
+        assert (ICON_DIR / f"{name}.svg").read_text().startswith("<svg"), name
+
+
 def test_a_branch_can_test_why_help_was_offered():
     flow = compile_flow(with_state("""
         q:

@@ -459,9 +459,10 @@ def test_age_routing_and_language_choice(router):
     assert state.at == ("kids", "happy")
     assert ContextSet(field="locale", value="cy") in events
     assert replies[-1].text == "Sut oeddet ti'n teimlo ddoe?" and replies[-1].lang == "cy"
-    assert replies[-1].widget.options[0] == Button("1", "Very sad", "😢", "en")
+    assert replies[-1].widget.options[0] == Button("1", "Very sad", "😢", "en", "face-crying")
     assert replies[-1].as_dict()["options"][0] == {"value": "1", "label": "Very sad",
-                                                   "emoji": "😢", "lang": "en"}
+                                                   "emoji": "😢", "lang": "en",
+                                                   "icon": "face-crying"}
     assert replies[-1].progress.text == "Cwestiwn 1 o 2"
 
 

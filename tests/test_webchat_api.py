@@ -708,7 +708,8 @@ def test_the_page_words_template_is_up_to_date():
     from tests.helpers import PROJECT
 
     found = {m[2] for m in extract_from_dir(
-        str(PROJECT), [("chatsurvey/templates/**.html", "jinja2")])}
+        str(PROJECT), [("chatsurvey/templates/**.html", "jinja2"),
+                       ("chatsurvey/responses/questionnaire.py", "python")])}
     with (PROJECT / "chatsurvey" / "locales" / "web.pot").open("rb") as handle:
         extracted = {m.id for m in read_po(handle) if m.id}
     assert found == extracted, "run the web.pot extraction (see chatsurvey/i18n.py)"

@@ -494,20 +494,51 @@ def start_in_arabic(page, live, survey):
 
 def test_read_aloud_says_when_there_is_no_voice_for_the_language(page, live, survey):
     bubble = start_in_arabic(page, live, survey)  # the page has an English voice only
-    bubble.get_by_role("button", name="Read aloud").click()
     note = "There is no Arabic voice here to read this out loud."
-    expect(bubble.get_by_text(note)).to_be_visible()
-    expect(page.get_by_role("status")).to_have_text(note)
-    assert all(not s["lang"].startswith("ar") for s in page.evaluate("window.__spoken"))
+    first_arabic = page.locator(".msg.bot[lang=ar]").first
+    expect(first_arabic.get_by_text(note)).to_be_visible()  # said once, where Arabic begins
+    expect(page.get_by_text(note)).to_have_count(1)
+    expect(page.locator(".msg.bot[lang=ar]").get_by_role("button", name="Read aloud")
+           ).to_have_count(0)
+    expect(bubble.get_by_role("button", name="Read aloud")).to_have_count(0)
+    english = page.locator(".msg.bot").first  # the language question, in English
+    expect(english.get_by_role("button", name="Read aloud")).to_be_visible()
     screenshot(page, "14-rtl-no-voice")
     accessible(page, "rtl-no-voice")
 
-    page.evaluate("window.__voices.push({lang: 'ar-SA', name: 'Test ar-SA'})")
+    page.evaluate("""() => {
+      window.__voices.push({lang: 'ar-SA', name: 'Test ar-SA'});
+      window.speechSynthesis.dispatchEvent(new Event('voiceschanged'));
+    }""")
+    expect(page.get_by_text(note)).to_have_count(0)
     bubble.get_by_role("button", name="Read aloud").click()
-    expect(bubble.get_by_text(note)).to_have_count(0)
     spoken = page.evaluate("window.__spoken")
     assert spoken[-1] == {"text": "هل تريد المشاركة؟. نعم. لا", "lang": "ar-SA",
                           "voice": "Test ar-SA"}
+
+
+@pytest.mark.parametrize(("voices", "shown"), [
+    ((), "There is no Welsh voice here to read this out loud."),
+    (("cy-GB",), None)])
+def test_read_aloud_in_welsh_uses_a_welsh_voice_or_says_there_is_none(browser, live, survey,
+                                                                      voices, shown):
+    survey.tenant.locales = ["cy", "en"]
+    db.session.commit()
+    context = browser.new_context(viewport=PHONE, locale="en-GB")
+    context.add_init_script(speech_spy("en-GB", *voices))
+    page = context.new_page()
+    page.goto(f"{live}/s/{survey.link}?lang=cy")
+    page.locator("#start").click()
+    page.get_by_role("button", name="Cymraeg").click()
+    welsh = page.locator(".msg.bot[lang=cy]")
+    welsh.first.wait_for()
+    if shown:
+        expect(page.get_by_text(shown)).to_have_count(1)
+        expect(welsh.get_by_role("button", name=re.compile("Read aloud|Darllen"))).to_have_count(0)
+    else:
+        welsh.last.locator("button.speak").click()
+        assert page.evaluate("window.__spoken")[-1]["voice"] == "Test cy-GB"
+    context.close()
 
 
 def test_read_aloud_reads_each_part_in_its_own_voice(page, live, survey):
@@ -529,8 +560,9 @@ def test_read_aloud_without_any_voice_says_so(browser, live, survey):
     page = context.new_page()
     page.goto(f"{live}/s/{survey.link}")
     page.get_by_role("button", name="Start").click()
-    bubble = page.locator(".msg.bot").first
-    bubble.get_by_role("button", name="Read aloud").click()
-    expect(bubble.get_by_text("Sorry, there is no voice here to read this out loud.")).to_be_visible()
+    sorry = "Sorry, there is no voice here to read this out loud."
+    expect(page.get_by_text(sorry)).to_have_count(1)
+    expect(page.locator(".msg.bot").first.get_by_text(sorry)).to_be_visible()
+    expect(page.get_by_role("button", name="Read aloud")).to_have_count(0)
     assert page.evaluate("window.__spoken") == []
     context.close()

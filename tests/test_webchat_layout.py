@@ -7,6 +7,7 @@ px wide, in English and Arabic, it fails if
 - the page scrolls sideways,
 - any words of a control (an answer, a tick box's label, Send, Skip, Delete) spill out of it,
   are cut off, sit under the tick box, or have a word broken across two lines,
+- an answer's picture did not load or spills out of its answer,
 - any control sits partly off the screen (also with "Delete all your answers?" open), or
 - a question lacks Skip, Go back, Talk to someone, Delete my answers (and Send where it
   needs one), or Tab does not reach every control of the question and those around it.
@@ -73,6 +74,11 @@ LAYOUT_PROBLEMS = """() => {
       const t = tick.getBoundingClientRect();
       if (t.width > 48) problems.push(`the tick box of ${what} is ${Math.round(t.width)}px wide`);
       if (!inside(t, box)) problems.push(`the tick box of ${what} is outside its label`);
+    }
+    for (const img of control.querySelectorAll('img')) {
+      const p = img.getBoundingClientRect();
+      if (!img.complete || !img.naturalWidth) problems.push(`the picture of ${what} did not load`);
+      if (!inside(p, box)) problems.push(`the picture of ${what} spills out of it`);
     }
     const walker = document.createTreeWalker(control, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -186,6 +192,7 @@ def unreachable_by_tab(page, kind: str) -> list[str]:
 def problems_at(page, width: int, kind: str, name: str) -> list[str]:
     page.set_viewport_size({"width": width, "height": 800})
     page.wait_for_function(f"() => window.innerWidth === {width}")
+    page.wait_for_function("() => Array.from(document.images).every((img) => img.complete)")
     page.evaluate("window.scrollTo(0, 0)")  # the sticky bar at the top of the picture
     screenshot(page, name, full_page=True)
     found = page.evaluate(LAYOUT_PROBLEMS) + unreachable_by_tab(page, kind)
@@ -225,3 +232,29 @@ def test_every_question_type_fits_every_screen(page, live, layout_round, group):
         page.locator(shows).first.wait_for(state="detached")
     page.get_by_text("The chat has finished").wait_for()
     assert not problems, "\n".join(problems)
+
+
+# The pick-several bug this test was written for, put back into the page: the form also had
+# the class "typed", and `.typed input {width: 100%}` beat `.choice-box input`, so each tick
+# box took the whole width and pushed its words out of sight ("Volu", "Loo for wor").
+OLD_PICK_SEVERAL_BUG = """() => {
+  document.querySelector('#answer form.several').classList.add('typed');
+  const sheet = Array.from(document.styleSheets).find((s) => s.href && s.href.endsWith('chat.css'));
+  sheet.insertRule('.typed input { width: 100%; }', sheet.cssRules.length);
+}"""
+
+
+def test_the_layout_test_fails_on_the_old_pick_several_bug(page, live, layout_round):
+    page.goto(f"{live}/s/{layout_round.link}?lang=en")
+    page.get_by_role("button", name="Start").click()
+    for kind in ("faces", "choice"):
+        page.locator(QUESTIONS[kind]).first.wait_for()
+        page.locator("#answer .skip").click()
+        page.locator(QUESTIONS[kind]).first.wait_for(state="detached")
+    page.locator(QUESTIONS["pick-several"]).first.wait_for()
+    assert not problems_at(page, 390, "pick-several", "layout-ltr-pick-several-390-fixed")
+    page.evaluate(OLD_PICK_SEVERAL_BUG)
+    for width in WIDTHS:
+        found = "\n".join(problems_at(page, width, "pick-several", f"layout-old-bug-{width}"))
+        assert "the tick box of label" in found and "px wide" in found, found
+        assert "spills out of label" in found or "cut off in label" in found, found

@@ -125,7 +125,8 @@ def init_app(app: Flask) -> None:
     """Server-side sessions, the admin pages, and their error pages."""
     logins.init_app(app)
     for endpoint in ("admin.flow_edit", "admin.flow_check", "admin.flow_publish",
-                     "admin.simulate", "admin.round_invitations", "admin.translation_upload"):
+                     "admin.simulate", "admin.round_invitations", "admin.translation_upload",
+                     "admin.tenant_logo"):
         security.allow_large_body(endpoint)
     app.register_blueprint(bp)
 

@@ -1,10 +1,10 @@
 """Paper entry: council staff type in a paper questionnaire, then destroy the paper.
 
 The form shows the questions of the round's pinned flow version
-(`chatsurvey.responses.paper`), each optional, labelled with the question's own
-words and answers; `chatsurvey.responses.actions.enter_paper` checks, stores
-the answers exactly as a finished conversation is stored, and audits the round
-and the survey, never the response.
+(`chatsurvey.responses.paper.paper_fields`, as the printed questionnaire does), each
+optional, labelled with the question's own words and answers;
+`chatsurvey.responses.actions.enter_paper` checks, stores the answers exactly as a
+finished conversation is stored, and audits the round and the survey, never the response.
 
 Only while the round is open: once it has closed its report is final, and a paper
 questionnaire typed in afterwards would change it (409, with the reason).
@@ -12,36 +12,35 @@ questionnaire typed in afterwards would change it (409, with the reason).
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from babel import Locale, UnknownLocaleError
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from chatsurvey.admin.blueprint import bp, editors
+from chatsurvey.admin.downloads import attachment
 from chatsurvey.admin.scoping import for_tenant
 from chatsurvey.columns import utcnow
-from chatsurvey.engine import Flow
+from chatsurvey.engine.catalogue import text_direction
 from chatsurvey.responses.actions import Refused, enter_paper
-from chatsurvey.responses.paper import fields_of, read_answers, surveys
+from chatsurvey.responses.paper import paper_fields, read_answers, surveys
+from chatsurvey.responses.questionnaire import NotPrintable, questionnaire_pdf
 from chatsurvey.rounds.models import SurveyRound
 
 
-def form_fields(flow: Flow) -> list[dict]:
-    """What the form shows for each question: its words, its answers, its limits."""
-    texts, locale = flow.texts, flow.source_locale
-    fields = []
-    for node in fields_of(flow):
-        field = {"key": node.key, "ask": node.ask, "name": f"q_{node.key}",
-                 "prompt": texts.text(node.prompt, locale, "web"), "core": node.core,
-                 "sensitive": node.sensitive,
-                 "options": [{"value": o.value, "label": (f"{o.emoji} " if o.emoji else "")
-                              + texts.text(o.label, locale, "web")} for o in node.options],
-                 "min": node.min, "max": node.max,
-                 "max_length": node.max_length or current_app.config["ENGINE_MAX_ANSWER_CHARS"]}
-        if node.ask == "scale":
-            field["min_label"] = texts.text(node.min_label, locale, "web") if node.min_label \
-                else None
-            field["max_label"] = texts.text(node.max_label, locale, "web") if node.max_label \
-                else None
-        fields.append(field)
-    return fields
+def printable(survey_round: SurveyRound) -> list[dict]:
+    """The blank questionnaires a round's council can print: each age band's survey, in
+    each language the council offers and the survey is written in (left to right)."""
+    offered = survey_round.tenant.offered_locales()
+    return [{"flow": fid, "title": flow.title,
+             "locales": [(loc, language_name(loc)) for loc in offered
+                         if loc in flow.locales and text_direction(loc) == "ltr"]}
+            for fid, flow in surveys(survey_round).items()]
+
+
+def language_name(locale: str) -> str:
+    try:
+        return Locale.parse(locale).get_display_name("en") or locale
+    except (ValueError, UnknownLocaleError):
+        return locale
 
 
 @bp.route("/rounds/<int:round_id>/paper", methods=["GET", "POST"])
@@ -77,6 +76,21 @@ def round_paper(round_id: int):
                 return redirect(url_for("admin.round_paper", round_id=survey_round.id,
                                         flow=flow.id, stored=1))
     return render_template("admin/paper.html", survey_round=survey_round, flow=flow,
-                           fields=form_fields(flow), errors=errors,
+                           fields=paper_fields(flow), errors=errors,
                            form=request.form if request.method == "POST" else None), \
         400 if errors else 200
+
+
+@bp.get("/rounds/<int:round_id>/paper/<flow_id>/<locale>.pdf")
+def round_paper_pdf(round_id: int, flow_id: str, locale: str):
+    """A blank paper questionnaire to print: one survey, one language (PDF)."""
+    survey_round = for_tenant(SurveyRound, round_id)
+    flow = surveys(survey_round).get(flow_id)
+    if flow is None or locale not in survey_round.tenant.offered_locales():
+        abort(404)
+    try:
+        pdf = questionnaire_pdf(survey_round, flow, locale,
+                                (survey_round.tenant.branding or {}).get("paper_return", ""))
+    except NotPrintable:
+        abort(404)
+    return attachment(pdf, "application/pdf", f"{flow.id}-{locale}-questionnaire.pdf")

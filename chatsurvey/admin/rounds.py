@@ -25,6 +25,7 @@ from sqlalchemy import select
 from chatsurvey.admin.blueprint import bp, current_user, editors
 from chatsurvey.admin.downloads import attachment
 from chatsurvey.admin.scoping import for_tenant, scope
+from chatsurvey.councils.logo import logo_digest
 from chatsurvey.councils.models import Tenant
 from chatsurvey.extensions import db
 from chatsurvey.rounds.actions import (
@@ -159,10 +160,11 @@ def round_detail(round_id: int):
     survey_round = for_tenant(SurveyRound, round_id)
     details = db.session.get(RoundDetails, survey_round.id)
     from chatsurvey.admin.invitations import progress
+    from chatsurvey.admin.paper import printable
     from chatsurvey.admin.rates import response_rates
 
     return render_template("admin/round.html", survey_round=survey_round, details=details,
-                           links=round_links(survey_round),
+                           links=round_links(survey_round), papers=printable(survey_round),
                            rates=response_rates(survey_round),
                            invitations=progress(survey_round),
                            warnings=minimum_warnings(survey_round.eligible or {}))
@@ -176,7 +178,8 @@ def round_print(round_id: int):
     links = [dict(link, qr=qr_svg(link["url"], f"QR code: {link['label']}"))
              for link in round_links(survey_round)]
     return render_template("admin/round_print.html", survey_round=survey_round,
-                           details=details, links=links)
+                           details=details, links=links,
+                           logo=logo_digest(survey_round.tenant_id))
 
 
 @bp.get("/rounds/<int:round_id>/qr/<variant>.svg")

@@ -7,7 +7,7 @@ says whether one is set, never what it is.
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from chatsurvey.accounts.models import ANALYST, COUNCIL_ADMIN
@@ -18,7 +18,10 @@ from chatsurvey.councils.actions import (
     CouncilSettings,
     add_council,
     change_council,
+    remove_logo,
+    set_logo,
 )
+from chatsurvey.councils.logo import LOGO_MAX_BYTES, LogoRefused, council_logo, logo_digest
 from chatsurvey.councils.models import COUNTRIES, Tenant
 from chatsurvey.engine.languages import LANGUAGES
 from chatsurvey.extensions import db
@@ -36,6 +39,7 @@ def settings_from_form(form) -> CouncilSettings:
     return CouncilSettings(
         name=form.get("name", ""), display_name=form.get("display_name", ""),
         colour=form.get("colour", ""), help_text=form.get("help_text", ""),
+        paper_return=form.get("paper_return", ""),
         origins=tuple(form.get("origins", "").split()),
         redact_terms=tuple(form.get("redact_terms", "").splitlines()),
         country=form.get("country", "") if analyst else None,
@@ -92,6 +96,44 @@ def tenant_detail(tenant_id: int):
         else:
             flash("Saved.", "success")
             return redirect(url_for("admin.tenant_detail", tenant_id=tenant.id))
+    return _tenant_page(tenant, errors, request.form if errors else None)
+
+
+def _tenant_page(tenant: Tenant, errors: dict[str, str], form=None):
     return render_template("admin/tenant_form.html", tenant=tenant, errors=errors,
-                           form=request.form if errors else None, new=False,
-                           countries=COUNTRIES, **_languages()), 400 if errors else 200
+                           form=form, new=False, countries=COUNTRIES,
+                           logo=logo_digest(tenant.id), **_languages()), 400 if errors else 200
+
+
+@bp.post("/councils/<int:tenant_id>/logo")
+def tenant_logo(tenant_id: int):
+    """Upload the council's logo (PNG or JPEG); it replaces the one before."""
+    tenant = for_tenant(Tenant, tenant_id)
+    require(ANALYST, COUNCIL_ADMIN)
+    upload = request.files.get("logo")
+    try:
+        set_logo(tenant, upload.read(LOGO_MAX_BYTES + 1) if upload else b"")
+    except LogoRefused as refused:
+        return _tenant_page(tenant, {"logo": str(refused)})
+    flash("The logo is saved. Young people see it on the chat page and the paper survey.",
+          "success")
+    return redirect(url_for("admin.tenant_detail", tenant_id=tenant.id))
+
+
+@bp.post("/councils/<int:tenant_id>/logo/remove")
+def tenant_logo_remove(tenant_id: int):
+    tenant = for_tenant(Tenant, tenant_id)
+    require(ANALYST, COUNCIL_ADMIN)
+    if remove_logo(tenant):
+        flash("The logo is removed.", "success")
+    return redirect(url_for("admin.tenant_detail", tenant_id=tenant.id))
+
+
+@bp.get("/councils/<int:tenant_id>/logo.png")
+def tenant_logo_image(tenant_id: int):
+    """The council's logo as stored, to show on its settings page."""
+    tenant = for_tenant(Tenant, tenant_id)
+    found = council_logo(tenant.id)
+    if found is None:
+        abort(404)
+    return Response(found.png, mimetype="image/png", headers={"Cache-Control": "no-cache"})

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from chatsurvey.cli.lookup import council
 from chatsurvey.cli.rounds import show_round
-from chatsurvey.councils.actions import CouncilRefused, CouncilSettings, add_council
+from chatsurvey.councils.actions import CouncilRefused, CouncilSettings, add_council, set_logo
+from chatsurvey.councils.logo import LogoRefused, redraw
 from chatsurvey.councils.models import COUNTRIES, Tenant
 from chatsurvey.extensions import db
 from chatsurvey.rounds.models import SurveyRound
@@ -39,23 +40,44 @@ OPTIONS = {"slug": "SLUG", "name": "--name", "display_name": "--display-name",
 @click.option("--help-text", help="Reply to an SMS HELP: who runs the survey, how to reach them.")
 @click.option("--display-name", help="Name shown to young people (default: the name).")
 @click.option("--colour", help="Button colour, e.g. #005ea5.")
-@click.option("--logo", help="URL of the council's logo.")
+@click.option("--logo", metavar="FILE",
+              help="The council's logo: a PNG or JPEG file on this computer, up to 1 MB.")
 def tenants_add(slug, name, country, numbers, rate, twilio_sid, twilio_token, origins, locales,
                 help_text, display_name, colour, logo) -> None:
     """Add a council called SLUG (checked as the admin's council form checks it)."""
     if twilio_sid and not twilio_token:
         twilio_token = click.prompt("Twilio auth token", hide_input=True)
+    picture = _logo_file(logo) if logo else None
     settings = CouncilSettings(
-        name=name, display_name=display_name or "", colour=colour or "", logo_url=logo,
+        name=name, display_name=display_name or "", colour=colour or "",
         help_text=help_text or "", origins=origins, locales=locales, country=country,
         numbers=numbers, per_second=rate, twilio_sid=twilio_sid, twilio_token=twilio_token)
     try:
-        add_council(slug, settings)
+        tenant = add_council(slug, settings)
     except CouncilRefused as refused:
         raise click.UsageError("\n".join(f"{OPTIONS.get(field, field)}: {problem}"
                                           for field, problem in refused.problems.items())
                                ) from None
+    if picture is not None:
+        set_logo(tenant, picture)
     click.echo(f"Added {slug}: {name} ({country}).")
+
+
+def _logo_file(path: str) -> bytes:
+    """The bytes of --logo FILE, checked before anything is written."""
+    if "://" in path or path.startswith("data:"):
+        raise click.UsageError("--logo: give a PNG or JPEG file on this computer. chatsurvey "
+                               "never shows a logo from another site.")
+    try:
+        with open(path, "rb") as file:
+            data = file.read(2 * 1024 * 1024)
+    except OSError as error:
+        raise click.UsageError(f"--logo: cannot read {path}: {error.strerror}") from None
+    try:
+        redraw(data)
+    except LogoRefused as refused:
+        raise click.UsageError(f"--logo: {refused}") from None
+    return data
 
 
 @tenants.command("list")

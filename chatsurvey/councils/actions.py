@@ -22,7 +22,9 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 
 from chatsurvey.audit import record
-from chatsurvey.councils.models import COUNTRIES, ORIGIN, SmsNumber, Tenant
+from chatsurvey.columns import utcnow
+from chatsurvey.councils.logo import redraw
+from chatsurvey.councils.models import COUNTRIES, ORIGIN, CouncilLogo, SmsNumber, Tenant
 from chatsurvey.crypto import normalise_number
 from chatsurvey.engine.languages import CODES
 from chatsurvey.extensions import db
@@ -44,7 +46,8 @@ class CouncilSettings:
     name: str
     display_name: str = ""
     colour: str = ""
-    logo_url: str | None = None
+    paper_return: str | None = None
+    """Where paper questionnaires go back to (printed at their end); None keeps it."""
     help_text: str = ""
     origins: tuple[str, ...] = ()
     redact_terms: tuple[str, ...] = ()
@@ -185,10 +188,11 @@ def _branding(current: dict, settings: CouncilSettings) -> dict:
         branding["display_name"] = settings.display_name
     if settings.colour:
         branding["colour"] = settings.colour
-    if settings.logo_url is not None:
-        branding.pop("logo_url", None)
-        if settings.logo_url:
-            branding["logo_url"] = settings.logo_url
+    branding.pop("logo_url", None)  # a web address is never used: logos are uploaded
+    if settings.paper_return is not None:
+        branding.pop("paper_return", None)
+        if settings.paper_return.strip():
+            branding["paper_return"] = settings.paper_return.strip()[:MAX_HELP]
     return branding
 
 
@@ -256,3 +260,27 @@ def change_council(tenant: Tenant, settings: CouncilSettings) -> list[str]:
     record("council.changed", tenant, fields=changed)
     db.session.commit()
     return changed
+
+
+def set_logo(tenant: Tenant, data: bytes) -> CouncilLogo:
+    """Store ``data`` (a PNG or JPEG upload) as the council's logo, re-drawn; raises
+    LogoRefused (nothing written) if it cannot be one."""
+    logo = redraw(data)
+    row = db.session.get(CouncilLogo, tenant.id) or CouncilLogo(tenant_id=tenant.id)
+    row.png, row.width, row.height, row.digest = logo.png, logo.width, logo.height, logo.digest
+    row.updated_at = utcnow()
+    db.session.add(row)
+    record("council.logo_set", tenant, width=logo.width, height=logo.height)
+    db.session.commit()
+    return row
+
+
+def remove_logo(tenant: Tenant) -> bool:
+    """Take the council's logo away; False if it had none."""
+    row = db.session.get(CouncilLogo, tenant.id)
+    if row is None:
+        return False
+    db.session.delete(row)
+    record("council.logo_removed", tenant)
+    db.session.commit()
+    return True

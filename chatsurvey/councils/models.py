@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     select,
@@ -41,7 +42,7 @@ class Tenant(db.Model):
     web_origins: Mapped[list] = mapped_column(JSON, default=list)
     """Sites allowed to embed the chat widget, e.g. https://www.council.gov.uk."""
     branding: Mapped[dict] = mapped_column(JSON, default=dict)
-    """display_name, logo_url, colour (buttons), text_colour."""
+    """display_name, colour (buttons), text_colour. The logo is a `CouncilLogo`."""
     redact_terms: Mapped[list] = mapped_column(JSON, default=list)
     """Words always removed from free text: names of homes, schools, workers."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -60,6 +61,23 @@ class Tenant(db.Model):
 
     def offered_locales(self) -> list[str]:
         return list(self.locales or DEFAULT_LOCALES[self.country])
+
+
+class CouncilLogo(db.Model):
+    """A council's logo as chatsurvey re-drew it from the upload: a PNG no bigger than
+    LOGO_MAX_SIDE, with nothing of the uploaded file kept (no metadata, no hidden payload).
+    It lives here, not at a web address, so every page and PDF shows it from our own site."""
+
+    __tablename__ = "council_logos"
+
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    png: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of ``png``: part of its address, so a new logo is never an old cached one."""
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SmsNumber(db.Model):

@@ -23,6 +23,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from . import scales
 from .catalogue import EMPTY, Catalogue, Texts, messages_from_data
 from .conditions import ConditionError, compile_answer_test, compile_condition
+from .icons import known_icons
 from .model import (
     BranchNode,
     EndNode,
@@ -219,16 +220,23 @@ class _Builder:
             self.problem(f"{ask} questions do not have options; remove 'options'", name,
                          "options")
             return ()
-        out = []
-        for i, item in enumerate(given):
-            if isinstance(item, str):
-                item = {"value": item}
-            label = self.message_key(item.get("label", item["value"]), name, f"options.{i}")
-            out.append(Option(item["value"], label, item.get("emoji")))
+        out = [self.option(item if isinstance(item, dict) else {"value": item}, name, i)
+               for i, item in enumerate(given)]
         values = [o.value for o in out]
         for value in sorted({v for v in values if values.count(v) > 1}):
             self.problem(f"lists the answer '{value}' more than once", name, "options")
         return tuple(out)
+
+    def option(self, item: dict, name: str, i: int) -> Option:
+        key: str = item.get("label", item["value"])
+        label = self.message_key(key, name, f"options.{i}")
+        icon = item.get("icon")
+        if icon is not None and icon not in known_icons():
+            self.problem(f"there is no picture called '{icon}' (the pictures are in "
+                         "chatsurvey/static/openmoji)", name, f"options.{i}.icon",
+                         "unknown_icon")
+            icon = None
+        return Option(item["value"], label, item.get("emoji"), icon)
 
     def question(self, name: str, spec: dict, nxt: str | None, line: int | None) -> QuestionNode:
         ask = spec["ask"]

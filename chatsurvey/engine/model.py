@@ -27,6 +27,8 @@ class Option:
     value: str
     label: str
     emoji: str | None = None
+    icon: str | None = None
+    """A picture shown beside the words on the web (a name in ``icons.known_icons()``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -179,7 +179,7 @@ def _static_question(root: Flow, node: QuestionNode, locale: str, channel: str,
     for option in node.options:
         label, label_lang = texts.text_lang(option.label, locale, channel)
         buttons.append(Button(option.value, label, option.emoji,
-                              label_lang if label_lang != lang else None))
+                              label_lang if label_lang != lang else None, option.icon))
     out: dict[str, Any] = {"prompt": prompt, "lang": lang, "dir": text_direction(lang),
                            "templated": "{" in prompt, "progress": t("system:progress"),
                            "replies": {}}

@@ -25,11 +25,15 @@ class Button:
     emoji: str | None = None
     lang: str | None = None
     """Set when the label is in another language than the question (not yet translated)."""
+    icon: str | None = None
+    """A picture to show beside the label (web only): a name in ``icons.known_icons()``."""
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"value": self.value, "label": self.label}
         if self.emoji:
             out["emoji"] = self.emoji
+        if self.icon:
+            out["icon"] = self.icon
         if self.lang:
             out["lang"] = self.lang
         return out

@@ -21,11 +21,11 @@ CONSENT = (
 
 # Emoji on the web, numbered words by SMS. 1 is the saddest face.
 FACES = (
-    Option("1", "system:face.1", "😢"),
-    Option("2", "system:face.2", "🙁"),
-    Option("3", "system:face.3", "😐"),
-    Option("4", "system:face.4", "🙂"),
-    Option("5", "system:face.5", "😀"),
+    Option("1", "system:face.1", "😢", "face-crying"),
+    Option("2", "system:face.2", "🙁", "face-frowning"),
+    Option("3", "system:face.3", "😐", "face-neutral"),
+    Option("4", "system:face.4", "🙂", "face-smiling"),
+    Option("5", "system:face.5", "😀", "face-grinning"),
 )
 
 _FREQUENCY_VALUES: dict[str, tuple[str, ...]] = {

@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
@@ -29,6 +30,55 @@ def fields_of(flow: Flow) -> list[QuestionNode]:
     """The questions a paper copy of ``flow`` asks (recorded, not personal, not consent)."""
     return [n for n in flow.questions()
             if n.key and n.record and not n.personal and n.ask != "consent"]
+
+
+@dataclass(frozen=True)
+class PaperOption:
+    """One answer to tick: the value stored, and its words in the paper's language."""
+
+    value: str
+    label: str
+    emoji: str | None = None
+
+
+@dataclass(frozen=True)
+class PaperField:
+    """One question of a paper questionnaire, as the printed copy asks it and the entry
+    form takes it back: both are drawn from `paper_fields`, so they match field for field."""
+
+    key: str
+    name: str
+    """The entry form's field name."""
+    ask: str
+    prompt: str
+    core: bool
+    sensitive: bool
+    options: tuple[PaperOption, ...]
+    min: int | None
+    max: int | None
+    max_length: int
+    min_label: str | None = None
+    max_label: str | None = None
+
+
+def paper_fields(flow: Flow, locale: str | None = None) -> list[PaperField]:
+    """Every question of a paper copy of ``flow``, in order, in ``locale`` (default: the
+    flow's own language): the printed questionnaire and the entry form both use this."""
+    texts, locale = flow.texts, locale or flow.source_locale
+
+    def words(key: str | None) -> str | None:
+        return texts.text(key, locale, "web") if key else None
+
+    longest = current_app.config["ENGINE_MAX_ANSWER_CHARS"]
+    return [PaperField(
+        key=node.key, name=f"q_{node.key}", ask=node.ask,
+        prompt=texts.text(node.prompt, locale, "web"), core=node.core, sensitive=node.sensitive,
+        options=tuple(PaperOption(o.value, texts.text(o.label, locale, "web"), o.emoji)
+                      for o in node.options),
+        min=node.min, max=node.max, max_length=node.max_length or longest,
+        min_label=words(node.min_label) if node.ask == "scale" else None,
+        max_label=words(node.max_label) if node.ask == "scale" else None,
+    ) for node in fields_of(flow) if node.key]
 
 
 def surveys(survey_round: SurveyRound) -> dict[str, Flow]:

@@ -13,6 +13,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     make_response,
     render_template,
@@ -29,9 +30,11 @@ from chatsurvey.channels.web.api import (
     offered_locales,
     unavailable,
 )
-from chatsurvey.channels.web.theme import logo_url, theme_css
+from chatsurvey.channels.web.theme import theme_css
+from chatsurvey.councils.logo import council_logo, logo_digest
 from chatsurvey.councils.models import ORIGIN, Tenant, frame_origins
 from chatsurvey.engine.catalogue import text_direction
+from chatsurvey.engine.icons import ICON_DIR, known_icons
 from chatsurvey.engine.languages import BY_CODE
 from chatsurvey.i18n import page_text
 
@@ -90,11 +93,12 @@ def chat_page(link: str) -> Response:
         "ageBand": age, "embed": embed, "parentOrigin": parent,
         "exitUrl": current_app.config["QUICK_EXIT_URL"], "uiLang": text.lang,
         "uiDir": text_direction(text.lang),
+        "pictures": url_for("webchat.picture", name="x").removesuffix("x.svg"),
     }
     return _page("chat/page.html", 200, tenant, _=text, ui_lang=text.lang,
                  ui_dir=text_direction(text.lang), lang=lang,
                  dir=text_direction(lang), title=tenant.display_name, embed=embed,
-                 logo=logo_url(tenant.branding or {}), config=config,
+                 logo=_logo_address(tenant, link), config=config,
                  theme=url_for("webchat.theme", link=link),
                  languages=language_choices(link, offered_locales(survey_round), lang))
 
@@ -115,6 +119,12 @@ def language_choices(link: str, offered: list[str], current: str) -> list[dict[s
             "dir": text_direction(code), "current": code == current,
             "href": url_for("webchat.chat_page", link=link, **args, lang=code)})
     return choices if len(choices) > 1 else []
+
+
+def _logo_address(tenant: Tenant, link: str) -> str | None:
+    """Where the page finds the council's logo: on this site, named by its digest."""
+    digest = logo_digest(tenant.id)
+    return url_for("webchat.logo", link=link, v=digest[:16]) if digest else None
 
 
 def _unavailable_page(tenant: Tenant | None, status: int, code: str, lang: str,
@@ -151,6 +161,31 @@ def theme(link: str) -> Response:
     branding = (survey_round.tenant.branding or {}) if survey_round else {}
     response = Response(theme_css(branding), 200 if survey_round else 404, mimetype="text/css")
     response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/s/<link>/logo.png")
+def logo(link: str) -> Response:
+    """The council's logo (uploaded in the admin, re-drawn as a PNG)."""
+    survey_round = find_round(link)
+    found = council_logo(survey_round.tenant_id) if survey_round else None
+    if found is None:
+        abort(404)
+    response = Response(found.png, mimetype="image/png")
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
+
+
+@bp.get("/chat/pictures/<name>.svg")
+def picture(name: str) -> Response:
+    """A picture beside an answer (OpenMoji, CC BY-SA 4.0): served from here, never fetched."""
+    if name not in known_icons():
+        abort(404)
+    response = send_from_directory(ICON_DIR, f"{name}.svg",
+                                   max_age=current_app.config["WEB_WIDGET_MAX_AGE"])
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
     return response
 
 

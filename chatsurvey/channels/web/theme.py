@@ -1,4 +1,4 @@
-"""A council's colours and logo on the chat page, kept readable (WCAG 2.2 AA contrast)."""
+"""A council's colours on the chat page, kept readable (WCAG 2.2 AA contrast)."""
 
 from __future__ import annotations
 
@@ -55,15 +55,3 @@ def theme_css(branding: dict) -> str:
     on_brand = readable_on(brand, _hex(branding.get("text_colour")))
     return (f":root{{--brand:{brand};--on-brand:{on_brand};--brand-ink:{ink(brand)};"
             f"--page-bg:{PAGE_BG}}}\n")
-
-
-def logo_url(branding: dict) -> str | None:
-    """A logo the page's CSP lets it show: a path on this site or a small data: image."""
-    url = branding.get("logo_url")
-    if not isinstance(url, str):
-        return None
-    if url.startswith("/") and not url.startswith("//"):
-        return url
-    if re.match(r"data:image/(png|jpeg|gif|webp);base64,", url) and len(url) <= 20000:
-        return url
-    return None

@@ -187,11 +187,14 @@
     return fillText(S.noVoice, { language: listOf(missing.map(languageName), config.uiLang) });
   }
 
-  function speakButton(parts, words) {
-    var button = el('button', { type: 'button', 'class': 'speak', lang: config.uiLang }, [
+  /* The read-aloud button of a message in ``lang``. It shows only while the browser has a
+     voice for that language; see refreshSpeech. */
+  function speakButton(parts, words, lang) {
+    var button = el('button', { type: 'button', 'class': 'speak', lang: config.uiLang, 'data-lang': lang }, [
       speakIcon.content.cloneNode(true),
       el('span', { 'class': 'visually-hidden', text: S.readAloud })
     ]);
+    button.hidden = !voiceFor(lang);
     button.addEventListener('click', function () {
       var old = words.querySelector('.speech-note');
       if (old) old.remove();
@@ -201,6 +204,32 @@
       announce(problem);
     });
     return button;
+  }
+
+  /* What to say when a language has no voice here: which one, or that there is none at all. */
+  function noVoiceFor(lang) {
+    if (!canSpeak || !voices.length) return S.noSpeech;
+    return fillText(S.noVoice, { language: languageName(lang) });
+  }
+
+  /* Show each message's read-aloud button only where a voice for its language exists; where
+     none does, say so once, plainly, under the first such message. Run again whenever the
+     browser's list of voices changes (it can arrive after the page loads). */
+  function refreshSpeech() {
+    loadVoices();
+    var told = {};
+    Array.prototype.forEach.call(log.querySelectorAll('.speak'), function (button) {
+      var lang = button.getAttribute('data-lang');
+      var words = button.parentNode.querySelector('.words');
+      var note = words.querySelector('.no-voice');
+      button.hidden = !voiceFor(lang);
+      var text = button.hidden ? noVoiceFor(lang) : null;
+      if (!text || told[text]) { if (note) note.remove(); return; }
+      told[text] = true;
+      if (note && note.textContent === text) return;
+      if (note) note.remove();
+      words.append(el('p', { 'class': 'aside speech-note no-voice', lang: config.uiLang, dir: config.uiDir, text: text }));
+    });
   }
 
   // -- drawing messages --
@@ -218,7 +247,7 @@
     var bubble = el('div', {
       'class': 'msg bot' + (reply.type === 'notice' ? ' notice' : ''),
       lang: reply.lang, dir: reply.dir
-    }, [words, speakButton(spoken, words)]);
+    }, [words, speakButton(spoken, words, reply.lang)]);
     log.append(bubble);
     return id;
   }
@@ -272,9 +301,21 @@
     return group;
   }
 
+  /* What is drawn beside an answer's words: its picture (the same on every phone), else
+     its emoji. Both are decoration: the words say it all, so screen readers skip them. */
+  function picture(option) {
+    if (option.icon) {
+      return el('img', { 'class': 'picture', src: config.pictures + encodeURIComponent(option.icon) + '.svg',
+        alt: '', width: 48, height: 48, draggable: 'false' });
+    }
+    if (option.emoji) return el('span', { 'class': 'emoji', 'aria-hidden': 'true', text: option.emoji });
+    return null;
+  }
+
   function optionButton(question, option) {
     var children = [];
-    if (option.emoji) children.push(el('span', { 'class': 'emoji', 'aria-hidden': 'true', text: option.emoji }));
+    var drawn = picture(option);
+    if (drawn) children.push(drawn);
     children.push(el('span', { 'class': 'label', text: option.label }));
     return el('button', {
       type: 'button', 'class': 'option', lang: option.lang || null,
@@ -300,7 +341,7 @@
     question.options.forEach(function (o) {
       group.append(el('label', { 'class': 'choice-box', lang: o.lang || null }, [
         el('input', { type: 'checkbox', value: o.value, 'data-label': o.label }),
-        o.emoji ? el('span', { 'class': 'emoji', 'aria-hidden': 'true', text: o.emoji }) : null,
+        picture(o),
         el('span', { 'class': 'label', text: o.label })
       ]));
     });
@@ -424,6 +465,7 @@
     clear(answer);
     if (result.status !== 'active') { finish(); return; }
     if (question) showQuestion(question, qid);
+    refreshSpeech();
     focusFirst();
     resized();
   }
@@ -539,7 +581,7 @@
   });
   if (canSpeak) {
     loadVoices();
-    if (window.speechSynthesis.addEventListener) window.speechSynthesis.addEventListener('voiceschanged', loadVoices);
+    if (window.speechSynthesis.addEventListener) window.speechSynthesis.addEventListener('voiceschanged', refreshSpeech);
   }
   startButton.addEventListener('click', begin);
   startButton.disabled = false;
