@@ -3,7 +3,7 @@
 Shown on the chat page, the printable questionnaire and the reports, always from
 chatsurvey's own site (never a remote address).
 
-Revision ID: youngest_0001
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-06
 """
