@@ -17,10 +17,12 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 from flask import current_app
+from sqlalchemy import select
 
 from chatsurvey import jobs
 from chatsurvey.conversations.keyspace import (
@@ -29,10 +31,10 @@ from chatsurvey.conversations.keyspace import (
     Conversation,
     SessionStore,
     Turn,
-    finished_key,
     sessions,
 )
 from chatsurvey.councils.models import Tenant
+from chatsurvey.extensions import db
 from chatsurvey.engine import (
     Event,
     Expire,
@@ -239,6 +241,19 @@ def _settle(store: SessionStore, turn: Turn, conversation: Conversation, flow: F
              json.dumps(record, separators=(",", ":"), ensure_ascii=False))
     jobs.queue_store(submission_id)
     if conversation.pointer and state.status == "complete":
-        store.redis.set(finished_key(conversation.pointer, conversation.round_id), 1,
-                        ex=current_app.config["SMS_FINISHED_TTL"])
+        store.mark_finished(conversation.pointer, conversation.round_id,
+                            finished_marker_expiry(conversation.round_id, store.clock()))
     return outcome
+
+
+def finished_marker_expiry(round_id: int, now: float) -> int:
+    """When a round's "finished" markers go: SMS_FINISHED_AFTER_CLOSE after the round
+    closes (or after now, if later), at the midnight (UTC) after that: the same moment for
+    everyone who finished the round that day or before, so it dates nobody's finish."""
+    closes = db.session.scalar(select(SurveyRound.closes_at).where(SurveyRound.id == round_id))
+    moment = datetime.fromtimestamp(now, UTC)
+    if closes is not None:
+        moment = max(moment, closes.astimezone(UTC))
+    moment += timedelta(seconds=current_app.config["SMS_FINISHED_AFTER_CLOSE"])
+    midnight = datetime(moment.year, moment.month, moment.day, tzinfo=UTC) + timedelta(days=1)
+    return int(midnight.timestamp())

@@ -35,7 +35,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from chatsurvey import conversations, texts
 from chatsurvey.channels.sms import throttle
 from chatsurvey.conversations import NotFound, Outcome
-from chatsurvey.conversations.keyspace import Busy, LockLost, finished_key, pointer_key
+from chatsurvey.conversations.keyspace import Busy, LockLost, pointer_key, sessions
 from chatsurvey.councils.models import SmsNumber, Tenant
 from chatsurvey.crypto import crypto, normalise_number
 from chatsurvey.extensions import db, redis_client
@@ -276,7 +276,7 @@ def converse(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str]
         chosen = choose_round(tenant, body, phone)
         if isinstance(chosen, str):
             return [chosen], "no round chosen"
-        if redis_client().exists(finished_key(pointer, chosen.id)):
+        if sessions().has_finished(pointer, chosen.id):
             return [sms_text(tenant, texts.ALREADY_DONE)], "finished this round before"
         outcome = conversations.begin(chosen, "sms", message_id=sid, pointer=pointer)
         if outcome is not None:
