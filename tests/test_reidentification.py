@@ -1,8 +1,9 @@
 """The operator, with every key and every log, cannot tell whose response is whose.
 
 Young people answer by SMS and in the web chat at the same time (threads, as
-the web processes would), while a worker stores their responses as they
-finish (as workers keep up in production). One of them texts STOP half-way.
+the web processes would), and each response is stored the moment its
+conversation finishes (the store job runs at once, JOBS_ASYNC off: workers
+that keep up do the same, and the order of arrival is then plainest to see). One of them texts STOP half-way.
 Each conversation gives a different number of good friends, so the test (and
 only the test) knows which response is whose, and in which order they
 finished. Then the day ends and the sweeper runs.
@@ -21,7 +22,7 @@ of the run and every RQ job record:
 
 Each ordering is compared with the true finishing order; the operator's best
 guess must match no better than chance (a random order matches about one in
-n; the bound allows 7 of 24, which chance reaches about once in 10^5 runs).
+n; see EXACT_BOUND and RHO_BOUND).
 """
 
 from __future__ import annotations
@@ -37,11 +38,9 @@ from sqlalchemy import select, text
 from twilio.request_validator import RequestValidator
 
 import chatsurvey.invitations.models  # noqa: F401  (the SMS tables)
-from chatsurvey.cli.workers import make_worker
 from chatsurvey.crypto import crypto
 from chatsurvey.extensions import db, redis_client
 from chatsurvey.invitations.models import Invitation, OptOut
-from chatsurvey.jobs import STORE
 from chatsurvey.responses.models import Comment, Response
 from chatsurvey.sweeper import sweep
 from devtools.phone import reply_texts
@@ -52,10 +51,14 @@ COUNCIL_NUMBER = "+447700900001"
 TOKEN = "twilio-test-token"
 ACCOUNT = "AC" + "0" * 32
 URL = "http://localhost/sms/inbound"
-EACH = 12
+EACH = 20
 """Conversations per channel."""
-CHANCE_BOUND = 7
-"""Exact matches (of 24) an ordering may give before it counts as better than chance."""
+EXACT_BOUND = 8
+"""Exact places an ordering may get right before it counts as better than chance (a random
+order of 40 gets more about once in a million)."""
+RHO_BOUND = 0.75
+"""Rank correlation with the finishing order past which an ordering counts as better than
+chance (a random order of 40 goes past it about once in 300,000; of 20, once in 600)."""
 
 
 def sms_sender(i: int) -> str:
@@ -129,7 +132,7 @@ def stopping_sender(app) -> None:
 
 
 def drive(app, survey) -> Run:
-    """Every conversation at once, four at a time, while a worker stores as they finish."""
+    """Every conversation at once, four at a time, each stored as it finishes."""
     run = Run()
     run.link = survey.link
     jobs = [(conversation, i) for i in range(EACH)
@@ -138,12 +141,8 @@ def drive(app, survey) -> Run:
     with ThreadPoolExecutor(4) as pool:
         futures = [pool.submit(f, app, run, friends) for f, friends in jobs]
         futures.append(pool.submit(stopping_sender, app))
-        while not all(f.done() for f in futures):
-            make_worker([STORE]).work(burst=True)
-            time.sleep(0.02)
         for future in futures:
             future.result()
-    make_worker([STORE]).work(burst=True)
     return run
 
 
@@ -191,11 +190,32 @@ def physical_order() -> dict[str, list[str]]:
     return orders
 
 
-def matches(guess: list, truth: list) -> int:
-    """How many the operator places right, reading ``guess`` forwards or backwards."""
+def better_than_chance(guess: list, truth: list) -> str | None:
+    """Why ``guess`` (who, in the order the operator reads them) tells the finishing order
+    ``truth`` better than chance: places right (either way round) or rank correlation."""
     forwards = sum(g == t for g, t in zip(guess, truth, strict=True))
     backwards = sum(g == t for g, t in zip(reversed(guess), truth, strict=True))
-    return max(forwards, backwards)
+    n = len(truth)
+    rank = {who: place for place, who in enumerate(truth)}
+    rho = 1 - 6 * sum((place - rank[who]) ** 2 for place, who in enumerate(guess)) / (
+        n * (n * n - 1))
+    if max(forwards, backwards) > EXACT_BOUND or abs(rho) > RHO_BOUND:
+        return f"{max(forwards, backwards)} of {n} in the right place, rank correlation {rho:.2f}"
+    return None
+
+
+@pytest.fixture
+def app(make_app):
+    from chatsurvey.extensions import db, redis_client
+
+    app = make_app(JOBS_ASYNC=False)
+    redis_client(app).flushdb()
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
 
 
 def test_the_operator_cannot_tie_a_response_to_its_sender_or_its_time(app, survey, caplog):
@@ -234,10 +254,10 @@ def test_the_operator_cannot_tie_a_response_to_its_sender_or_its_time(app, surve
         # 3. Nothing in the database keeps the order they finished in.
         truth = run.finished
         for name, order in physical_order().items():
-            guess = [whose[i] for i in order]
-            if matches(guess, truth) > CHANCE_BOUND:
+            found = better_than_chance([whose[i] for i in order], truth)
+            if found:
                 failures.append(f"responses ordered by {name} follow the finishing order "
-                                f"({matches(guess, truth)} of {len(truth)} placed right)")
+                                f"({found})")
         if db.engine.dialect.name == "postgresql":
             xmins = {x for (x,) in db.session.execute(text("SELECT xmin::text FROM responses"))}
             if len(xmins) != 1:
@@ -272,8 +292,9 @@ def marker_links(marked: list[dict], hashes: dict[str, int], run: Run) -> list[s
     # The order the operator can read them in: keys by TTL, or members by their place.
     by_ttl = [hashes[h] for e in sorted(marked, key=lambda e: -e["pttl"])
               for h in hashes if h in e["key"]]
-    if by_ttl and len(by_ttl) == len(finishing) and matches(by_ttl, finishing) > 3:
-        failures.append("the finished markers' TTLs give the finishing order")
+    found = len(by_ttl) == len(finishing) and better_than_chance(by_ttl, finishing)
+    if found:
+        failures.append(f"the finished markers' TTLs give the finishing order ({found})")
     for entry in marked:
         if entry["type"] == "zset":
             members = [m.decode() for m, _ in entry["value"]]
