@@ -133,6 +133,16 @@ SMS_NUMBER_CACHE_SECONDS = 30
 """Seconds each web process remembers which council a number belongs to (and its Twilio
 credentials); a message whose signature fails is checked again against the database."""
 
+PROVIDER_DELETE_AFTER = 120
+"""Seconds after an SMS conversation ends before its thread is deleted at Twilio (Twilio
+refuses to delete a message it is still processing, error 20009, for about a minute)."""
+
+PROVIDER_DELETE_RETRY_INTERVALS = (60, 300, 900, 3600, 3600)
+"""Seconds between tries of a deletion job that failed (Twilio down, busy or refusing)."""
+
+PROVIDER_DELETE_LATER = 600
+"""Seconds to wait before trying again to delete messages Twilio was still processing."""
+
 SMS_FINISHED_AFTER_CLOSE = 30 * 24 * 3600
 """Seconds after a round closes to remember which (hashed) numbers finished it, so texting
 again afterwards gets a thank-you instead of the survey a second time. The whole round's

@@ -50,6 +50,12 @@ HELP = P_("sms:help", "This number is run by %(council)s. Text STOP to stop gett
 ALREADY_DONE = P_("sms:already_done", "You have already done this survey. Thank you! Your "
                                       "answers help %(council)s make things better.")
 
+# Told with a new SMS conversation's first texts: someone may read the young person's phone.
+THREAD_DELETED = P_("sms:thread_deleted", "We delete these texts on our side when you finish. "
+                                          "They stay on your phone. You can delete them there.")
+THREAD_KEPT = P_("sms:thread_kept", "These texts stay on your phone. You can delete them when "
+                                    "you finish.")
+
 # Invitations: short, warm, one SMS, and saying nothing on a lock screen about what the
 # survey asks. The reminder asks for "?" (the engine's help: it shows the question again)
 # rather than "just reply", so a reply cannot be taken as an answer to a question not on
@@ -59,7 +65,8 @@ INVITE = P_("sms:invite", "Hi, it's %(council)s. We'd like to hear how things ar
 REMINDER = P_("sms:reminder", "Hi, it's %(council)s again. You can carry on any time: text ? "
                               "to see where you were. Text STOP to opt out.")
 
-MESSAGES = (NO_SURVEY, STOPPED, OPTED_OUT, WHICH, HELP, ALREADY_DONE, INVITE, REMINDER)
+MESSAGES = (NO_SURVEY, STOPPED, OPTED_OUT, WHICH, HELP, ALREADY_DONE, THREAD_DELETED,
+            THREAD_KEPT, INVITE, REMINDER)
 
 
 @functools.lru_cache(maxsize=4)

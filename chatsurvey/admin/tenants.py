@@ -40,7 +40,9 @@ def settings_from_form(form) -> CouncilSettings:
         country=form.get("country", "") if analyst else None,
         numbers=tuple(form.get("numbers", "").split()) if analyst else None,
         twilio_sid=form.get("twilio_sid", "") if analyst else None,
-        twilio_token=form.get("twilio_token", "") if analyst else None)
+        twilio_token=form.get("twilio_token", "") if analyst else None,
+        delete_sms_from_provider={"on": True, "off": False}.get(
+            form.get("delete_sms_from_provider", "")))
 
 
 @bp.route("/councils/new", methods=["GET", "POST"])

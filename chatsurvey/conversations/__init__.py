@@ -34,7 +34,6 @@ from chatsurvey.conversations.keyspace import (
     sessions,
 )
 from chatsurvey.councils.models import Tenant
-from chatsurvey.extensions import db
 from chatsurvey.engine import (
     Event,
     Expire,
@@ -49,6 +48,7 @@ from chatsurvey.engine import (
     start,
     transcript,
 )
+from chatsurvey.extensions import db
 from chatsurvey.flows.local import flow_for
 from chatsurvey.rounds.models import SurveyRound
 
@@ -229,6 +229,8 @@ def _settle(store: SessionStore, turn: Turn, conversation: Conversation, flow: F
         conversation.packed = state.dump(flow)
         turn.save(conversation, outcome.dump())
         return outcome
+    if conversation.channel == "sms":  # its thread at Twilio goes, once it has ended
+        jobs.queue_provider_deletion(conversation.tenant_id)
     if not worth_keeping(flow, state):
         turn.end(conversation, outcome.dump())
         return outcome

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator, compare
 from twilio.twiml.messaging_response import MessagingResponse
 
-from chatsurvey import conversations, texts
+from chatsurvey import conversations, jobs, texts
 from chatsurvey.channels.sms import throttle
 from chatsurvey.conversations import NotFound, Outcome
 from chatsurvey.conversations.keyspace import Busy, LockLost, pointer_key, sessions
@@ -48,6 +48,9 @@ bp = Blueprint("sms", __name__)
 log = logging.getLogger(__name__)
 
 REQUIRED = ("From", "To", "MessageSid", "Body")
+OUTSIDE_CONVERSATIONS = frozenset({"opted out", "help", "no round chosen",
+                                   "finished this round before", "opted out earlier"})
+"""What a text that starts no conversation was answered with (see `handle`)."""
 _SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
 _STRIP = " \t\r\n.,!?;:'\"()[]{}*_~"
 _E164 = re.compile(r"\+[1-9][0-9]{7,14}")
@@ -204,6 +207,8 @@ def inbound() -> Response:
         response.headers["Retry-After"] = "1"
         return response
     log.info("sms inbound %s %s: %s", tenant.slug, sid, what)
+    if what in OUTSIDE_CONVERSATIONS:  # nothing to wait for: the thread can go at Twilio
+        jobs.queue_provider_deletion(tenant.id)
     return twiml(texts)
 
 
@@ -280,9 +285,21 @@ def converse(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str]
             return [sms_text(tenant, texts.ALREADY_DONE)], "finished this round before"
         outcome = conversations.begin(chosen, "sms", message_id=sid, pointer=pointer)
         if outcome is not None:
-            return reply_texts(outcome), f"started round {chosen.id}"
+            return first_texts(tenant, outcome), f"started round {chosen.id}"
         # Another message from this phone started a conversation first: answer it there.
     raise Busy("the conversation kept changing under this message")
+
+
+def first_texts(tenant: Tenant, outcome: Outcome) -> list[str]:
+    """A new conversation's first texts, telling the young person that the thread stays on
+    their phone (and that we delete ours, if the council does): before the turn's last text,
+    its question, so the question comes last."""
+    sent = reply_texts(outcome)
+    langs = [r.get("lang") for r in outcome.replies if r.get("text")]
+    locale = langs[-1] if langs else None
+    notice = sms_text(tenant, texts.THREAD_DELETED if tenant.delete_sms_from_provider
+                      else texts.THREAD_KEPT, locale)
+    return [*sent[:-1], notice, sent[-1]] if len(sent) > 1 else [*sent, notice]
 
 
 def forget_pointer(pointer: str, cid: str) -> None:
