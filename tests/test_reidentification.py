@@ -38,9 +38,11 @@ from sqlalchemy import select, text
 from twilio.request_validator import RequestValidator
 
 import chatsurvey.invitations.models  # noqa: F401  (the SMS tables)
+from chatsurvey.conversations.keyspace import DONE
 from chatsurvey.crypto import crypto
 from chatsurvey.extensions import db, redis_client
 from chatsurvey.invitations.models import Invitation, OptOut
+from chatsurvey.responses.mixing import mix_days
 from chatsurvey.responses.models import Comment, Response
 from chatsurvey.sweeper import sweep
 from devtools.phone import reply_texts
@@ -301,3 +303,50 @@ def marker_links(marked: list[dict], hashes: dict[str, int], run: Run) -> list[s
             if members != sorted(members) or {s for _, s in entry["value"]} != {0.0}:
                 failures.append("the finished set keeps an order or a score of its own")
     return failures
+
+
+def stored(survey, day: str, **answers) -> str:
+    """A response as the store writes it, under a submission id, finished on ``day``."""
+    submission_id = secrets.token_hex(16)
+    db.session.add(Response(
+        id=submission_id, tenant_id=survey.tenant_id, round_id=survey.id, flow_id="router",
+        flow_version=3, survey="demo", age_band="11-17", locale="en", channel="web",
+        week=datetime.fromisoformat(day).strftime("%G-W%V"), day=day, status="complete",
+        helped=None, answers=answers, skipped=[],
+        comments=[Comment(key="better", text=f"comment {answers}")]))
+    db.session.commit()
+    return submission_id
+
+
+def test_a_response_stored_late_is_mixed_again_with_its_whole_day(app, survey):
+    with app.app_context():
+        survey = db.session.merge(survey)
+        now = time.time()
+        yesterday = datetime.fromtimestamp(now - 86400, UTC).date().isoformat()
+        first = {stored(survey, yesterday, n=n) for n in range(3)}
+        assert mix_days(now) == 1
+        mixed = set(db.session.scalars(select(Response.id)))
+        assert len(mixed) == 3 and not mixed & first
+        late = stored(survey, yesterday, n=3)  # its job was retried after the day was mixed
+        assert mix_days(now) == 1
+        again = set(db.session.scalars(select(Response.id)))
+        assert len(again) == 4 and not again & (mixed | {late})
+        assert {c.response_id for c in db.session.scalars(select(Comment))} == again
+        assert sorted(r.answers["n"] for r in db.session.scalars(select(Response))) == [0, 1, 2, 3]
+
+
+def test_today_and_a_response_still_waiting_in_redis_are_not_mixed_yet(app, survey):
+    with app.app_context():
+        survey = db.session.merge(survey)
+        now = time.time()
+        today = datetime.fromtimestamp(now, UTC).date().isoformat()
+        yesterday = datetime.fromtimestamp(now - 86400, UTC).date().isoformat()
+        today_s = stored(survey, today)
+        waiting = stored(survey, yesterday)  # stored, but its worker died before the clean-up
+        redis_client().zadd(DONE, {waiting: now - 86400})
+        assert mix_days(now) == 0
+        assert set(db.session.scalars(select(Response.id))) == {today_s, waiting}
+        redis_client().zrem(DONE, waiting)  # its retried job found it stored, and cleaned up
+        assert mix_days(now) == 1
+        assert today_s in set(db.session.scalars(select(Response.id)))
+        assert waiting not in set(db.session.scalars(select(Response.id)))

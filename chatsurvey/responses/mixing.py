@@ -69,8 +69,11 @@ def _waiting_submissions() -> set[str]:
 def mix_group(round_id: int, week: str, day: str | None, waiting: set[str]) -> int:
     """Rewrite one round's responses of one day (or week, once the day is forgotten) in a
     random order under new ids; 1 if done, 0 if left for later."""
+    # A day's group takes in the week's responses whose day is already forgotten (its round
+    # closed), so a response stored late is never mixed alone.
     those = [Response.round_id == round_id, Response.week == week,
-             Response.day.is_(None) if day is None else Response.day == day]
+             Response.day.is_(None) if day is None
+             else or_(Response.day == day, Response.day.is_(None))]
     rows = db.session.execute(select(Response.__table__).where(*those)).mappings().all()
     if not rows or any(row["id"] in waiting for row in rows):
         return 0
