@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -116,7 +117,8 @@ def choose_locale(tenant: Tenant, flow_locales: tuple[str, ...], wanted: str | N
 
 def begin(survey_round: SurveyRound, channel: str, *, locale: str | None = None,
           age_band: str | None = None, message_id: str | None = None,
-          pointer: str | None = None) -> Outcome | None:
+          pointer: str | None = None,
+          notice: Callable[[str | None], str] | None = None) -> Outcome | None:
     """Start a conversation on a round's pinned flow version (and its council's local questions).
 
     Returns None only if ``pointer`` (an SMS sender) already has a conversation:
@@ -137,10 +139,22 @@ def begin(survey_round: SurveyRound, channel: str, *, locale: str | None = None,
                                 created=0, updated=0, packed=state.dump(flow), pointer=pointer,
                                 local_id=local_id)
     outcome = Outcome(conversation.id, state.status, [r.as_dict() for r in replies])
+    if notice is not None:  # kept with the outcome, so a replayed start gets it too
+        _add_notice(outcome, notice)
     created = store.create(conversation, message_id, outcome.dump())
     if created == REPLAY:
         return Outcome.load(store.outcome(tenant.id, message_id))
     return outcome if created == CREATED else None
+
+
+def _add_notice(outcome: Outcome, notice: Callable[[str | None], str]) -> None:
+    """The channel's own notice (in the replies' language), before the turn's last reply (its
+    question), or after the only one."""
+    said = [r for r in outcome.replies if r.get("text")]
+    lang = said[-1].get("lang") if said else None
+    reply = {"type": "notice", "text": notice(lang), "lang": lang or "en", "dir": "ltr"}
+    at = len(outcome.replies) - 1 if len(said) > 1 else len(outcome.replies)
+    outcome.replies.insert(at, reply)
 
 
 def reply(cid: str, tenant_id: int, message_id: str | None, inbound: Any,

@@ -283,23 +283,19 @@ def converse(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str]
             return [chosen], "no round chosen"
         if sessions().has_finished(pointer, chosen.id):
             return [sms_text(tenant, texts.ALREADY_DONE)], "finished this round before"
-        outcome = conversations.begin(chosen, "sms", message_id=sid, pointer=pointer)
+        outcome = conversations.begin(chosen, "sms", message_id=sid, pointer=pointer,
+                                      notice=lambda locale: thread_notice(tenant, locale))
         if outcome is not None:
-            return first_texts(tenant, outcome), f"started round {chosen.id}"
+            return reply_texts(outcome), f"started round {chosen.id}"
         # Another message from this phone started a conversation first: answer it there.
     raise Busy("the conversation kept changing under this message")
 
 
-def first_texts(tenant: Tenant, outcome: Outcome) -> list[str]:
-    """A new conversation's first texts, telling the young person that the thread stays on
-    their phone (and that we delete ours, if the council does): before the turn's last text,
-    its question, so the question comes last."""
-    sent = reply_texts(outcome)
-    langs = [r.get("lang") for r in outcome.replies if r.get("text")]
-    locale = langs[-1] if langs else None
-    notice = sms_text(tenant, texts.THREAD_DELETED if tenant.delete_sms_from_provider
-                      else texts.THREAD_KEPT, locale)
-    return [*sent[:-1], notice, sent[-1]] if len(sent) > 1 else [*sent, notice]
+def thread_notice(tenant: Tenant, locale: str | None) -> str:
+    """Told with a new conversation's first texts: the thread stays on the young person's
+    phone (and we delete ours, if the council does)."""
+    return sms_text(tenant, texts.THREAD_DELETED if tenant.delete_sms_from_provider
+                    else texts.THREAD_KEPT, locale)
 
 
 def forget_pointer(pointer: str, cid: str) -> None:
