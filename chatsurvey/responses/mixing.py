@@ -33,9 +33,9 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import CursorResult, delete, insert, or_, select
 
 from chatsurvey.conversations.keyspace import DONE
 from chatsurvey.extensions import db, redis_client
@@ -63,7 +63,7 @@ def mix_days(now: float | None = None) -> int:
 
 def _waiting_submissions() -> set[str]:
     """Submission ids whose transcripts still wait to be stored (or cleaned up)."""
-    return {raw.decode("ascii") for raw in redis_client().zrange(DONE, 0, -1)}
+    return {cast(bytes, raw).decode("ascii") for raw in redis_client().zrange(DONE, 0, -1)}
 
 
 def mix_group(round_id: int, week: str, day: str | None, waiting: set[str]) -> int:
@@ -92,7 +92,10 @@ def mix_group(round_id: int, week: str, day: str | None, waiting: set[str]) -> i
         new_rows.append({"id": new_id, **{c: row[c] for c in _RESPONSE_COLUMNS}, "mixed": True})
         new_comments += [{**c, "response_id": new_id} for c in comments.get(row["id"], ())]
     db.session.execute(delete(Comment).where(Comment.response_id.in_(old_ids)))
-    db.session.execute(delete(Response).where(Response.id.in_(old_ids)))
+    gone = db.session.execute(delete(Response).where(Response.id.in_(old_ids)))
+    if cast(CursorResult, gone).rowcount != len(old_ids):
+        db.session.rollback()  # some were discarded (a burst) meanwhile: never bring them back
+        return 0
     db.session.execute(insert(Response), new_rows)
     if new_comments:
         db.session.execute(insert(Comment), new_comments)
