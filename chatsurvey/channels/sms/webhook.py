@@ -11,7 +11,11 @@ Order matters, and each step is cheap so Twilio gets its answer fast:
    conversation and discard its answers, and put the sender on the council's
    opt-out list; HELP answers with the council's help text.
 5. Anything else is a turn of the sender's conversation, found by a keyed hash
-   of the number, or starts one on an open round.
+   of the number, or starts one on an open round. A new conversation's first
+   texts say that the thread stays on the young person's phone.
+
+Once a conversation ends (or a text started none), its thread is deleted from
+the council's Twilio account a few minutes later (chatsurvey/channels/sms/deletion.py).
 
 The sender's number is hashed at once and never kept or logged; logs name the
 council and the MessageSid only.
