@@ -18,6 +18,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def day_of(moment: datetime) -> datetime:
+    """Midnight (UTC) of the day ``moment`` falls on: a time kept no finer than the day."""
+    moment = moment.astimezone(UTC)
+    return datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
+
+
+def utcday() -> datetime:
+    """Today, as midnight UTC (a column default for times kept no finer than the day)."""
+    return day_of(utcnow())
+
+
 class EncryptedText(TypeDecorator):
     """Text stored encrypted with the app's keys (see chatsurvey/crypto.py)."""
 

@@ -133,9 +133,21 @@ SMS_NUMBER_CACHE_SECONDS = 30
 """Seconds each web process remembers which council a number belongs to (and its Twilio
 credentials); a message whose signature fails is checked again against the database."""
 
-SMS_FINISHED_TTL = 120 * 24 * 3600
-"""Seconds to remember that a (hashed) number finished a round, so texting again afterwards
-gets a thank-you instead of the survey a second time. Longer than a round usually runs."""
+PROVIDER_DELETE_AFTER = 120
+"""Seconds after an SMS conversation ends before its thread is deleted at Twilio (Twilio
+refuses to delete a message it is still processing, error 20009, for about a minute)."""
+
+PROVIDER_DELETE_RETRY_INTERVALS = (60, 300, 900, 3600, 3600)
+"""Seconds between tries of a deletion job that failed (Twilio down, busy or refusing)."""
+
+PROVIDER_DELETE_LATER = 600
+"""Seconds to wait before trying again to delete messages Twilio was still processing."""
+
+SMS_FINISHED_AFTER_CLOSE = 30 * 24 * 3600
+"""Seconds after a round closes to remember which (hashed) numbers finished it, so texting
+again afterwards gets a thank-you instead of the survey a second time. The whole round's
+markers go at once, at a midnight (UTC), so the moment says nothing about when anyone
+finished."""
 
 SMS_FLOOD_LIMIT = (15, 30)
 """(messages, seconds): what one number may text in a window and still be answered. Past it

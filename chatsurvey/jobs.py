@@ -5,8 +5,12 @@ Jobs carry nothing but ids. The functions they run live in `workers/`.
 
 from __future__ import annotations
 
+from contextlib import suppress
+from datetime import UTC, datetime
+
 from flask import Flask, current_app
 from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
 from rq.serializers import JSONSerializer
 
 from chatsurvey.extensions import has_redis, redis_client
@@ -15,7 +19,7 @@ EXTENSION = "chatsurvey.queues"
 STORE = "store"
 """Finished conversations waiting to be anonymised and stored."""
 SEND = "send"
-"""Invitations and reminders to send by SMS."""
+"""Invitations and reminders to send by SMS, and finished SMS threads to delete at Twilio."""
 
 STORE_TIMEOUT = 30
 """Seconds a store job may run; shorter than a worker's heartbeat, so a slow job is
@@ -56,3 +60,21 @@ def queue_store(submission_id: str, job_id: str | None = None) -> None:
         retry=Retry(max=len(intervals), interval=intervals), job_timeout=STORE_TIMEOUT,
         result_ttl=0, failure_ttl=FAILURE_TTL,
         description="anonymise and store a finished conversation")
+
+
+def queue_provider_deletion(tenant_id: int, delay: int | None = None) -> None:
+    """Ask a worker to delete the council's finished SMS threads at Twilio, PROVIDER_DELETE_AFTER
+    seconds from now (or ``delay``): one job a minute per council, however many ask.
+
+    The job names the council and the minute, nothing about anyone
+    (chatsurvey/channels/sms/deletion.py)."""
+    config = current_app.config
+    delay = config["PROVIDER_DELETE_AFTER"] if delay is None else delay
+    minute = int(datetime.now(UTC).timestamp() + delay) // 60 + 1
+    intervals = list(config["PROVIDER_DELETE_RETRY_INTERVALS"])
+    with suppress(DuplicateJobError):
+        queue(SEND).enqueue_at(
+            datetime.fromtimestamp(minute * 60, UTC), "workers.provider.delete_finished_threads",
+            tenant_id, job_id=f"provider-delete-{tenant_id}-{minute}", unique=True,
+            retry=Retry(max=len(intervals), interval=intervals), job_timeout=600, result_ttl=0,
+            failure_ttl=FAILURE_TTL, description="delete finished SMS threads at the provider")

@@ -16,6 +16,8 @@
    kept as a partial response, anything else is discarded.
 5. Responses of rounds that have closed forget the day they finished (only the
    week stays; see chatsurvey/responses/bursts.py).
+6. Each round's responses of a day that is over are mixed: a random order, new ids
+   (chatsurvey/responses/mixing.py).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from chatsurvey import conversations, jobs
 from chatsurvey.conversations.keyspace import DONE, Busy, sessions
 from chatsurvey.extensions import db, redis_client
 from chatsurvey.responses.bursts import forget_days
+from chatsurvey.responses.mixing import mix_days
 
 log = logging.getLogger(__name__)
 LOCK = "cs:sweeper"
@@ -93,7 +96,7 @@ def _enqueue_due_retries() -> None:
 def sweep(now: float | None = None) -> dict[str, int]:
     """One sweep; returns how many of each thing it did."""
     now = time.time() if now is None else now
-    done = {"abandoned_jobs": 0, "orphans": 0, "closed": 0, "days_forgotten": 0}
+    done = {"abandoned_jobs": 0, "orphans": 0, "closed": 0, "days_forgotten": 0, "mixed": 0}
     for name in (jobs.STORE, jobs.SEND):
         registry = StartedJobRegistry(queue=jobs.queue(name))
         # Counted without RQ's own clean-up (`count` runs one, at the current time).
@@ -117,6 +120,7 @@ def sweep(now: float | None = None) -> dict[str, int]:
             store.forget_idle(cid)
         except Busy:
             continue  # a young person is answering right now: not abandoned after all
+    done["mixed"] = mix_days(now)  # before a closed round's days are forgotten
     done["days_forgotten"] = forget_days()
     return done
 

@@ -50,6 +50,12 @@ HELP = P_("sms:help", "This number is run by %(council)s. Text STOP to stop gett
 ALREADY_DONE = P_("sms:already_done", "You have already done this survey. Thank you! Your "
                                       "answers help %(council)s make things better.")
 
+# Told with a new SMS conversation's first texts: someone may read the young person's phone.
+THREAD_DELETED = P_("sms:thread_deleted", "We delete these texts on our side when you finish. "
+                                          "They stay on your phone. You can delete them there.")
+THREAD_KEPT = P_("sms:thread_kept", "These texts stay on your phone. You can delete them when "
+                                    "you finish.")
+
 # Invitations: short, warm, one SMS, and saying nothing on a lock screen about what the
 # survey asks. The reminder asks for "?" (the engine's help: it shows the question again)
 # rather than "just reply", so a reply cannot be taken as an answer to a question not on
@@ -64,8 +70,8 @@ REMINDER = P_("sms:reminder", "Hi, it's %(council)s again. You can carry on any 
 # own name (chatsurvey.engine.languages); %(keyword)s the word to text, kept as it is.
 CHOOSE_LANGUAGE = P_("sms:choose_language", "Reply %(keyword)s for %(language)s")
 
-MESSAGES = (NO_SURVEY, STOPPED, OPTED_OUT, WHICH, HELP, ALREADY_DONE, INVITE, REMINDER,
-            CHOOSE_LANGUAGE)
+MESSAGES = (NO_SURVEY, STOPPED, OPTED_OUT, WHICH, HELP, ALREADY_DONE, THREAD_DELETED,
+            THREAD_KEPT, INVITE, REMINDER, CHOOSE_LANGUAGE)
 
 
 @functools.lru_cache(maxsize=4)

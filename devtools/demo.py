@@ -80,7 +80,8 @@ def seed_demo_council(app: Flask) -> DemoCouncil:
                 twilio_account_sid="AC" + secrets.token_hex(16),
                 twilio_auth_token=secrets.token_urlsafe(24),
                 web_origins=[], branding={"display_name": "Demo Council"},
-                help_text="This is a demo of chatsurvey. Nobody reads these messages.")
+                help_text="This is a demo of chatsurvey. Nobody reads these messages.",
+                delete_sms_from_provider=False)  # its texts never reach Twilio: nothing to delete
             tenant.numbers.append(SmsNumber(number=DEMO_NUMBER, per_second=10))
             db.session.add(tenant)
         db.session.flush()

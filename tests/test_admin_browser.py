@@ -308,3 +308,29 @@ def test_a_council_uploads_its_logo_and_the_chat_shows_it(page, live, world, app
     screenshot(page, "admin-round-papers-1280", full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "admin-round-papers-390", full_page=True)
+
+
+def test_a_council_chooses_whether_twilio_keeps_its_texts(page, browser, live, world, app):
+    from chatsurvey.councils.models import Tenant
+    from chatsurvey.extensions import db
+
+    sign_in(page, live, world["council"])
+    page.goto(f"{live}/admin/councils/1")
+    deleting = page.get_by_role("radio", name=re.compile("Delete a young person's texts"))
+    expect(deleting).to_be_checked()
+    page.get_by_role("group", name="Texts kept by Twilio").scroll_into_view_if_needed()
+    screenshot(page, "admin-council-texts-at-twilio")
+    accessible(page, "council-texts-at-twilio")
+    small = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    small.add_cookies(page.context.cookies())
+    narrow = small.new_page()
+    narrow.goto(f"{live}/admin/councils/1")
+    narrow.get_by_role("group", name="Texts kept by Twilio").scroll_into_view_if_needed()
+    screenshot(narrow, "admin-council-texts-at-twilio-390")
+    small.close()
+    page.get_by_role("radio", name=re.compile("Keep them")).check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    with app.app_context():
+        assert db.session.get(Tenant, 1).delete_sms_from_provider is False
+    expect(page.get_by_role("radio", name=re.compile("Keep them"))).to_be_checked()

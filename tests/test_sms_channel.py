@@ -530,11 +530,16 @@ def test_someone_who_finished_is_thanked_not_surveyed_again(client, survey):
     [message] = texts(text(client, "thanks x"))
     assert message.startswith("You have already done this survey. Thank you!")
     assert sessions().find(pointer(tenant_id=survey.tenant_id)) is None
-    # Nothing about the marker links it to the answers: it names the round, not the response.
+    # Nothing about the marker links it to the answers: it names the round, not the response,
+    # and it goes with the whole round's, at a midnight after the round closes.
     keys = [k.decode() for k in redis_client().scan_iter("cs:f:*")]
-    assert keys == [f"cs:f:{survey.tenant_id}:{pointer(tenant_id=survey.tenant_id).split(':')[-1]}"
-                    f":{survey.id}"]
-    assert 0 < redis_client().ttl(keys[0]) <= current_app.config["SMS_FINISHED_TTL"]
+    assert keys == [f"cs:f:{survey.tenant_id}:{survey.id}"]
+    assert redis_client().zrange(keys[0], 0, -1, withscores=True) == [
+        (pointer(tenant_id=survey.tenant_id).split(":")[-1].encode(), 0.0)]
+    expires = time.time() + redis_client().ttl(keys[0])  # EXPIRETIME needs Redis 7
+    assert min(expires % 86400, 86400 - expires % 86400) < 3
+    assert expires >= survey.closes_at.timestamp() + current_app.config[
+        "SMS_FINISHED_AFTER_CLOSE"]
     # Someone else, texting the same number, still gets the survey.
     assert texts(text(client, "hi", sender="+447700900999"))[0].startswith("Which language?")
 

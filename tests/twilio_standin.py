@@ -1,10 +1,14 @@
 """A stand-in for Twilio's Messages API, so tests use the real Twilio client without Twilio.
 
-It speaks the shape the client expects: ``POST /2010-04-01/Accounts/{sid}/Messages.json``
-with Basic auth (account SID and auth token), form fields To/From/Body, and a
-201 JSON reply like Twilio's; errors come back as Twilio's error JSON (code,
-message, status). Tests can make the next requests fail (429) or a number
-opted out (21610).
+It speaks the shape the client expects, with Basic auth (account SID and auth
+token): ``POST /2010-04-01/Accounts/{sid}/Messages.json`` (form fields
+To/From/Body, a 201 JSON reply like Twilio's), ``GET`` of the same (the list,
+filtered by To and From, in pages), and ``DELETE .../Messages/{sid}.json``
+(204). Errors come back as Twilio's error JSON (code, message, status). Tests
+can make the next requests fail (429), a number opted out (21610), or a
+message not yet deletable (20009, Twilio still processing it). Messages a
+young person sent, and the replies Twilio sent from TwiML, are put in with
+``received`` and ``replied``, as Twilio would keep them.
 
 One server per test session (``twilio_server``); ``twilio`` gives each test
 an empty one.
@@ -24,6 +28,9 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 _PATH = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-zA-Z]+)/Messages\.json$")
+_ONE = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-zA-Z]+)/Messages/(SM[0-9a-f]+)\.json$")
+_LIST_KEYS = ("first_page_uri", "next_page_uri", "previous_page_uri", "uri", "page",
+              "page_size", "start", "end")
 
 
 @dataclass
@@ -33,6 +40,8 @@ class Sent:
     to: str
     from_: str
     body: str
+    direction: str = "outbound-api"
+    status: str = "queued"
 
 
 @dataclass
@@ -43,6 +52,9 @@ class TwilioStandIn:
     failures: list[tuple[int, int]] = field(default_factory=list)
     """(HTTP status, Twilio code) for the next requests, in order."""
     requests: int = 0
+    deleted: list[Sent] = field(default_factory=list)
+    processing: set[str] = field(default_factory=set)
+    """SIDs Twilio is still processing: deleting one answers 20009."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -57,12 +69,33 @@ class TwilioStandIn:
             self.opted_out.clear()
             self.failures.clear()
             self.requests = 0
+            self.deleted.clear()
+            self.processing.clear()
 
     def account(self, sid: str, token: str) -> None:
         self.accounts[sid] = token
 
     def fail_next(self, status: int = 429, code: int = 20429, times: int = 1) -> None:
         self.failures.extend([(status, code)] * times)
+
+    def received(self, account: str, from_: str, to: str, body: str) -> str:
+        """A text a young person sent to a council's number; its MessageSid."""
+        sid = "SM" + secrets.token_hex(16)
+        with self._lock:
+            self.messages.append(Sent(sid, account, to, from_, body, "inbound", "received"))
+        return sid
+
+    def replied(self, account: str, from_: str, to: str, body: str) -> str:
+        """A reply Twilio sent from a webhook's TwiML; its SID."""
+        sid = "SM" + secrets.token_hex(16)
+        with self._lock:
+            self.messages.append(Sent(sid, account, to, from_, body, "outbound-reply",
+                                      "delivered"))
+        return sid
+
+    def thread(self, number: str) -> list[Sent]:
+        """Every message still kept to or from ``number``."""
+        return [m for m in self.messages if number in (m.to, m.from_)]
 
     # -- the server -------------------------------------------------------------
 
@@ -94,14 +127,20 @@ class TwilioStandIn:
         return response(environ, start_response)
 
     def _handle(self, request: Request) -> Response:
-        match = _PATH.match(request.path)
-        if request.method != "POST" or not match:
+        match = _PATH.match(request.path) or _ONE.match(request.path)
+        if not match:
             return self._error(404, 20404, "The requested resource was not found")
         account = match.group(1)
         auth = request.authorization
         if (auth is None or auth.username != account
                 or self.accounts.get(account) != auth.password):
             return self._error(401, 20003, "Authenticate")
+        if request.method == "GET" and match.re is _PATH:
+            return self._list(request, account)
+        if request.method == "DELETE" and match.re is _ONE:
+            return self._delete(account, match.group(2))
+        if request.method != "POST" or match.re is not _PATH:
+            return self._error(404, 20404, "The requested resource was not found")
         to, from_, body = (request.form.get(k, "") for k in ("To", "From", "Body"))
         if not to:
             return self._error(400, 21604, "A 'To' phone number is required.")
@@ -114,17 +153,53 @@ class TwilioStandIn:
             return self._error(400, 21610, f"Attempt to send to unsubscribed recipient {to}")
         sid = "SM" + secrets.token_hex(16)
         self.messages.append(Sent(sid, account, to, from_, body))
+        return Response(json.dumps(self._json(self.messages[-1])), status=201,
+                        mimetype="application/json")
+
+    @staticmethod
+    def _json(message: Sent) -> dict:
         now = formatdate(usegmt=True)
-        return Response(json.dumps({
-            "sid": sid, "account_sid": account, "to": to, "from": from_, "body": body,
-            "status": "queued", "num_segments": "1", "num_media": "0",
-            "direction": "outbound-api", "api_version": "2010-04-01", "date_created": now,
-            "date_updated": now, "date_sent": None, "price": None, "price_unit": "GBP",
-            "error_code": None, "error_message": None, "messaging_service_sid": None,
+        account, sid = message.account, message.sid
+        return {
+            "sid": sid, "account_sid": account, "to": message.to, "from": message.from_,
+            "body": message.body, "status": message.status, "num_segments": "1",
+            "num_media": "0", "direction": message.direction, "api_version": "2010-04-01",
+            "date_created": now, "date_updated": now, "date_sent": now, "price": None,
+            "price_unit": "GBP", "error_code": None, "error_message": None,
+            "messaging_service_sid": None,
             "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
             "subresource_uris": {"media": f"/2010-04-01/Accounts/{account}/Messages/{sid}"
-                                          "/Media.json"}}),
-            status=201, mimetype="application/json")
+                                          "/Media.json"}}
+
+    def _list(self, request: Request, account: str) -> Response:
+        """Messages of the account, newest first, filtered by To and From, in pages."""
+        to, from_ = request.args.get("To"), request.args.get("From")
+        size = int(request.args.get("PageSize", 50))
+        page = int(request.args.get("Page", 0))
+        found = [m for m in reversed(self.messages) if m.account == account
+                 and (to is None or m.to == to) and (from_ is None or m.from_ == from_)]
+        chunk = found[page * size:(page + 1) * size]
+        base = f"/2010-04-01/Accounts/{account}/Messages.json?PageSize={size}"
+        more = (page + 1) * size < len(found)
+        body = dict.fromkeys(_LIST_KEYS)
+        body.update(messages=[self._json(m) for m in chunk], page=page, page_size=size,
+                    start=page * size, end=page * size + len(chunk) - 1,
+                    uri=f"{base}&Page={page}", first_page_uri=f"{base}&Page=0",
+                    next_page_uri=f"{base}&Page={page + 1}" if more else None)
+        return Response(json.dumps(body), status=200, mimetype="application/json")
+
+    def _delete(self, account: str, sid: str) -> Response:
+        if self.failures:
+            status, code = self.failures.pop(0)
+            return self._error(status, code, f"Simulated error {code}")
+        found = [m for m in self.messages if m.sid == sid and m.account == account]
+        if not found:
+            return self._error(404, 20404, "The requested resource was not found")
+        if sid in self.processing:
+            return self._error(409, 20009, "Cannot delete this resource before it is complete")
+        self.messages.remove(found[0])
+        self.deleted.append(found[0])
+        return Response(status=204)
 
 
 _shared: TwilioStandIn | None = None

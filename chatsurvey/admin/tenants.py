@@ -46,7 +46,9 @@ def settings_from_form(form) -> CouncilSettings:
         numbers=tuple(form.get("numbers", "").split()) if analyst else None,
         twilio_sid=form.get("twilio_sid", "") if analyst else None,
         twilio_token=form.get("twilio_token", "") if analyst else None,
-        locales=locales_from_form(form) if "first_locale" in form else None)
+        locales=locales_from_form(form) if "first_locale" in form else None,
+        delete_sms_from_provider={"on": True, "off": False}.get(
+            form.get("delete_sms_from_provider", "")))
 
 
 def _languages() -> dict:

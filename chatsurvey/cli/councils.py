@@ -42,8 +42,11 @@ OPTIONS = {"slug": "SLUG", "name": "--name", "display_name": "--display-name",
 @click.option("--colour", help="Button colour, e.g. #005ea5.")
 @click.option("--logo", metavar="FILE",
               help="The council's logo: a PNG or JPEG file on this computer, up to 1 MB.")
+@click.option("--keep-texts-at-twilio", is_flag=True,
+              help="Keep finished SMS threads in the council's Twilio account (by default they "
+                   "are deleted a few minutes after each conversation ends).")
 def tenants_add(slug, name, country, numbers, rate, twilio_sid, twilio_token, origins, locales,
-                help_text, display_name, colour, logo) -> None:
+                help_text, display_name, colour, logo, keep_texts_at_twilio) -> None:
     """Add a council called SLUG (checked as the admin's council form checks it)."""
     if twilio_sid and not twilio_token:
         twilio_token = click.prompt("Twilio auth token", hide_input=True)
@@ -51,7 +54,8 @@ def tenants_add(slug, name, country, numbers, rate, twilio_sid, twilio_token, or
     settings = CouncilSettings(
         name=name, display_name=display_name or "", colour=colour or "",
         help_text=help_text or "", origins=origins, locales=locales, country=country,
-        numbers=numbers, per_second=rate, twilio_sid=twilio_sid, twilio_token=twilio_token)
+        numbers=numbers, per_second=rate, twilio_sid=twilio_sid, twilio_token=twilio_token,
+        delete_sms_from_provider=not keep_texts_at_twilio)
     try:
         tenant = add_council(slug, settings)
     except CouncilRefused as refused:
@@ -103,6 +107,8 @@ def tenants_show(slug: str) -> None:
          or "none"),
         ("Twilio", f"{tenant.twilio_account_sid or 'not set'}, auth token "
                    f"{'set' if tenant.has_auth_token() else 'not set'}"),
+        ("Texts at Twilio", "deleted after each conversation" if tenant.delete_sms_from_provider
+         else "kept"),
         ("Widget origins", ", ".join(tenant.web_origins) or "none"),
         ("SMS help text", tenant.help_text or "not set"),
         ("Branding", ", ".join(f"{k}={v}" for k, v in sorted(tenant.branding.items())) or "none"),

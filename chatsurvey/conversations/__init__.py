@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 from flask import current_app
+from sqlalchemy import select
 
 from chatsurvey import jobs
 from chatsurvey.conversations.keyspace import (
@@ -29,7 +32,6 @@ from chatsurvey.conversations.keyspace import (
     Conversation,
     SessionStore,
     Turn,
-    finished_key,
     sessions,
 )
 from chatsurvey.councils.models import Tenant
@@ -48,6 +50,7 @@ from chatsurvey.engine import (
     transcript,
 )
 from chatsurvey.engine.runtime import check_state
+from chatsurvey.extensions import db
 from chatsurvey.flows.local import flow_for
 from chatsurvey.rounds.models import SurveyRound
 
@@ -115,7 +118,8 @@ def choose_locale(tenant: Tenant, flow_locales: tuple[str, ...], wanted: str | N
 
 def begin(survey_round: SurveyRound, channel: str, *, locale: str | None = None,
           age_band: str | None = None, message_id: str | None = None,
-          pointer: str | None = None) -> Outcome | None:
+          pointer: str | None = None,
+          notice: Callable[[str | None], str] | None = None) -> Outcome | None:
     """Start a conversation on a round's pinned flow version (and its council's local questions).
 
     Returns None only if ``pointer`` (an SMS sender) already has a conversation:
@@ -136,10 +140,22 @@ def begin(survey_round: SurveyRound, channel: str, *, locale: str | None = None,
                                 created=0, updated=0, packed=state.dump(flow), pointer=pointer,
                                 local_id=local_id)
     outcome = Outcome(conversation.id, state.status, [r.as_dict() for r in replies])
+    if notice is not None:  # kept with the outcome, so a replayed start gets it too
+        _add_notice(outcome, notice)
     created = store.create(conversation, message_id, outcome.dump())
     if created == REPLAY:
         return Outcome.load(store.outcome(tenant.id, message_id))
     return outcome if created == CREATED else None
+
+
+def _add_notice(outcome: Outcome, notice: Callable[[str | None], str]) -> None:
+    """The channel's own notice (in the replies' language), before the turn's last reply (its
+    question), or after the only one."""
+    said = [r for r in outcome.replies if r.get("text")]
+    lang = said[-1].get("lang") if said else None
+    reply = {"type": "notice", "text": notice(lang), "lang": lang or "en", "dir": "ltr"}
+    at = len(outcome.replies) - 1 if len(said) > 1 else len(outcome.replies)
+    outcome.replies.insert(at, reply)
 
 
 def reply(cid: str, tenant_id: int, message_id: str | None, inbound: Any,
@@ -265,6 +281,8 @@ def _settle(store: SessionStore, turn: Turn, conversation: Conversation, flow: F
         conversation.packed = state.dump(flow)
         turn.save(conversation, outcome.dump())
         return outcome
+    if conversation.channel == "sms":  # its thread at Twilio goes, once it has ended
+        jobs.queue_provider_deletion(conversation.tenant_id)
     if not worth_keeping(flow, state):
         turn.end(conversation, outcome.dump())
         return outcome
@@ -277,6 +295,19 @@ def _settle(store: SessionStore, turn: Turn, conversation: Conversation, flow: F
              json.dumps(record, separators=(",", ":"), ensure_ascii=False))
     jobs.queue_store(submission_id)
     if conversation.pointer and state.status == "complete":
-        store.redis.set(finished_key(conversation.pointer, conversation.round_id), 1,
-                        ex=current_app.config["SMS_FINISHED_TTL"])
+        store.mark_finished(conversation.pointer, conversation.round_id,
+                            finished_marker_expiry(conversation.round_id, store.clock()))
     return outcome
+
+
+def finished_marker_expiry(round_id: int, now: float) -> int:
+    """When a round's "finished" markers go: SMS_FINISHED_AFTER_CLOSE after the round
+    closes (or after now, if later), at the midnight (UTC) after that: the same moment for
+    everyone who finished the round that day or before, so it dates nobody's finish."""
+    closes = db.session.scalar(select(SurveyRound.closes_at).where(SurveyRound.id == round_id))
+    moment = datetime.fromtimestamp(now, UTC)
+    if closes is not None:
+        moment = max(moment, closes.astimezone(UTC))
+    moment += timedelta(seconds=current_app.config["SMS_FINISHED_AFTER_CLOSE"])
+    midnight = datetime(moment.year, moment.month, moment.day, tzinfo=UTC) + timedelta(days=1)
+    return int(midnight.timestamp())

@@ -25,10 +25,14 @@ Key patterns (``cs:`` prefix), what each holds, and how long it lives:
 ``cs:k:{submission id}``
     A store job's claim on a finished transcript it is storing with its own
     (a batch, see chatsurvey/responses/store.py). CLAIM_TTL there (60 s).
-``cs:f:{tenant}:{phone hash}:{round}``
-    An SMS sender finished this round (so a later "thanks" does not start the
-    survey again and count them twice). Holds nothing else and is not linked to
-    the response. SMS_FINISHED_TTL.
+``cs:f:{tenant}:{round}``
+    The SMS senders (phone hashes) who finished this round, so a later "thanks"
+    does not start the survey again and count them twice. One sorted set per
+    round, every score 0: Redis keeps it in the members' own order, never in
+    the order they finished, and the set has one expiry, the same for every
+    member (SMS_FINISHED_AFTER_CLOSE after the round closes, at a midnight
+    UTC). So it says who took part in a round, never when, and nothing about
+    which response is theirs (see docs/security.md).
 
 Every turn costs two round trips: one that takes the lock and reads the record
 and the de-duplication key, and one script that writes the new record (or the
@@ -66,9 +70,15 @@ def pointer_key(tenant_id: int, phone_hash: str) -> str:
     return f"cs:p:{tenant_id}:{phone_hash}"
 
 
-def finished_key(pointer: str, round_id: int) -> str:
-    """The marker that the SMS sender behind ``pointer`` finished round ``round_id``."""
-    return f"cs:f:{pointer.removeprefix('cs:p:')}:{round_id}"
+def finished_key(tenant_id: int | str, round_id: int) -> str:
+    """The set of SMS senders who finished round ``round_id`` (by phone hash)."""
+    return f"cs:f:{tenant_id}:{round_id}"
+
+
+def _sender(pointer: str) -> tuple[str, str]:
+    """(tenant id, phone hash) of an SMS sender's pointer key."""
+    tenant, _, phone = pointer.removeprefix("cs:p:").partition(":")
+    return tenant, phone
 
 
 def lock_key(cid: str) -> str:
@@ -320,6 +330,21 @@ class SessionStore:
         now = self.clock() if now is None else now
         return [c.decode("ascii") for c in
                 self.redis.zrangebyscore(IDLE, "-inf", now, start=0, num=limit)]
+
+    def mark_finished(self, pointer: str, round_id: int, expire_at: int) -> None:
+        """Remember that the SMS sender behind ``pointer`` finished the round, until
+        ``expire_at`` (unix time: the same for the whole round, see the module docstring)."""
+        tenant, phone = _sender(pointer)
+        key = finished_key(tenant, round_id)
+        pipe = self.redis.pipeline()
+        pipe.zadd(key, {phone: 0})
+        pipe.expireat(key, expire_at)
+        pipe.execute()
+
+    def has_finished(self, pointer: str, round_id: int) -> bool:
+        """Whether the SMS sender behind ``pointer`` finished the round already."""
+        tenant, phone = _sender(pointer)
+        return self.redis.zscore(finished_key(tenant, round_id), phone) is not None
 
     def forget_idle(self, cid: str) -> None:
         """Drop an idle entry whose conversation no longer exists."""

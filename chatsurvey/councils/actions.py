@@ -58,6 +58,8 @@ class CouncilSettings:
     twilio_sid: str | None = None
     twilio_token: str | None = None
     """Write-only: empty or None keeps the token that is set."""
+    delete_sms_from_provider: bool | None = None
+    """Delete finished SMS threads from the council's Twilio account (None: as it is)."""
 
 
 class CouncilRefused(ValueError):
@@ -211,6 +213,8 @@ def _write(tenant: Tenant, settings: CouncilSettings) -> None:
         tenant.twilio_account_sid = settings.twilio_sid or None
     if settings.twilio_token:
         tenant.twilio_auth_token = settings.twilio_token
+    if settings.delete_sms_from_provider is not None:
+        tenant.delete_sms_from_provider = settings.delete_sms_from_provider
     if settings.numbers is not None:
         kept = {n.number: n for n in tenant.numbers}
         wanted = [normalise_number(raw) for raw in settings.numbers]
@@ -223,6 +227,7 @@ def _snapshot(tenant: Tenant) -> dict[str, object]:
             "origins": list(tenant.web_origins or ()), "branding": dict(tenant.branding or {}),
             "redact_terms": list(tenant.redact_terms or ()), "locales": list(tenant.locales or ()),
             "twilio_sid": tenant.twilio_account_sid,
+            "delete_sms_from_provider": tenant.delete_sms_from_provider,
             "numbers": [n.number for n in tenant.numbers]}
 
 

@@ -7,12 +7,14 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     ForeignKey,
     Integer,
     LargeBinary,
     String,
     Text,
     select,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -45,6 +47,10 @@ class Tenant(db.Model):
     """display_name, colour (buttons), text_colour. The logo is a `CouncilLogo`."""
     redact_terms: Mapped[list] = mapped_column(JSON, default=list)
     """Words always removed from free text: names of homes, schools, workers."""
+    delete_sms_from_provider: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                           server_default=true())
+    """Delete each finished SMS thread from the council's Twilio account
+    (chatsurvey/channels/sms/deletion.py). On unless the council turns it off."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     numbers: Mapped[list[SmsNumber]] = relationship(

@@ -3,6 +3,8 @@
 A phone number is never kept in clear. Both tables find a person by the
 keyed hash the webhook computes (`crypto().phone_hash`); an invitation keeps
 the number itself only encrypted, and only until its reminder window is over.
+Their times are kept to the day (midnight UTC), never finer: an exact time
+of an opt-out or an invitation would date a sender's conversation.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chatsurvey.columns import EncryptedText, UTCDateTime, utcnow
+from chatsurvey.columns import EncryptedText, UTCDateTime, utcday
 from chatsurvey.extensions import db
 
 QUEUED, SENT, FAILED, SKIPPED = "queued", "sent", "failed", "skipped"
@@ -32,7 +34,8 @@ class OptOut(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     phone_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcday)
+    """The day (midnight UTC), never the time."""
 
     @classmethod
     def exists(cls, tenant_id: int, phone_hash: str) -> bool:
@@ -58,6 +61,9 @@ class Invitation(db.Model):
     error: Mapped[str | None] = mapped_column(String(64))
     """Why it failed or was skipped: a Twilio error code or a short word, never Twilio's text
     (which can quote the number)."""
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcday)
+    """The day (midnight UTC), never the time."""
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """The day (midnight UTC) it was sent."""
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """The day (midnight UTC) its reminder was sent."""

@@ -44,6 +44,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from chatsurvey import jobs, texts
+from chatsurvey.columns import day_of
 from chatsurvey.conversations.keyspace import Conversation, pointer_key, record_key, sessions
 from chatsurvey.councils.models import SmsNumber, Tenant
 from chatsurvey.engine.sms import segments
@@ -208,7 +209,7 @@ class Sender:
                     return _said(counts) + ", Twilio unavailable", (
                         "invitations", self.now() + timedelta(minutes=RETRY_MINUTES))
                 if outcome == SENT:
-                    invitation.status, invitation.sent_at = SENT, self.now()
+                    invitation.status, invitation.sent_at = SENT, day_of(self.now())
                     invitation.error = None
             counts[invitation.status] = counts.get(invitation.status, 0) + 1
             db.session.commit()
@@ -255,7 +256,7 @@ class Sender:
                 return halted
             if outcome == SENT:
                 reminded += 1
-                invitation.reminded_at = self.now()
+                invitation.reminded_at = day_of(self.now())
             invitation.number = None  # reminded, or it failed: nothing more will be sent
             db.session.commit()
             self._extend(survey_round.id)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from chatsurvey.extensions import db
@@ -25,11 +26,13 @@ class Response(db.Model):
     """One young person's anonymous answers to one survey."""
 
     __tablename__ = "responses"
-    __table_args__ = (Index("ix_responses_round", "tenant_id", "round_id"),)
+    __table_args__ = (Index("ix_responses_round", "tenant_id", "round_id"),
+                      Index("ix_responses_mixed", "mixed"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    """The random submission id made when the conversation finished; unique, so a
-    response can never be stored twice."""
+    """The random submission id made when the conversation finished (unique, so a
+    response can never be stored twice); once its day is over, a new random id that
+    nothing else names (chatsurvey/responses/mixing.py)."""
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     round_id: Mapped[int] = mapped_column(ForeignKey("survey_rounds.id", ondelete="CASCADE"))
     flow_id: Mapped[str] = mapped_column(String(63))
@@ -52,6 +55,9 @@ class Response(db.Model):
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
     """Answers by question key (free text is in comments)."""
     skipped: Mapped[list] = mapped_column(JSON, default=list)
+    mixed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    """Its day is over and its round's responses of that day were rewritten in a random
+    order under new ids (chatsurvey/responses/mixing.py)."""
 
     comments: Mapped[list[Comment]] = relationship(
         back_populates="response", cascade="all, delete-orphan", order_by="Comment.id")

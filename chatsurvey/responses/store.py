@@ -127,7 +127,7 @@ def store_response(submission_id: str) -> str:
         redis.zrem(DONE, submission_id)
         if db.session.get(Response, submission_id) is not None:
             return "already stored"
-        log.warning("submission %s: no transcript and no response", submission_id)
+        log.warning("a store job found no transcript and no response")  # no id: see mixing
         return "nothing to store"
     record = _anonymised(raw)
     others, records = [], [record]
@@ -137,7 +137,7 @@ def store_response(submission_id: str) -> str:
             records.append(_anonymised(other_raw))
             others.append((other, other_raw))
         except Exception:  # its own job will fail on it, visibly; not ours
-            log.exception("submission %s: could not be anonymised in a batch", other)
+            log.exception("a finished conversation could not be anonymised in a batch")
             redis.delete(claim_key(other))
     stored = [submission_id]
     try:

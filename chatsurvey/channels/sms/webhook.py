@@ -11,7 +11,11 @@ Order matters, and each step is cheap so Twilio gets its answer fast:
    conversation and discard its answers, and put the sender on the council's
    opt-out list; HELP answers with the council's help text.
 5. Anything else is a turn of the sender's conversation, found by a keyed hash
-   of the number, or starts one on an open round.
+   of the number, or starts one on an open round. A new conversation's first
+   texts say that the thread stays on the young person's phone.
+
+Once a conversation ends (or a text started none), its thread is deleted from
+the council's Twilio account a few minutes later (chatsurvey/channels/sms/deletion.py).
 
 The sender's number is hashed at once and never kept or logged; logs name the
 council and the MessageSid only.
@@ -33,11 +37,11 @@ from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator, compare
 from twilio.twiml.messaging_response import MessagingResponse
 
-from chatsurvey import conversations, texts
+from chatsurvey import conversations, jobs, texts
 from chatsurvey.channels.sms import throttle
 from chatsurvey.channels.sms.languages import chosen_language, language_offer, offered_languages
 from chatsurvey.conversations import NotFound, Outcome
-from chatsurvey.conversations.keyspace import Busy, LockLost, finished_key, pointer_key
+from chatsurvey.conversations.keyspace import Busy, LockLost, pointer_key, sessions
 from chatsurvey.councils.models import SmsNumber, Tenant
 from chatsurvey.crypto import crypto, normalise_number
 from chatsurvey.engine.languages import WordTable, by_keyword
@@ -51,6 +55,9 @@ bp = Blueprint("sms", __name__)
 log = logging.getLogger(__name__)
 
 REQUIRED = ("From", "To", "MessageSid", "Body")
+OUTSIDE_CONVERSATIONS = frozenset({"opted out", "help", "no round chosen",
+                                   "finished this round before", "opted out earlier"})
+"""What a text that starts no conversation was answered with (see `handle`)."""
 _SID = re.compile(r"^[A-Za-z0-9]{2,64}$")
 _STRIP = " \t\r\n.,!?;:'\"()[]{}*_~"
 _E164 = re.compile(r"\+[1-9][0-9]{7,14}")
@@ -253,6 +260,8 @@ def inbound() -> Response:
         response.headers["Retry-After"] = "1"
         return response
     log.info("sms inbound %s %s: %s", tenant.slug, sid, what)
+    if what in OUTSIDE_CONVERSATIONS:  # nothing to wait for: the thread can go at Twilio
+        jobs.queue_provider_deletion(tenant.id)
     return twiml(texts)
 
 
@@ -327,18 +336,26 @@ def converse(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str]
         chosen = choose_round(tenant, body, phone)
         if isinstance(chosen, str):
             return [chosen], "no round chosen"
-        if redis_client().exists(finished_key(pointer, chosen.id)):
+        if sessions().has_finished(pointer, chosen.id):
             return [sms_text(tenant, texts.ALREADY_DONE)], "finished this round before"
         offered = offered_languages(chosen)
         language = chosen_language(body, offered)  # of the languages this round's flow speaks
         outcome = conversations.begin(chosen, "sms", locale=language, message_id=sid,
-                                      pointer=pointer)
+                                      pointer=pointer,
+                                      notice=lambda locale: thread_notice(tenant, locale))
         if outcome is not None:
             offer = language_offer(tenant, offered, language or (offered[0] if offered else ""))
             return [offer, *reply_texts(outcome)] if offer else reply_texts(outcome), \
                 f"started round {chosen.id}"
         # Another message from this phone started a conversation first: answer it there.
     raise Busy("the conversation kept changing under this message")
+
+
+def thread_notice(tenant: Tenant, locale: str | None) -> str:
+    """Told with a new conversation's first texts: the thread stays on the young person's
+    phone (and we delete ours, if the council does)."""
+    return sms_text(tenant, texts.THREAD_DELETED if tenant.delete_sms_from_provider
+                    else texts.THREAD_KEPT, locale)
 
 
 def forget_pointer(pointer: str, cid: str) -> None:
