@@ -11,6 +11,7 @@ from chatsurvey.cli.rounds import show_round
 from chatsurvey.councils.actions import CouncilRefused, CouncilSettings, add_council
 from chatsurvey.councils.models import COUNTRIES, Tenant
 from chatsurvey.extensions import db
+from chatsurvey.invitations import whatsapp
 from chatsurvey.rounds.models import SurveyRound
 
 tenants = AppGroup("tenants", help="Councils: add, list and show.")
@@ -80,6 +81,7 @@ def tenants_show(slug: str) -> None:
         ("Twilio", f"{tenant.twilio_account_sid or 'not set'}, auth token "
                    f"{'set' if tenant.has_auth_token() else 'not set'}"),
         ("Widget origins", ", ".join(tenant.web_origins) or "none"),
+        ("WhatsApp", _whatsapp(tenant)),
         ("SMS help text", tenant.help_text or "not set"),
         ("Branding", ", ".join(f"{k}={v}" for k, v in sorted(tenant.branding.items())) or "none"),
     ]
@@ -88,3 +90,30 @@ def tenants_show(slug: str) -> None:
     for survey_round in db.session.scalars(select(SurveyRound).where(
             SurveyRound.tenant_id == tenant.id).order_by(SurveyRound.id)):
         show_round(survey_round)
+
+
+def _whatsapp(tenant: Tenant) -> str:
+    sender = whatsapp.sending_number(tenant)
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted((tenant.whatsapp_templates or {}).items()))
+    return (f"sender {sender.number if sender else 'not set'}; templates: "
+            f"{kinds or 'none'}")
+
+
+@tenants.command("whatsapp")
+@click.argument("slug")
+@click.option("--sender", help="Which of the council's numbers is its WhatsApp sender.")
+@click.option("--invite", help="Content SID (HX...) of the approved invitation template; '' "
+              "removes it.")
+@click.option("--reminder", help="Content SID (HX...) of the approved reminder template.")
+def tenants_whatsapp(slug: str, sender: str | None, invite: str | None,
+                     reminder: str | None) -> None:
+    """Set up WhatsApp for a council: its sender and approved templates (docs/whatsapp.md)."""
+    tenant = council(slug)
+    templates = {k: v for k, v in (("invite", invite), ("reminder", reminder)) if v is not None}
+    try:
+        whatsapp.set_up(tenant, sender, templates)
+    except whatsapp.SetUpRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{tenant.slug} WhatsApp: {_whatsapp(tenant)}")
+    for problem in whatsapp.problems(tenant):
+        click.echo(f"Not ready to invite by WhatsApp: {problem}.")

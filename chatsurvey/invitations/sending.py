@@ -18,6 +18,10 @@ relying on cron:
 Pace: each sending number may send SmsNumber.per_second segments a second;
 a Redis "next free slot" per number (GCRA) holds that across every worker.
 
+An invitation by WhatsApp goes from the council's WhatsApp sender as its approved
+template (`chatsurvey.invitations.whatsapp`): free text only inside the young
+person's 24-hour window, and nothing at all without a template.
+
 A number is deleted (set to NULL) once nothing more will be sent to it: after
 its reminder, when its text failed or was skipped, on opt-out, and for
 everyone when the round closes. Twilio's error text is never stored or
@@ -48,6 +52,7 @@ from chatsurvey.conversations.keyspace import Conversation, pointer_key, record_
 from chatsurvey.councils.models import SmsNumber, Tenant
 from chatsurvey.engine.sms import segments
 from chatsurvey.extensions import db, redis_client
+from chatsurvey.invitations import whatsapp
 from chatsurvey.invitations.models import FAILED, QUEUED, SENT, SKIPPED, Invitation, OptOut
 from chatsurvey.invitations.schedule import quiet, quiet_ends, sending_number, wording
 from chatsurvey.rounds.models import SurveyRound
@@ -248,7 +253,7 @@ class Sender:
                 db.session.commit()
                 continue
             client = client or self.make_client(tenant)
-            outcome = self._text(client, tenant, number, invitation, text)
+            outcome = self._text(client, tenant, number, invitation, text, whatsapp.REMINDER)
             halted = self._halted(outcome, reminded)
             if halted:
                 db.session.commit()
@@ -302,12 +307,20 @@ class Sender:
     # -- one text --------------------------------------------------------------
 
     def _text(self, client: Client, tenant: Tenant, number: SmsNumber,
-              invitation: Invitation, text: str) -> str:
+              invitation: Invitation, text: str, kind: str = whatsapp.INVITE) -> str:
         """Send one text at the number's pace, never at night.
 
         Returns SENT, SKIPPED or FAILED (the invitation is finished), or "retry",
         QUIET or REFUSED (it is not, and this run should stop).
         """
+        channel = invitation.channel or whatsapp.SMS
+        content: dict[str, str] | None = {"body": text}
+        if channel == whatsapp.WHATSAPP:
+            content = whatsapp.message(tenant, invitation.phone_hash, kind, text)
+            number = whatsapp.sending_number(tenant) or number
+            if content is None:  # never free text outside the window
+                self._finish(invitation, FAILED, whatsapp.NO_TEMPLATE)
+                return FAILED
         invitation.attempts += 1
         for backoff in (*BACKOFF, None):
             self.pace(number, segments(text))
@@ -315,7 +328,8 @@ class Sender:
                 invitation.attempts -= 1
                 return QUIET
             try:
-                client.messages.create(to=str(invitation.number), from_=number.number, body=text)
+                client.messages.create(to=whatsapp.address(channel, str(invitation.number)),
+                                       from_=whatsapp.address(channel, number.number), **content)
                 return SENT
             except TwilioRestException as exc:
                 code = exc.code or exc.status

@@ -203,7 +203,7 @@ def check(settings: RoundSettings, survey_round: SurveyRound | None = None) -> C
                               "as they are. Set up a new round instead.")
     channels = [c for c in CHANNELS if c in settings.channels]
     if not channels:
-        problems["channel_web"] = "Choose at least one way to take part: web, sms or both."
+        problems["channel_web"] = "Choose at least one way to take part: web chat, SMS or WhatsApp."
     keyword = settings.keyword.strip()
     if keyword and not KEYWORD.fullmatch(keyword):
         problems["keyword"] = "A keyword is one word of 2 to 16 letters or digits, like SURVEY."

@@ -20,7 +20,7 @@ from chatsurvey.councils.models import Tenant
 from chatsurvey.extensions import db
 from chatsurvey.flows.models import FlowVersion, LocalQuestions
 
-CHANNELS = ("web", "sms")
+CHANNELS = ("web", "sms", "whatsapp")
 SCHEDULED, OPEN, CLOSED = "scheduled", "open", "closed"
 STATUS_LABELS = {SCHEDULED: "Scheduled", OPEN: "Open", CLOSED: "Closed"}
 

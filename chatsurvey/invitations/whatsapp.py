@@ -1,0 +1,156 @@
+"""WhatsApp through Twilio: its addresses, its 24-hour window and its templates.
+
+WhatsApp is the SMS channel with different rules for what we may send first:
+
+* Twilio writes a WhatsApp sender and our number as ``whatsapp:+447700900123``;
+  the number behind the prefix is hashed exactly as an SMS sender's is, so a
+  young person has one conversation, one opt-out and one invitation per
+  council whichever of the two they use.
+* A reply is free text only within 24 hours of the young person's last message
+  (WhatsApp's "customer service window"). Every reply to a message is sent at
+  once in the webhook's answer, so it is always inside it.
+* Anything we start (an invitation, a reminder) outside the window must be a
+  template the council had approved by WhatsApp, sent by its Twilio Content SID
+  (``HX`` and 32 hex digits), kept per kind in ``Tenant.whatsapp_templates``.
+  Without one, nothing is sent: never free text outside the window.
+
+Buttons: WhatsApp's quick-reply buttons exist only inside templates, so
+questions are sent as SMS sends them, numbered options the young person
+answers with a number or a word; that works on every phone and in every
+window.
+
+Redis key (``cs:`` prefix), holding nothing but its own existence:
+
+``cs:ww:{tenant}:{phone hash}``
+    The sender wrote to the council on WhatsApp less than WHATSAPP_WINDOW_SECONDS
+    ago (set again by each message). Never linked to a conversation or response.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from flask import current_app
+
+from chatsurvey.audit import record
+from chatsurvey.councils.models import SmsNumber, Tenant
+from chatsurvey.crypto import normalise_number
+from chatsurvey.extensions import db, redis_client
+
+SMS, WHATSAPP = "sms", "whatsapp"
+PREFIX = "whatsapp:"
+INVITE, REMINDER = "invite", "reminder"
+KINDS = (INVITE, REMINDER)
+"""Messages a council starts, each needing its own approved template."""
+CONTENT_SID = re.compile(r"HX[0-9a-f]{32}")
+NO_TEMPLATE = "no-template"
+"""Invitation.error when a WhatsApp message could not be sent: no approved template."""
+
+
+def split_address(address: str) -> tuple[str, str]:
+    """("whatsapp", "+44...") for Twilio's ``whatsapp:+44...``, else ("sms", the address)."""
+    if address[:len(PREFIX)].casefold() == PREFIX:
+        return WHATSAPP, address[len(PREFIX):].strip()
+    return SMS, address
+
+
+def address(channel: str, number: str) -> str:
+    """How Twilio wants a number written on ``channel``."""
+    return f"{PREFIX}{number}" if channel == WHATSAPP else number
+
+
+def window_key(tenant_id: int, phone_hash: str) -> str:
+    return f"cs:ww:{tenant_id}:{phone_hash}"
+
+
+def note_inbound(tenant_id: int, phone_hash: str) -> None:
+    """The young person wrote on WhatsApp: free replies are allowed for the next 24 hours."""
+    redis_client().set(window_key(tenant_id, phone_hash), 1,
+                       ex=int(current_app.config["WHATSAPP_WINDOW_SECONDS"]))
+
+
+def in_window(tenant_id: int, phone_hash: str) -> bool:
+    """May we send this person free text on WhatsApp now?"""
+    return bool(redis_client().exists(window_key(tenant_id, phone_hash)))
+
+
+def template(tenant: Tenant, kind: str) -> str | None:
+    """The Content SID of the council's approved template for ``kind``, if it has a valid one."""
+    found = (tenant.whatsapp_templates or {}).get(kind)
+    return found if isinstance(found, str) and CONTENT_SID.fullmatch(found) else None
+
+
+def sending_number(tenant: Tenant) -> SmsNumber | None:
+    """The council's first number that is a WhatsApp sender."""
+    return next((n for n in tenant.numbers if n.whatsapp), None)
+
+
+def message(tenant: Tenant, phone_hash: str, kind: str, text: str) -> dict[str, str] | None:
+    """What to pass Twilio's ``messages.create`` for a WhatsApp message we start.
+
+    ``{"body": text}`` inside the young person's 24-hour window; outside it the
+    council's approved template for ``kind`` (its Content SID, and the council's
+    name as variable 1); None if it has none, so nothing is sent.
+    """
+    if in_window(tenant.id, phone_hash):
+        return {"body": text}
+    content_sid = template(tenant, kind)
+    if content_sid is None:
+        return None
+    return {"content_sid": content_sid,
+            "content_variables": json.dumps({"1": tenant.display_name}, ensure_ascii=False)}
+
+
+def problems(tenant: Tenant) -> list[str]:
+    """What the council must set up before it can invite by WhatsApp (empty: ready)."""
+    found = []
+    if sending_number(tenant) is None:
+        found.append(f"{tenant.slug} has no WhatsApp sender (a number marked as one)")
+    for kind in KINDS:
+        if template(tenant, kind) is None:
+            found.append(f"{tenant.slug} has no approved WhatsApp template for the {kind} "
+                         "(a Content SID, HX and 32 hex digits)")
+    return found
+
+
+class SetUpRefused(ValueError):
+    """Why a council's WhatsApp settings were not saved, in words for the person setting up."""
+
+
+def set_up(tenant: Tenant, sender: str | None, templates: dict[str, str]) -> None:
+    """Mark one of the council's numbers as its WhatsApp sender and keep its template SIDs.
+
+    ``sender`` must be one of the council's numbers (add it first, like an SMS
+    number); ``templates`` maps "invite"/"reminder" to a Content SID ("" removes
+    one). Raises SetUpRefused with nothing written; audited, then committed.
+    """
+    number = None
+    if sender:
+        try:
+            wanted = normalise_number(sender)
+        except ValueError:
+            raise SetUpRefused(f"{sender} is not a phone number: write it like "
+                               "+447700900123.") from None
+        number = next((n for n in tenant.numbers if n.number == wanted), None)
+        if number is None:
+            raise SetUpRefused(f"{wanted} is not one of {tenant.slug}'s numbers: add it first.")
+    kept = dict(tenant.whatsapp_templates or {})
+    for kind, sid in templates.items():
+        if kind not in KINDS:
+            raise SetUpRefused(f"{kind} is not a kind of message: {', '.join(KINDS)}.")
+        sid = sid.strip()
+        if sid and not CONTENT_SID.fullmatch(sid):
+            raise SetUpRefused(f"{sid} is not a Content SID: HX and 32 hex digits, as Twilio's "
+                               "Content Template Builder shows it.")
+        if sid:
+            kept[kind] = sid
+        else:
+            kept.pop(kind, None)
+    if number is not None:
+        for other in tenant.numbers:
+            other.whatsapp = other is number
+    tenant.whatsapp_templates = kept
+    record("council.whatsapp", tenant, sender=number.number if number else None,
+           templates=sorted(kept))
+    db.session.commit()
