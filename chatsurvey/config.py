@@ -144,11 +144,6 @@ each text gets no reply (each reply is on the council's bill) and is not read as
 SMS_FLOOD_CALM = 30
 """Seconds a number must stay quiet, once over SMS_FLOOD_LIMIT, before it is answered again."""
 
-WHATSAPP_WINDOW_SECONDS = 24 * 3600 - 15 * 60
-"""WhatsApp lets a council send free text only within 24 hours of the young person's last
-message; past this (a quarter of an hour short of it, for messages in flight) an invitation or
-reminder goes as the council's approved template (chatsurvey/invitations/whatsapp.py)."""
-
 # -- web chat (chatsurvey/channels/web/, the widget) --
 
 QUICK_EXIT_URL = "https://www.bbc.co.uk/weather"

@@ -189,6 +189,8 @@ def test_create_a_round(page, live, world):
     sign_in(page, live, world["council"])
     page.goto(f"{live}/admin/rounds/new")
     accessible(page, "round-new")
+    expect(page.get_by_label(re.compile("WhatsApp"))).to_be_checked()
+    screenshot(page, "admin-round-new", full_page=True)
     page.get_by_label("Name of the round").fill("Spring 2027")
     page.get_by_label(re.compile("Entry that routes by age")).check()
     page.get_by_label("First day").fill("2027-03-01")
@@ -204,8 +206,11 @@ def test_create_a_round(page, live, world):
     expect(page.get_by_role("heading", level=1)).to_have_text("Spring 2027")
     expect(page.locator("a.url").first).to_contain_text("/s/")
     assert page.locator("a.url").count() >= 2  # the survey link, then one per age band
-    screenshot(page, "admin-round")
+    expect(page.get_by_text("By WhatsApp: send SPRING to")).to_be_visible()
+    screenshot(page, "admin-round", full_page=True)
     accessible(page, "round")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "admin-round-390", full_page=True)
 
 
 def test_paper_entry(page, live, world):

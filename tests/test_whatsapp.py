@@ -259,32 +259,15 @@ def test_an_invitation_outside_the_window_is_the_approved_template(survey, twili
     assert sent.content_sid == INVITE_SID and sent.body == ""
     assert sent.content_variables == '{"1": "Testshire Council"}'
     assert sent.error_code is None  # never free text outside the window (Twilio's 63016)
+    assert "Testshire" not in sent.body
 
 
-def test_inside_the_window_the_invitation_may_be_free_text(app, survey, twilio):
-    wa(app.test_client(), "SURVEY?")  # wrote to us just now
-    survey.channels = ["web", "whatsapp"]
-    set_up_templates(survey)
-    add_invitations(survey, "phone\n+447700900456\n", send=False, channel="whatsapp")
-    invitation = db.session.query(Invitation).one()
-    assert whatsapp.message(survey.tenant, crypto().phone_hash(SENDER), "invite", "Hi") == {
-        "body": "Hi"}
-    assert whatsapp.message(survey.tenant, invitation.phone_hash, "invite", "Hi")[
-        "content_sid"] == INVITE_SID
-
-
-def test_the_window_closes_after_its_time(app, survey):
-    app.config["WHATSAPP_WINDOW_SECONDS"] = 1
-    wa(app.test_client(), "hi")
-    phone = crypto().phone_hash(SENDER)
-    assert whatsapp.in_window(survey.tenant_id, phone)
-    redis_client().pexpire(whatsapp.window_key(survey.tenant_id, phone), 1)
-    for _ in range(100):
-        if not whatsapp.in_window(survey.tenant_id, phone):
-            break
-    assert not whatsapp.in_window(survey.tenant_id, phone)
-    set_up_templates(survey)
-    assert "body" not in whatsapp.message(survey.tenant, phone, "reminder", "Hi")
+def test_no_marker_is_kept_of_when_a_number_last_wrote(client, survey):
+    """Everything we start is a template, so the 24-hour window needs no tracking."""
+    wa(client, "hi")
+    wa(client, "English")
+    kinds = {key.split(b":")[1] for key in redis_client().keys("cs:*")}
+    assert kinds == {b"c", b"p", b"m", b"idle", b"sw"}  # the conversation, and the flood check
 
 
 def test_without_a_template_nothing_is_sent(survey, twilio):
@@ -306,7 +289,6 @@ def test_a_reminder_outside_the_window_is_its_own_template(survey, twilio):
     clock = Clock(ten_tomorrow())
     sender = Sender(clock=clock, sleep=clock.sleep, client=twilio_client)
     sender.invitations(survey.id)
-    redis_client().delete(whatsapp.window_key(survey.tenant_id, crypto().phone_hash(SENDER)))
     store = sessions()
     store.clock = lambda: clock.t - 49 * 3600
     try:

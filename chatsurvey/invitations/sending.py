@@ -18,9 +18,9 @@ relying on cron:
 Pace: each sending number may send SmsNumber.per_second segments a second;
 a Redis "next free slot" per number (GCRA) holds that across every worker.
 
-An invitation by WhatsApp goes from the council's WhatsApp sender as its approved
-template (`chatsurvey.invitations.whatsapp`): free text only inside the young
-person's 24-hour window, and nothing at all without a template.
+An invitation or reminder by WhatsApp goes from the council's WhatsApp sender as
+its approved template (`chatsurvey.invitations.whatsapp`), never as free text;
+nothing at all goes without a template.
 
 A number is deleted (set to NULL) once nothing more will be sent to it: after
 its reminder, when its text failed or was skipped, on opt-out, and for
@@ -316,9 +316,9 @@ class Sender:
         channel = invitation.channel or whatsapp.SMS
         content: dict[str, str] | None = {"body": text}
         if channel == whatsapp.WHATSAPP:
-            content = whatsapp.message(tenant, invitation.phone_hash, kind, text)
+            content = whatsapp.message(tenant, kind)
             number = whatsapp.sending_number(tenant) or number
-            if content is None:  # never free text outside the window
+            if content is None:  # never free text
                 self._finish(invitation, FAILED, whatsapp.NO_TEMPLATE)
                 return FAILED
         invitation.attempts += 1

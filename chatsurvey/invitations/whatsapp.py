@@ -12,18 +12,19 @@ WhatsApp is the SMS channel with different rules for what we may send first:
 * Anything we start (an invitation, a reminder) outside the window must be a
   template the council had approved by WhatsApp, sent by its Twilio Content SID
   (``HX`` and 32 hex digits), kept per kind in ``Tenant.whatsapp_templates``.
-  Without one, nothing is sent: never free text outside the window.
+  Without one, nothing is sent: never free text.
+
+We do not track the window: everything we start is a template, inside the
+window or not (WhatsApp allows that). A reminder goes only after
+REMINDER_AFTER_HOURS (48) quiet hours, and an invitation only to someone not
+already taking part, so free text would almost never have been allowed anyway;
+and a marker of when each number last wrote would be one more thing in Redis
+that could say when someone answered.
 
 Buttons: WhatsApp's quick-reply buttons exist only inside templates, so
 questions are sent as SMS sends them, numbered options the young person
 answers with a number or a word; that works on every phone and in every
 window.
-
-Redis key (``cs:`` prefix), holding nothing but its own existence:
-
-``cs:ww:{tenant}:{phone hash}``
-    The sender wrote to the council on WhatsApp less than WHATSAPP_WINDOW_SECONDS
-    ago (set again by each message). Never linked to a conversation or response.
 """
 
 from __future__ import annotations
@@ -31,12 +32,10 @@ from __future__ import annotations
 import json
 import re
 
-from flask import current_app
-
 from chatsurvey.audit import record
 from chatsurvey.councils.models import SmsNumber, Tenant
 from chatsurvey.crypto import normalise_number
-from chatsurvey.extensions import db, redis_client
+from chatsurvey.extensions import db
 
 SMS, WHATSAPP = "sms", "whatsapp"
 PREFIX = "whatsapp:"
@@ -60,21 +59,6 @@ def address(channel: str, number: str) -> str:
     return f"{PREFIX}{number}" if channel == WHATSAPP else number
 
 
-def window_key(tenant_id: int, phone_hash: str) -> str:
-    return f"cs:ww:{tenant_id}:{phone_hash}"
-
-
-def note_inbound(tenant_id: int, phone_hash: str) -> None:
-    """The young person wrote on WhatsApp: free replies are allowed for the next 24 hours."""
-    redis_client().set(window_key(tenant_id, phone_hash), 1,
-                       ex=int(current_app.config["WHATSAPP_WINDOW_SECONDS"]))
-
-
-def in_window(tenant_id: int, phone_hash: str) -> bool:
-    """May we send this person free text on WhatsApp now?"""
-    return bool(redis_client().exists(window_key(tenant_id, phone_hash)))
-
-
 def template(tenant: Tenant, kind: str) -> str | None:
     """The Content SID of the council's approved template for ``kind``, if it has a valid one."""
     found = (tenant.whatsapp_templates or {}).get(kind)
@@ -86,15 +70,12 @@ def sending_number(tenant: Tenant) -> SmsNumber | None:
     return next((n for n in tenant.numbers if n.whatsapp), None)
 
 
-def message(tenant: Tenant, phone_hash: str, kind: str, text: str) -> dict[str, str] | None:
+def message(tenant: Tenant, kind: str) -> dict[str, str] | None:
     """What to pass Twilio's ``messages.create`` for a WhatsApp message we start.
 
-    ``{"body": text}`` inside the young person's 24-hour window; outside it the
-    council's approved template for ``kind`` (its Content SID, and the council's
-    name as variable 1); None if it has none, so nothing is sent.
+    The council's approved template for ``kind`` (its Content SID, and the
+    council's name as variable 1); None if it has none, so nothing is sent.
     """
-    if in_window(tenant.id, phone_hash):
-        return {"body": text}
     content_sid = template(tenant, kind)
     if content_sid is None:
         return None

@@ -2,8 +2,8 @@
 
 WhatsApp is the same webhook with ``whatsapp:`` before both numbers; the
 channel is read from that prefix, the number behind it is hashed as an SMS
-sender's is, and its own rules (the 24-hour window, templates) are in
-`chatsurvey.invitations.whatsapp`.
+sender's is. Every reply is in the webhook's answer, so always inside WhatsApp's
+24-hour window; what we start (templates) is in `chatsurvey.invitations.whatsapp`.
 
 Order matters, and each step is cheap so Twilio gets its answer fast:
 
@@ -207,11 +207,8 @@ def inbound() -> Response:
         if tenant is None or not signed(tenant):
             log.warning("sms inbound %s %s: signature does not match (403)", slug, sid)
             return twiml(status=403)
-    phone = phone_hash(sender)
-    if channel == whatsapp.WHATSAPP:
-        whatsapp.note_inbound(tenant.id, phone)
     try:
-        texts, what = handle(tenant, sid, phone, form["Body"], channel)
+        texts, what = handle(tenant, sid, phone_hash(sender), form["Body"], channel)
     except (Busy, LockLost):
         log.warning("sms inbound %s %s: conversation busy (503, Twilio may retry)",
                     tenant.slug, sid)
