@@ -134,8 +134,8 @@ def test_invitations_csv_upload(app, client, council, caplog):
     with app.app_context():
         assert db.session.query(Invitation).count() == 2
     action, details = audit_actions(app)[-1]
-    assert action == "invitations.uploaded" and details == {"lines": 4, "accepted": 2,
-                                                            "refused": 2}
+    assert action == "invitations.uploaded" and details == {"channel": "sms", "lines": 4,
+                                                            "accepted": 2, "refused": 2}
     assert "07700" not in str(audit_actions(app))
     assert "900123" not in caplog.text and "900124" not in caplog.text
     empty = post(client, f"/admin/rounds/{council['round_id']}/invitations", {},

@@ -50,9 +50,8 @@ def add_invitations(survey_round: SurveyRound, csv_text: str, *, send: bool,
     except InvitationError:
         db.session.rollback()
         raise
-    by = {"channel": channel} if channel != "sms" else {}
-    record("invitations.uploaded", survey_round, lines=report.lines,
-           accepted=report.accepted, refused=len(report.rejected), **by)
+    record("invitations.uploaded", survey_round, channel=channel, lines=report.lines,
+           accepted=report.accepted, refused=len(report.rejected))
     db.session.commit()
     if send and report.accepted:
         queue_invitations(survey_round.id)
