@@ -27,9 +27,13 @@ from chatsurvey.invitations.models import Invitation, OptOut
 from chatsurvey.invitations.schedule import InvitationError
 from chatsurvey.invitations.sending import Sender, twilio_client
 from chatsurvey.jobs import STORE
+from chatsurvey.reports.compute import build_report
+from chatsurvey.reports.response_rates import band_channel_table
+from chatsurvey.reports.rules import Rules
 from chatsurvey.responses.models import Response
 from devtools.phone import reply_texts
 from tests import twilio_standin
+from tests.admin_helpers import add_response
 
 pytestmark = pytest.mark.redis
 
@@ -128,6 +132,19 @@ def test_a_whole_whatsapp_conversation_is_stored_once_as_whatsapp(app, client, s
     wa(client, "thanks", sid=sid)  # a replay, and a message after the end
     make_worker([STORE]).work(burst=True)
     assert db.session.query(Response).count() == 1
+
+
+def test_the_report_shows_whatsapp_in_its_own_column_once_anyone_used_it(survey):
+    for _ in range(20):
+        add_response(survey, channel="web")
+    table = band_channel_table(build_report(survey.tenant, survey), Rules())
+    assert table is not None and "WhatsApp" not in table.col_labels
+    for _ in range(20):
+        add_response(survey, channel="whatsapp")
+    table = band_channel_table(build_report(survey.tenant, survey), Rules())
+    assert table is not None
+    assert table.col_labels == ("Web chat", "Text message", "Paper", "WhatsApp")
+    assert [row[-1] for row in table.cells] == [20]
 
 
 def test_one_number_has_one_conversation_on_sms_and_whatsapp(client, survey):
