@@ -64,6 +64,14 @@ def app(make_app, twilio):  # this module's app talks to the stand-in
         db.drop_all()
 
 
+@pytest.fixture
+def survey(survey):
+    """The conftest round, run on WhatsApp too (a new round's default is web and SMS)."""
+    survey.channels = ["web", "sms", "whatsapp"]
+    db.session.commit()
+    return survey
+
+
 def new_sid() -> str:
     return "SM" + secrets.token_hex(16)
 
@@ -288,7 +296,9 @@ def test_no_marker_is_kept_of_when_a_number_last_wrote(client, survey):
 
 
 def test_without_a_template_nothing_is_sent(survey, twilio):
-    with pytest.raises(InvitationError, match="no approved WhatsApp template"):
+    with pytest.raises(InvitationError, match="cannot invite by WhatsApp yet: no WhatsApp "
+                       "sender, no approved template for the invitation, no approved template "
+                       "for the reminder"):
         add_invitations(survey, f"phone\n{SENDER}\n", send=False, channel="whatsapp")
     set_up_templates(survey)
     add_invitations(survey, f"phone\n{SENDER}\n", send=False, channel="whatsapp")
@@ -338,11 +348,12 @@ def test_the_set_up_refuses_what_twilio_would_not_take(survey):
     with pytest.raises(whatsapp.SetUpRefused, match="not a kind"):
         whatsapp.set_up(survey.tenant, None, {"birthday": INVITE_SID})
     assert whatsapp.problems(survey.tenant) == [
-        "testshire has no WhatsApp sender (a number marked as one)",
-        "testshire has no approved WhatsApp template for the invite (a Content SID, HX and 32 "
-        "hex digits)",
-        "testshire has no approved WhatsApp template for the reminder (a Content SID, HX and "
-        "32 hex digits)"]
+        "no WhatsApp sender", "no approved template for the invitation",
+        "no approved template for the reminder"]
+    whatsapp.set_up(survey.tenant, TO, {"invite": INVITE_SID})
+    assert whatsapp.not_ready(survey.tenant) == (
+        "Testshire Council cannot invite by WhatsApp yet: no approved template for the "
+        "reminder (see docs/whatsapp.md)")
 
 
 def test_the_tenants_whatsapp_command_sets_it_up(app, survey):
@@ -350,6 +361,6 @@ def test_the_tenants_whatsapp_command_sets_it_up(app, survey):
         "tenants", "whatsapp", "testshire", "--sender", "07700 900001",
         "--invite", INVITE_SID, "--reminder", REMINDER_SID])
     assert result.exit_code == 0, result.output
-    assert "sender +447700900001" in result.output and "Not ready" not in result.output
+    assert "sender +447700900001" in result.output and "cannot" not in result.output
     db.session.expire_all()
     assert whatsapp.problems(survey.tenant) == []

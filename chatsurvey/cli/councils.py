@@ -115,5 +115,5 @@ def tenants_whatsapp(slug: str, sender: str | None, invite: str | None,
     except whatsapp.SetUpRefused as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{tenant.slug} WhatsApp: {_whatsapp(tenant)}")
-    for problem in whatsapp.problems(tenant):
-        click.echo(f"Not ready to invite by WhatsApp: {problem}.")
+    if whatsapp.not_ready(tenant):
+        click.echo(f"{whatsapp.not_ready(tenant)}.")

@@ -59,8 +59,8 @@ def check_round(survey_round: SurveyRound, channel: str = "sms") -> None:
     if channel not in (survey_round.channels or ()):
         raise InvitationError(f"round {survey_round.id} does not run by "
                               f"{'WhatsApp' if channel == 'whatsapp' else 'SMS'}")
-    if channel == "whatsapp" and whatsapp.problems(tenant):
-        raise InvitationError("; ".join(whatsapp.problems(tenant)))
+    if channel == "whatsapp" and whatsapp.not_ready(tenant):
+        raise InvitationError(str(whatsapp.not_ready(tenant)))
     if survey_round.closes_at <= utcnow():
         raise InvitationError(f"round {survey_round.id} has closed")
     if sending_number(tenant) is None:

@@ -83,16 +83,24 @@ def message(tenant: Tenant, kind: str) -> dict[str, str] | None:
             "content_variables": json.dumps({"1": tenant.display_name}, ensure_ascii=False)}
 
 
+KIND_NAMES = {INVITE: "the invitation", REMINDER: "the reminder"}
+
+
 def problems(tenant: Tenant) -> list[str]:
     """What the council must set up before it can invite by WhatsApp (empty: ready)."""
     found = []
     if sending_number(tenant) is None:
-        found.append(f"{tenant.slug} has no WhatsApp sender (a number marked as one)")
-    for kind in KINDS:
-        if template(tenant, kind) is None:
-            found.append(f"{tenant.slug} has no approved WhatsApp template for the {kind} "
-                         "(a Content SID, HX and 32 hex digits)")
+        found.append("no WhatsApp sender")
+    found += [f"no approved template for {KIND_NAMES[kind]}" for kind in KINDS
+              if template(tenant, kind) is None]
     return found
+
+
+def not_ready(tenant: Tenant) -> str | None:
+    """Why the council cannot invite by WhatsApp yet, in one sentence (None: it can)."""
+    found = problems(tenant)
+    return (f"{tenant.display_name} cannot invite by WhatsApp yet: {', '.join(found)} "
+            "(see docs/whatsapp.md)") if found else None
 
 
 class SetUpRefused(ValueError):

@@ -33,7 +33,14 @@ from chatsurvey.flows import editing
 from chatsurvey.flows.local import LocalError, explain, pin_latest
 from chatsurvey.flows.models import FlowVersion
 from chatsurvey.flows.store import flow_store
-from chatsurvey.rounds.models import CHANNELS, CLOSED, SCHEDULED, RoundDetails, SurveyRound
+from chatsurvey.rounds.models import (
+    CHANNELS,
+    CLOSED,
+    DEFAULT_CHANNELS,
+    SCHEDULED,
+    RoundDetails,
+    SurveyRound,
+)
 
 KEYWORD = re.compile(r"[A-Za-z0-9]{2,16}")
 MAX_ELIGIBLE = 100000
@@ -50,7 +57,7 @@ class RoundSettings:
     """First day, like 2026-11-30."""
     closes: str
     """The day after the last day."""
-    channels: tuple[str, ...] = CHANNELS
+    channels: tuple[str, ...] = DEFAULT_CHANNELS
     keyword: str = ""
     eligible: Mapping[str, str] | None = None
     """Young people who could take part, by age band: {"8-11": "120"}; empty counts left out."""
