@@ -199,19 +199,19 @@ def inbound() -> Response:
         return twiml(status=400)
     tenant = tenant_for(to)
     if tenant is None:
-        log.info("sms inbound %s: not one of our numbers", sid)
+        log.info("%s inbound %s: not one of our numbers", channel, sid)
         return twiml(status=404)
     if not signed(tenant):
         slug = tenant.slug
         tenant = tenant_for(to, fresh=True)  # the council may have just changed its token
         if tenant is None or not signed(tenant):
-            log.warning("sms inbound %s %s: signature does not match (403)", slug, sid)
+            log.warning("%s inbound %s %s: signature does not match (403)", channel, slug, sid)
             return twiml(status=403)
     try:
         texts, what = handle(tenant, sid, phone_hash(sender), form["Body"], channel)
     except (Busy, LockLost):
-        log.warning("sms inbound %s %s: conversation busy (503, Twilio may retry)",
-                    tenant.slug, sid)
+        log.warning("%s inbound %s %s: conversation busy (503, Twilio may retry)",
+                    channel, tenant.slug, sid)
         response = twiml(status=503)
         response.headers["Retry-After"] = "1"
         return response
