@@ -364,3 +364,20 @@ def test_the_tenants_whatsapp_command_sets_it_up(app, survey):
     assert "sender +447700900001" in result.output and "cannot" not in result.output
     db.session.expire_all()
     assert whatsapp.problems(survey.tenant) == []
+
+
+# -- deletion from Twilio ------------------------------------------------------------------------
+
+
+def test_a_number_has_one_hash_by_sms_and_on_whatsapp(app):
+    """So the deletion job's "is this sender in a conversation?" works for WhatsApp threads."""
+    from chatsurvey.channels.sms.webhook import phone_hash
+
+    with app.app_context():
+        assert phone_hash(f"whatsapp:{SENDER}") == phone_hash(SENDER) == crypto().phone_hash(
+            SENDER)
+        assert phone_hash("WhatsApp:07700 900123") == phone_hash(SENDER)
+
+
+def test_the_council_s_twilio_addresses_include_its_whatsapp_ones(survey):
+    assert whatsapp.twilio_addresses(survey.tenant) == [TO, f"whatsapp:{TO}"]

@@ -59,6 +59,18 @@ def address(channel: str, number: str) -> str:
     return f"{PREFIX}{number}" if channel == WHATSAPP else number
 
 
+def twilio_addresses(tenant: Tenant) -> list[str]:
+    """Every address the council's messages have at Twilio: each number, by SMS and on
+    WhatsApp (``whatsapp:+44...``), for listing them in its Messages resource.
+
+    WhatsApp addresses are listed for every number, not only the one marked as the
+    sender: a message to a number is answered however it is marked, so its thread
+    must be found however it is marked too.
+    """
+    return [*(n.number for n in tenant.numbers),
+            *(address(WHATSAPP, n.number) for n in tenant.numbers)]
+
+
 def template(tenant: Tenant, kind: str) -> str | None:
     """The Content SID of the council's approved template for ``kind``, if it has a valid one."""
     found = (tenant.whatsapp_templates or {}).get(kind)

@@ -175,7 +175,12 @@ def signed(tenant: Tenant | CouncilByNumber) -> bool:
 
 
 def phone_hash(sender: str) -> str:
-    """The keyed hash a sender is known by (Twilio sends E.164; anything else as given)."""
+    """The keyed hash a sender is known by (Twilio sends E.164; anything else as given).
+
+    The same for a number by SMS and on WhatsApp (``whatsapp:+44...``): one person,
+    one conversation, one opt-out, and one "in a conversation" test for deletion.
+    """
+    sender = whatsapp.split_address(sender)[1]
     if _E164.fullmatch(sender):  # already what normalise_number would make of it
         return crypto().phone_hash(sender)
     try:
