@@ -31,7 +31,8 @@ def world(app):
     with app.app_context():
         tenant = seed_tenant()
         published = publish_fixture_flows()
-        survey_round = open_round(tenant, published["router"], name="Autumn 2026")
+        survey_round = open_round(tenant, published["router"], name="Autumn 2026",
+                                  channels=["web", "sms", "whatsapp"])
         add_response(survey_round, comment="I would like more trips out, [name] is kind")
         add_response(survey_round, comment="I am scared at home", flagged=True)
         analyst = make_user("programme-analyst", totp=True, name="Ana Lyst")
@@ -189,6 +190,9 @@ def test_create_a_round(page, live, world):
     sign_in(page, live, world["council"])
     page.goto(f"{live}/admin/rounds/new")
     accessible(page, "round-new")
+    expect(page.get_by_label(re.compile("WhatsApp"))).not_to_be_checked()  # needs set-up
+    page.get_by_label(re.compile("WhatsApp")).check()
+    screenshot(page, "admin-round-new", full_page=True)
     page.get_by_label("Name of the round").fill("Spring 2027")
     page.get_by_label(re.compile("Entry that routes by age")).check()
     page.get_by_label("First day").fill("2027-03-01")
@@ -204,8 +208,25 @@ def test_create_a_round(page, live, world):
     expect(page.get_by_role("heading", level=1)).to_have_text("Spring 2027")
     expect(page.locator("a.url").first).to_contain_text("/s/")
     assert page.locator("a.url").count() >= 2  # the survey link, then one per age band
-    screenshot(page, "admin-round")
+    expect(page.get_by_text("By WhatsApp: send SPRING to")).to_be_visible()
+    screenshot(page, "admin-round", full_page=True)
     accessible(page, "round")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "admin-round-390", full_page=True)
+
+
+def test_invite_by_whatsapp(page, live, world):
+    sign_in(page, live, world["council"])
+    page.goto(f"{live}/admin/rounds/{world['round_id']}")
+    page.get_by_role("link", name="Invite by SMS or WhatsApp").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Invite young people by SMS or WhatsApp")
+    expect(page.locator(".warning-box")).to_contain_text("cannot invite by WhatsApp yet")
+    page.get_by_label(re.compile("WhatsApp")).check()
+    accessible(page, "invitations")
+    screenshot(page, "admin-invitations", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "admin-invitations-390", full_page=True)
 
 
 def test_paper_entry(page, live, world):

@@ -134,8 +134,8 @@ def test_invitations_csv_upload(app, client, council, caplog):
     with app.app_context():
         assert db.session.query(Invitation).count() == 2
     action, details = audit_actions(app)[-1]
-    assert action == "invitations.uploaded" and details == {"lines": 4, "accepted": 2,
-                                                            "refused": 2}
+    assert action == "invitations.uploaded" and details == {"channel": "sms", "lines": 4,
+                                                            "accepted": 2, "refused": 2}
     assert "07700" not in str(audit_actions(app))
     assert "900123" not in caplog.text and "900124" not in caplog.text
     empty = post(client, f"/admin/rounds/{council['round_id']}/invitations", {},
@@ -367,3 +367,38 @@ def test_audit_log_page(app, client, council, analyst):
     page = client.get("/admin/audit").get_data(as_text=True)
     assert "round.changed" in page and "login.success" in page
     assert council["email"] in page
+
+
+def test_invitations_by_whatsapp_from_the_admin(app, client, council):
+    from chatsurvey.extensions import db
+    from chatsurvey.invitations import whatsapp
+    from chatsurvey.invitations.models import Invitation
+    from chatsurvey.rounds.models import SurveyRound
+
+    with app.app_context():
+        db.session.get(SurveyRound, council["round_id"]).channels = ["web", "sms", "whatsapp"]
+        db.session.commit()
+    sign_in(client, council["email"])
+    url = f"/admin/rounds/{council['round_id']}/invitations"
+    page = client.get(url).get_data(as_text=True)
+    assert "Invite young people by SMS or WhatsApp" in page
+    assert 'value="whatsapp"' in page and "cannot invite by WhatsApp yet" in page
+    refused = post(client, url, {"numbers": "07700 900123", "channel": "whatsapp"},
+                   token_from=url)
+    assert refused.status_code == 400
+    assert "cannot invite by WhatsApp yet" in refused.get_data(as_text=True)
+    with app.app_context():
+        survey_round = db.session.get(SurveyRound, council["round_id"])
+        whatsapp.set_up(survey_round.tenant, "+447700900001",
+                        {"invite": "HX" + "1" * 32, "reminder": "HX" + "2" * 32})
+    made = post(client, url, {"numbers": "07700 900123", "channel": "whatsapp"},
+                token_from=url)
+    assert made.status_code == 200 and "cannot invite by WhatsApp yet" not in made.get_data(
+        as_text=True)
+    with app.app_context():
+        assert [i.channel for i in db.session.query(Invitation)] == ["whatsapp"]
+        survey_round = db.session.get(SurveyRound, council["round_id"])
+        survey_round.channels = ["web", "sms"]
+        db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "Invite young people by SMS<" in page and 'value="whatsapp"' not in page

@@ -180,3 +180,24 @@ def test_the_round_page_links_analysts_to_the_review(client, stuffed):
     _as_analyst(client, stuffed)
     page = client.get(f"/admin/rounds/{stuffed['round_id']}").get_data(as_text=True)
     assert re.search(rf'href="/admin/rounds/{stuffed["round_id"]}/bursts"', page)
+
+
+def test_a_whatsapp_burst_is_shown_and_discarded_like_the_others(app):
+    from chatsurvey.admin.bursts import CHANNEL_NAMES
+    from chatsurvey.extensions import db
+    from chatsurvey.responses.bursts import bursts, discard_day
+
+    with app.app_context():
+        survey_round = open_round(seed_tenant(), publish_fixture_flows()["router"])
+        for day in NORMAL_DAYS:
+            add_response(survey_round, channel="whatsapp", day=day)
+        for _ in range(40):
+            add_response(survey_round, channel="whatsapp", day=BURST_DAY)
+        [burst] = bursts(survey_round)
+        assert (burst.channel, burst.day.isoformat(), burst.complete) == (
+            "whatsapp", BURST_DAY, 41)
+        assert CHANNEL_NAMES[burst.channel] == "WhatsApp"
+        assert discard_day(survey_round, BURST_DAY, "whatsapp") == 41
+        db.session.commit()
+        round_id = survey_round.id
+    assert _count(app, round_id, channel="whatsapp") == 4

@@ -4,7 +4,7 @@ from dataclasses import FrozenInstanceError, replace
 
 import pytest
 
-from chatsurvey.engine import Context, Text, advance, start
+from chatsurvey.engine import Context, Text, advance, start, transcript
 from chatsurvey.engine.events import Answered, Withdrawn
 from chatsurvey.engine.pretty import format_event, format_reply
 from chatsurvey.engine.render import answer_text, fill, placeholders, questions_by_key
@@ -53,6 +53,19 @@ def test_sms_question_is_numbered_and_counted(library):
     assert replies[-1].as_dict() == {
         "type": "question", "text": replies[-1].text, "key": "pet_kind", "lang": "en",
         "dir": "ltr", "encoding": "GSM-7", "segments": 1}
+
+
+def test_whatsapp_is_worded_and_numbered_as_sms_but_stored_as_whatsapp(library):
+    """WhatsApp buttons need a template approved in advance; numbered options always work."""
+    pets = library.get("pets")
+    inputs = ["yes", "yes", "2", "Tom", "3", "lots"]
+    sms_state, sms_replies, _ = play(pets, inputs, channel="sms")
+    state, replies, events = play(pets, inputs, channel="whatsapp")
+    assert [r.as_dict() for r in replies] == [r.as_dict() for r in sms_replies]
+    assert all(r.widget is None for r in replies)
+    assert state.ctx.channel == "whatsapp" and events[0].channel == "whatsapp"
+    assert transcript(pets, state)["channel"] == "whatsapp"
+    assert transcript(pets, sms_state)["channel"] == "sms"
 
 
 def test_sms_faces_are_numbered_words_without_emoji(library):

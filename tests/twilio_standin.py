@@ -10,6 +10,12 @@ message not yet deletable (20009, Twilio still processing it). Messages a
 young person sent, and the replies Twilio sent from TwiML, are put in with
 ``received`` and ``replied``, as Twilio would keep them.
 
+WhatsApp (``To``/``From`` written ``whatsapp:+44...``) follows WhatsApp's rule
+as Twilio applies it: free text (``Body``) is delivered only to someone who
+wrote to us in the last 24 hours (tests say who with ``whatsapp_window``);
+otherwise the message is accepted and then fails with error 63016, as
+Twilio's does. A template (``ContentSid``, ``ContentVariables``) always goes.
+
 One server per test session (``twilio_server``); ``twilio`` gives each test
 an empty one.
 """
@@ -42,6 +48,11 @@ class Sent:
     body: str
     direction: str = "outbound-api"
     status: str = "queued"
+    content_sid: str = ""
+    content_variables: str = ""
+    error_code: int | None = None
+    """Set when Twilio would accept the message and then fail it (63016: free text outside
+    WhatsApp's 24-hour window)."""
 
 
 @dataclass
@@ -49,6 +60,8 @@ class TwilioStandIn:
     accounts: dict[str, str] = field(default_factory=dict)
     messages: list[Sent] = field(default_factory=list)
     opted_out: set[str] = field(default_factory=set)
+    whatsapp_window: set[str] = field(default_factory=set)
+    """WhatsApp addresses (``whatsapp:+44...``) that wrote to us in the last 24 hours."""
     failures: list[tuple[int, int]] = field(default_factory=list)
     """(HTTP status, Twilio code) for the next requests, in order."""
     requests: int = 0
@@ -67,6 +80,7 @@ class TwilioStandIn:
             self.accounts.clear()
             self.messages.clear()
             self.opted_out.clear()
+            self.whatsapp_window.clear()
             self.failures.clear()
             self.requests = 0
             self.deleted.clear()
@@ -141,18 +155,27 @@ class TwilioStandIn:
             return self._delete(account, match.group(2))
         if request.method != "POST" or match.re is not _PATH:
             return self._error(404, 20404, "The requested resource was not found")
-        to, from_, body = (request.form.get(k, "") for k in ("To", "From", "Body"))
+        to, from_, body, content_sid, variables = (
+            request.form.get(k, "") for k in ("To", "From", "Body", "ContentSid",
+                                              "ContentVariables"))
         if not to:
             return self._error(400, 21604, "A 'To' phone number is required.")
-        if not from_ or not body:
+        if not from_ or not (body or content_sid):
             return self._error(400, 21603, "A 'From' phone number and a Body are required.")
+        if to.startswith("whatsapp:") != from_.startswith("whatsapp:"):
+            return self._error(400, 63007, "Twilio could not find a Channel with the From "
+                                           "address")
         if self.failures:
             status, code = self.failures.pop(0)
             return self._error(status, code, f"Simulated error {code} for {to}")
         if to in self.opted_out:
             return self._error(400, 21610, f"Attempt to send to unsubscribed recipient {to}")
         sid = "SM" + secrets.token_hex(16)
-        self.messages.append(Sent(sid, account, to, from_, body))
+        late = (to.startswith("whatsapp:") and not content_sid
+                and to not in self.whatsapp_window)
+        self.messages.append(Sent(sid, account, to, from_, body, content_sid=content_sid,
+                                  content_variables=variables,
+                                  error_code=63016 if late else None))
         return Response(json.dumps(self._json(self.messages[-1])), status=201,
                         mimetype="application/json")
 

@@ -15,7 +15,7 @@ from chatsurvey.extensions import db
 from chatsurvey.responses.bursts import DiscardRefused, bursts, discard_day
 from chatsurvey.rounds.models import SurveyRound
 
-CHANNEL_NAMES = {"web": "web chat", "sms": "SMS"}
+CHANNEL_NAMES = {"web": "web chat", "sms": "SMS", "whatsapp": "WhatsApp"}
 
 
 @bp.route("/rounds/<int:round_id>/bursts", methods=["GET", "POST"])

@@ -1,6 +1,6 @@
 """Thin adapters between the outside world and `chatsurvey.conversations`.
 
-`sms` takes Twilio's webhooks and answers in TwiML; `web` is the JSON API,
+`sms` takes Twilio's webhooks, for SMS and WhatsApp, and answers in TwiML; `web` is the JSON API,
 the chat page and the embeddable widget.
 
 May import: conversations, councils, rounds, flows, invitations (opt-outs), the

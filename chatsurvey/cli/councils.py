@@ -12,6 +12,7 @@ from chatsurvey.councils.actions import CouncilRefused, CouncilSettings, add_cou
 from chatsurvey.councils.logo import LogoRefused, redraw
 from chatsurvey.councils.models import COUNTRIES, Tenant
 from chatsurvey.extensions import db
+from chatsurvey.invitations import whatsapp
 from chatsurvey.rounds.models import SurveyRound
 
 tenants = AppGroup("tenants", help="Councils: add, list and show.")
@@ -110,6 +111,7 @@ def tenants_show(slug: str) -> None:
         ("Texts at Twilio", "deleted after each conversation" if tenant.delete_sms_from_provider
          else "kept"),
         ("Widget origins", ", ".join(tenant.web_origins) or "none"),
+        ("WhatsApp", _whatsapp(tenant)),
         ("SMS help text", tenant.help_text or "not set"),
         ("Branding", ", ".join(f"{k}={v}" for k, v in sorted(tenant.branding.items())) or "none"),
     ]
@@ -118,3 +120,30 @@ def tenants_show(slug: str) -> None:
     for survey_round in db.session.scalars(select(SurveyRound).where(
             SurveyRound.tenant_id == tenant.id).order_by(SurveyRound.id)):
         show_round(survey_round)
+
+
+def _whatsapp(tenant: Tenant) -> str:
+    sender = whatsapp.sending_number(tenant)
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted((tenant.whatsapp_templates or {}).items()))
+    return (f"sender {sender.number if sender else 'not set'}; templates: "
+            f"{kinds or 'none'}")
+
+
+@tenants.command("whatsapp")
+@click.argument("slug")
+@click.option("--sender", help="Which of the council's numbers is its WhatsApp sender.")
+@click.option("--invite", help="Content SID (HX...) of the approved invitation template; '' "
+              "removes it.")
+@click.option("--reminder", help="Content SID (HX...) of the approved reminder template.")
+def tenants_whatsapp(slug: str, sender: str | None, invite: str | None,
+                     reminder: str | None) -> None:
+    """Set up WhatsApp for a council: its sender and approved templates (docs/whatsapp.md)."""
+    tenant = council(slug)
+    templates = {k: v for k, v in (("invite", invite), ("reminder", reminder)) if v is not None}
+    try:
+        whatsapp.set_up(tenant, sender, templates)
+    except whatsapp.SetUpRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{tenant.slug} WhatsApp: {_whatsapp(tenant)}")
+    if whatsapp.not_ready(tenant):
+        click.echo(f"{whatsapp.not_ready(tenant)}.")

@@ -130,7 +130,7 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def _conversation_options(f):
-    f = click.option("--channel", type=click.Choice(["web", "sms"]), default="web",
+    f = click.option("--channel", type=click.Choice(["web", "sms", "whatsapp"]), default="web",
                      show_default=True)(f)
     f = click.option("--locale", default=None, help="Language, e.g. en, cy, gd, ar.")(f)
     f = click.option("--country", type=click.Choice(["england", "wales", "scotland"]),

@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from chatsurvey.extensions import db
+from chatsurvey.invitations import whatsapp
 from chatsurvey.invitations.actions import add_invitations, queue_round, status
 from chatsurvey.invitations.schedule import InvitationError, sending_number
 from chatsurvey.rounds.models import SurveyRound
@@ -41,17 +42,21 @@ def _when() -> str:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--send/--no-send", default=True, show_default=True,
               help="Queue the texts now (or later, with `invitations send`).")
-def invitations_add(round_id: int, file: Path, send: bool) -> None:
+@click.option("--channel", type=click.Choice(["sms", "whatsapp"]), default="sms",
+              show_default=True,
+              help="By WhatsApp: the council's approved template, from its WhatsApp sender.")
+def invitations_add(round_id: int, file: Path, send: bool, channel: str) -> None:
     """Invite the numbers in FILE (a CSV; a column headed phone, mobile or number) to a round."""
     survey_round = _round(round_id)
     try:
-        report = add_invitations(survey_round, _read(file), send=send)
+        report = add_invitations(survey_round, _read(file), send=send, channel=channel)
     except InvitationError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Round {survey_round.id} ({survey_round.name}, {survey_round.tenant.slug}):")
     for line in report.summary():
         click.echo(line)
-    sender = sending_number(survey_round.tenant)  # check_round made sure there is one
+    sender = (whatsapp.sending_number(survey_round.tenant) if channel == "whatsapp"
+              else sending_number(survey_round.tenant))  # check_round made sure there is one
     if report.accepted and send and sender is not None:
         sender = sender.number
         click.echo(f"The invitations will be texted from {sender}, {_when()}, as a worker "

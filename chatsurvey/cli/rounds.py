@@ -21,7 +21,7 @@ from chatsurvey.rounds.actions import (
     find_flow,
     open_now,
 )
-from chatsurvey.rounds.models import CHANNELS, SurveyRound
+from chatsurvey.rounds.models import CHANNELS, DEFAULT_CHANNELS, SurveyRound
 
 rounds = AppGroup("rounds", help="Survey rounds: a council running a flow for a while.")
 
@@ -95,7 +95,7 @@ def rounds_add(slug, flow_id, version, name, opens, closes, keyword, channels, e
         raise click.ClickException(f"flow {flow_id!r} is not published (see `chatsurvey flows "
                                    "publish`)")
     settings = RoundSettings(name=name, opens=opens, closes=closes,
-                             channels=tuple(channels or CHANNELS), keyword=keyword or "",
+                             channels=tuple(channels or DEFAULT_CHANNELS), keyword=keyword or "",
                              eligible=_eligible(eligible), support_contacts=contacts,
                              below_minimum_ok=below_minimum)
     try:

@@ -241,8 +241,8 @@ class SessionStore:
         self._open_sender = redis.register_script(_OPEN_SENDER)
 
     def ttl(self, channel: str) -> int:
-        """How long a conversation may stay idle before it counts as abandoned."""
-        return self.ttl_sms if channel == "sms" else self.ttl_web
+        """How long a conversation may stay idle before it counts as abandoned; WhatsApp as SMS."""
+        return self.ttl_web if channel == "web" else self.ttl_sms
 
     @staticmethod
     def new_id() -> str:

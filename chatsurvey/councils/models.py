@@ -51,6 +51,9 @@ class Tenant(db.Model):
                                                            server_default=true())
     """Delete each finished SMS thread from the council's Twilio account
     (chatsurvey/channels/sms/deletion.py). On unless the council turns it off."""
+    whatsapp_templates: Mapped[dict] = mapped_column(JSON, default=dict)
+    """The council's WhatsApp templates approved by WhatsApp, by what they are for:
+    {"invite": Content SID, "reminder": Content SID} (see docs/whatsapp.md)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     numbers: Mapped[list[SmsNumber]] = relationship(
@@ -87,7 +90,7 @@ class CouncilLogo(db.Model):
 
 
 class SmsNumber(db.Model):
-    """A phone number a council's young people text."""
+    """A phone number a council's young people text (or write to on WhatsApp)."""
 
     __tablename__ = "sms_numbers"
 
@@ -97,6 +100,9 @@ class SmsNumber(db.Model):
     """E.164, e.g. +447700900123."""
     per_second: Mapped[int] = mapped_column(Integer, default=10)
     """Messages per second Twilio allows from this number (10 for UK long codes)."""
+    whatsapp: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Also a WhatsApp sender (approved by WhatsApp in the council's Twilio account): WhatsApp
+    invitations go out from it. Messages to it on WhatsApp are answered either way."""
 
     tenant: Mapped[Tenant] = relationship(back_populates="numbers")
 

@@ -2,7 +2,9 @@
 
 Web replies carry structure (buttons, faces, progress) for the widget to
 draw. SMS replies are one plain text each: numbered options, GSM-7-safe
-punctuation, and the number of segments it will cost. The static part of
+punctuation, and the number of segments it will cost. WhatsApp replies are
+worded and shaped exactly as SMS ones (its buttons need a template approved
+in advance, numbers always work), so a flow's SMS wording serves both. The static part of
 every question is rendered once per locale and channel and cached on the
 flow; only progress and piped answers are filled in per turn.
 """
@@ -23,6 +25,15 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]+)(?:\.([a-z0-9_]+))?\}")
 
 REPLIES_KEPT = 64
 """Whole question replies kept per question, language and channel (see question_reply)."""
+
+TEXT_CHANNELS = {"whatsapp": "sms"}
+"""Channels that say what another channel says: WhatsApp uses the SMS wording and shape."""
+
+
+def wording(channel: str) -> str:
+    """The channel whose words and shape a conversation on ``channel`` gets."""
+    return TEXT_CHANNELS.get(channel, channel)
+
 
 # How each question type is answered in the web widget.
 WEB_INPUT = {
@@ -126,7 +137,7 @@ def text_reply(root: Flow, texts: Texts, key: str, speaker: Speaker, kind: str =
     range, a length) and kept on the flow.
     """
     ctx = speaker.ctx
-    locale, channel = ctx.locale, ctx.channel
+    locale, channel = ctx.locale, wording(ctx.channel)
     cache_key = ("say", texts, key, locale, channel, kind,
                  tuple(values.items()) if values else None)
     found = root.cache.get(cache_key)
@@ -206,7 +217,7 @@ def question_reply(root: Flow, node: QuestionNode, speaker: Speaker,
     kept with the question's static parts (up to REPLIES_KEPT of them).
     """
     ctx = speaker.ctx
-    static = _static_question(root, node, ctx.locale, ctx.channel, max_chars)
+    static = _static_question(root, node, ctx.locale, wording(ctx.channel), max_chars)
     if static["templated"]:
         return _question_reply(root, node, speaker, static, progress, offer_skip)
     kept = static["replies"]
@@ -221,7 +232,7 @@ def question_reply(root: Flow, node: QuestionNode, speaker: Speaker,
 
 def _question_reply(root: Flow, node: QuestionNode, speaker: Speaker, static: dict,
                     progress: tuple[int, int] | None, offer_skip: bool) -> Reply:
-    channel = speaker.ctx.channel
+    channel = wording(speaker.ctx.channel)
     prompt = fill(static["prompt"], root, speaker, channel) if static["templated"] \
         else static["prompt"]
     progress_text = ""

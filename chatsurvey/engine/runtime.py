@@ -42,7 +42,7 @@ from .replies import Reply
 from .resumes import Command, Expire, QuickExit, Resume, Tap, Text
 from .state import ACTIVE, Context, Place, State, StateError, Step, frozen, new_state, thawed
 
-CHANNELS = ("sms", "web", "paper")
+CHANNELS = ("sms", "whatsapp", "web", "paper")
 
 
 @dataclass(frozen=True, slots=True)

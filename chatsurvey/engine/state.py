@@ -63,7 +63,7 @@ class Context:
     """Who is answering, and how: what conditions test and replies are rendered for."""
 
     channel: str
-    """"sms", "web" or "paper"."""
+    """"sms", "whatsapp", "web" or "paper" (WhatsApp is worded and numbered as SMS is)."""
     locale: str
     country: str | None = None
     age_band: str | None = None

@@ -31,23 +31,26 @@ REASONS = {
     "opted-out": "the person texted STOP to the council",
     "already-started": "already taking part (texted the council first)",
     "round-closed": "the round closed before it could be sent",
+    "no-template": "no approved WhatsApp template to send it with",
 }
 """What the codes kept in Invitation.error mean, for the status report."""
 
 
-def add_invitations(survey_round: SurveyRound, csv_text: str, *, send: bool) -> Report:
-    """Invite every good, new number in a CSV; with ``send``, queue the texts after the commit.
+def add_invitations(survey_round: SurveyRound, csv_text: str, *, send: bool,
+                    channel: str = "sms") -> Report:
+    """Invite every good, new number in a CSV by SMS or WhatsApp (``channel``); with ``send``,
+    queue the messages after the commit.
 
     Raises InvitationError, with nothing written, if the round cannot take
-    invitations or the file cannot be read.
+    invitations on that channel or the file cannot be read.
     """
-    check_round(survey_round)
+    check_round(survey_round, channel)
     try:
-        report = stage(survey_round, csv_text)
+        report = stage(survey_round, csv_text, channel)
     except InvitationError:
         db.session.rollback()
         raise
-    record("invitations.uploaded", survey_round, lines=report.lines,
+    record("invitations.uploaded", survey_round, channel=channel, lines=report.lines,
            accepted=report.accepted, refused=len(report.rejected))
     db.session.commit()
     if send and report.accepted:

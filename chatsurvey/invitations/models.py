@@ -55,6 +55,8 @@ class Invitation(db.Model):
     phone_hash: Mapped[str] = mapped_column(String(64))
     number: Mapped[str | None] = mapped_column(EncryptedText)
     """E.164, encrypted; set to NULL once nothing more will be sent to it."""
+    channel: Mapped[str] = mapped_column(String(8), default="sms")
+    """How the invitation and reminder go: "sms" or "whatsapp" (an approved template)."""
     status: Mapped[str] = mapped_column(String(16), default=QUEUED)
     """queued, sent, failed (Twilio refused it) or skipped (opted out, round closed ...)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)

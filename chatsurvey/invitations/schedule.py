@@ -15,6 +15,7 @@ from flask import current_app
 
 from chatsurvey.columns import utcnow
 from chatsurvey.councils.models import SmsNumber, Tenant
+from chatsurvey.invitations import whatsapp
 from chatsurvey.rounds.models import SurveyRound
 from chatsurvey.texts import Text, sms_text
 
@@ -52,11 +53,14 @@ def sending_number(tenant: Tenant) -> SmsNumber | None:
     return tenant.numbers[0] if tenant.numbers else None
 
 
-def check_round(survey_round: SurveyRound) -> None:
-    """Raise InvitationError unless invitations to this round could be sent."""
+def check_round(survey_round: SurveyRound, channel: str = "sms") -> None:
+    """Raise InvitationError unless invitations to this round could be sent on ``channel``."""
     tenant = survey_round.tenant
-    if "sms" not in (survey_round.channels or ()):
-        raise InvitationError(f"round {survey_round.id} does not run by SMS")
+    if channel not in (survey_round.channels or ()):
+        raise InvitationError(f"round {survey_round.id} does not run by "
+                              f"{'WhatsApp' if channel == 'whatsapp' else 'SMS'}")
+    if channel == "whatsapp" and whatsapp.not_ready(tenant):
+        raise InvitationError(str(whatsapp.not_ready(tenant)))
     if survey_round.closes_at <= utcnow():
         raise InvitationError(f"round {survey_round.id} has closed")
     if sending_number(tenant) is None:

@@ -18,6 +18,10 @@ relying on cron:
 Pace: each sending number may send SmsNumber.per_second segments a second;
 a Redis "next free slot" per number (GCRA) holds that across every worker.
 
+An invitation or reminder by WhatsApp goes from the council's WhatsApp sender as
+its approved template (`chatsurvey.invitations.whatsapp`), never as free text;
+nothing at all goes without a template.
+
 A number is deleted (set to NULL) once nothing more will be sent to it: after
 its reminder, when its text failed or was skipped, on opt-out, and for
 everyone when the round closes. Twilio's error text is never stored or
@@ -49,6 +53,7 @@ from chatsurvey.conversations.keyspace import Conversation, pointer_key, record_
 from chatsurvey.councils.models import SmsNumber, Tenant
 from chatsurvey.engine.sms import segments
 from chatsurvey.extensions import db, redis_client
+from chatsurvey.invitations import whatsapp
 from chatsurvey.invitations.models import FAILED, QUEUED, SENT, SKIPPED, Invitation, OptOut
 from chatsurvey.invitations.schedule import quiet, quiet_ends, sending_number, wording
 from chatsurvey.rounds.models import SurveyRound
@@ -249,7 +254,7 @@ class Sender:
                 db.session.commit()
                 continue
             client = client or self.make_client(tenant)
-            outcome = self._text(client, tenant, number, invitation, text)
+            outcome = self._text(client, tenant, number, invitation, text, whatsapp.REMINDER)
             halted = self._halted(outcome, reminded)
             if halted:
                 db.session.commit()
@@ -303,12 +308,20 @@ class Sender:
     # -- one text --------------------------------------------------------------
 
     def _text(self, client: Client, tenant: Tenant, number: SmsNumber,
-              invitation: Invitation, text: str) -> str:
+              invitation: Invitation, text: str, kind: str = whatsapp.INVITE) -> str:
         """Send one text at the number's pace, never at night.
 
         Returns SENT, SKIPPED or FAILED (the invitation is finished), or "retry",
         QUIET or REFUSED (it is not, and this run should stop).
         """
+        channel = invitation.channel or whatsapp.SMS
+        content: dict[str, str] | None = {"body": text}
+        if channel == whatsapp.WHATSAPP:
+            content = whatsapp.message(tenant, kind)
+            number = whatsapp.sending_number(tenant) or number
+            if content is None:  # never free text
+                self._finish(invitation, FAILED, whatsapp.NO_TEMPLATE)
+                return FAILED
         invitation.attempts += 1
         for backoff in (*BACKOFF, None):
             self.pace(number, segments(text))
@@ -316,7 +329,8 @@ class Sender:
                 invitation.attempts -= 1
                 return QUIET
             try:
-                client.messages.create(to=str(invitation.number), from_=number.number, body=text)
+                client.messages.create(to=whatsapp.address(channel, str(invitation.number)),
+                                       from_=whatsapp.address(channel, number.number), **content)
                 return SENT
             except TwilioRestException as exc:
                 code = exc.code or exc.status

@@ -128,8 +128,8 @@ def _known(model, scope, hashes: list[str]) -> set[str]:
     return found
 
 
-def stage(survey_round: SurveyRound, csv_text: str) -> Report:
-    """Add an invitation for every good, new number in a CSV (not committed); the report.
+def stage(survey_round: SurveyRound, csv_text: str, channel: str = "sms") -> Report:
+    """Add an invitation (by ``channel``) for every good, new number in a CSV (not committed).
 
     The numbers are in the column headed phone/mobile/number (or the first
     column that holds one). Numbers are de-duplicated, checked against this
@@ -163,7 +163,8 @@ def stage(survey_round: SurveyRound, csv_text: str) -> Report:
             report.rejected.append((line, OPTED_OUT))
         else:
             db.session.add(Invitation(round_id=survey_round.id, phone_hash=phone,
-                                      number=number, status=QUEUED, attempts=0))
+                                      number=number, status=QUEUED, attempts=0,
+                                      channel=channel))
             report.accepted += 1
     report.rejected.sort()
     return report

@@ -10,10 +10,12 @@ from __future__ import annotations
 from chatsurvey.reports.disclosure import DisclosureError, grid_layout, publish_layout, share_of
 from chatsurvey.reports.model import PTable, Report
 from chatsurvey.reports.rules import Rules
-from chatsurvey.rounds.models import CHANNELS
 
-ALL_CHANNELS = (*CHANNELS, "paper")
-CHANNEL_NAMES = {"web": "Web chat", "sms": "Text message", "paper": "Paper"}
+ALL_CHANNELS = ("web", "sms", "paper")
+"""Always shown, even when none answered that way; any other channel (WhatsApp) is shown
+only when someone answered by it."""
+CHANNEL_NAMES = {"web": "Web chat", "sms": "Text message", "whatsapp": "WhatsApp",
+                 "paper": "Paper"}
 
 
 def band_label(band: str) -> str:

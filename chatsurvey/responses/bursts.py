@@ -34,7 +34,7 @@ from chatsurvey.extensions import db
 from chatsurvey.responses.models import Comment, Response
 from chatsurvey.rounds.models import SurveyRound
 
-CHANNELS = ("web", "sms")
+CHANNELS = ("web", "sms", "whatsapp")
 """Channels a burst can come from (paper is typed in by the council's own staff)."""
 
 

@@ -33,7 +33,14 @@ from chatsurvey.flows import editing
 from chatsurvey.flows.local import LocalError, explain, pin_latest
 from chatsurvey.flows.models import FlowVersion
 from chatsurvey.flows.store import flow_store
-from chatsurvey.rounds.models import CHANNELS, CLOSED, SCHEDULED, RoundDetails, SurveyRound
+from chatsurvey.rounds.models import (
+    CHANNELS,
+    CLOSED,
+    DEFAULT_CHANNELS,
+    SCHEDULED,
+    RoundDetails,
+    SurveyRound,
+)
 
 KEYWORD = re.compile(r"[A-Za-z0-9]{2,16}")
 MAX_ELIGIBLE = 100000
@@ -50,7 +57,7 @@ class RoundSettings:
     """First day, like 2026-11-30."""
     closes: str
     """The day after the last day."""
-    channels: tuple[str, ...] = CHANNELS
+    channels: tuple[str, ...] = DEFAULT_CHANNELS
     keyword: str = ""
     eligible: Mapping[str, str] | None = None
     """Young people who could take part, by age band: {"8-11": "120"}; empty counts left out."""
@@ -203,7 +210,7 @@ def check(settings: RoundSettings, survey_round: SurveyRound | None = None) -> C
                               "as they are. Set up a new round instead.")
     channels = [c for c in CHANNELS if c in settings.channels]
     if not channels:
-        problems["channel_web"] = "Choose at least one way to take part: web, sms or both."
+        problems["channel_web"] = "Choose at least one way to take part: web chat, SMS or WhatsApp."
     keyword = settings.keyword.strip()
     if keyword and not KEYWORD.fullmatch(keyword):
         problems["keyword"] = "A keyword is one word of 2 to 16 letters or digits, like SURVEY."

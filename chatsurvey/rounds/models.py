@@ -20,7 +20,9 @@ from chatsurvey.councils.models import Tenant
 from chatsurvey.extensions import db
 from chatsurvey.flows.models import FlowVersion, LocalQuestions
 
-CHANNELS = ("web", "sms")
+CHANNELS = ("web", "sms", "whatsapp")
+DEFAULT_CHANNELS = ("web", "sms")
+"""A new round's, unless chosen: WhatsApp needs the council's own set-up first."""
 SCHEDULED, OPEN, CLOSED = "scheduled", "open", "closed"
 STATUS_LABELS = {SCHEDULED: "Scheduled", OPEN: "Open", CLOSED: "Closed"}
 
@@ -50,7 +52,7 @@ class SurveyRound(db.Model):
     """Word texted to start this round's survey, when a number has more than one open."""
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    channels: Mapped[list] = mapped_column(JSON, default=lambda: list(CHANNELS))
+    channels: Mapped[list] = mapped_column(JSON, default=lambda: list(DEFAULT_CHANNELS))
     eligible: Mapped[dict] = mapped_column(JSON, default=dict)
     """Young people who could take part, by age band: {"8-11": 120, ...}."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -39,6 +39,7 @@ from chatsurvey.channels.sms.webhook import phone_hash
 from chatsurvey.conversations.keyspace import pointer_key, sessions
 from chatsurvey.councils.models import Tenant
 from chatsurvey.extensions import db
+from chatsurvey.invitations import whatsapp
 from chatsurvey.invitations.sending import twilio_client
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def delete_finished_threads(tenant_id: int,
     def in_conversation(number: str) -> bool:
         return store.find(pointer_key(tenant_id, phone_hash(number))) is not None
 
-    deleted, later, full = delete_threads(client(tenant), [n.number for n in tenant.numbers],
+    deleted, later, full = delete_threads(client(tenant), whatsapp.twilio_addresses(tenant),
                                           in_conversation)
     if later or full:
         jobs.queue_provider_deletion(tenant_id, current_app.config["PROVIDER_DELETE_LATER"]

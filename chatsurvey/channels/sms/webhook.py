@@ -1,4 +1,9 @@
-"""SMS through Twilio: `POST /sms/inbound`, answered in TwiML.
+"""SMS and WhatsApp through Twilio: `POST /sms/inbound` (and `/whatsapp/inbound`), in TwiML.
+
+WhatsApp is the same webhook with ``whatsapp:`` before both numbers; the
+channel is read from that prefix, the number behind it is hashed as an SMS
+sender's is. Every reply is in the webhook's answer, so always inside WhatsApp's
+24-hour window; what we start (templates) is in `chatsurvey.invitations.whatsapp`.
 
 Order matters, and each step is cheap so Twilio gets its answer fast:
 
@@ -9,7 +14,8 @@ Order matters, and each step is cheap so Twilio gets its answer fast:
    PROXY_X_*); otherwise 403 and nothing is kept.
 4. Opt-out words (one word on its own, any case, as Twilio reads them) end the
    conversation and discard its answers, and put the sender on the council's
-   opt-out list; HELP answers with the council's help text.
+   opt-out list (for SMS and WhatsApp alike); HELP answers with the council's
+   help text.
 5. Anything else is a turn of the sender's conversation, found by a keyed hash
    of the number, or starts one on an open round. A new conversation's first
    texts say that the thread stays on the young person's phone.
@@ -46,6 +52,7 @@ from chatsurvey.councils.models import SmsNumber, Tenant
 from chatsurvey.crypto import crypto, normalise_number
 from chatsurvey.engine.languages import WordTable, by_keyword
 from chatsurvey.extensions import db, redis_client
+from chatsurvey.invitations import whatsapp
 from chatsurvey.invitations.models import Invitation, OptOut
 from chatsurvey.rounds.models import SurveyRound
 from chatsurvey.security import SecuredResponse, plain_headers
@@ -224,7 +231,12 @@ def signed(tenant: Tenant | CouncilByNumber) -> bool:
 
 
 def phone_hash(sender: str) -> str:
-    """The keyed hash a sender is known by (Twilio sends E.164; anything else as given)."""
+    """The keyed hash a sender is known by (Twilio sends E.164; anything else as given).
+
+    The same for a number by SMS and on WhatsApp (``whatsapp:+44...``): one person,
+    one conversation, one opt-out, and one "in a conversation" test for deletion.
+    """
+    sender = whatsapp.split_address(sender)[1]
     if _E164.fullmatch(sender):  # already what normalise_number would make of it
         return crypto().phone_hash(sender)
     try:
@@ -235,41 +247,47 @@ def phone_hash(sender: str) -> str:
 
 
 @bp.post("/sms/inbound")
+@bp.post("/whatsapp/inbound")
 def inbound() -> Response:
     """200 with TwiML; 400 malformed, 404 not our number, 403 not signed, 503 busy (retry)."""
     form = request.form  # a body over MAX_CONTENT_LENGTH stops here with 413
     if any(name not in form for name in REQUIRED) or not _SID.match(form["MessageSid"]):
         return twiml(status=400)
     sid = form["MessageSid"]
-    tenant = tenant_for(form["To"])
+    channel, sender = whatsapp.split_address(form["From"])
+    to_channel, to = whatsapp.split_address(form["To"])
+    if channel != to_channel:
+        return twiml(status=400)
+    tenant = tenant_for(to)
     if tenant is None:
-        log.info("sms inbound %s: not one of our numbers", sid)
+        log.info("%s inbound %s: not one of our numbers", channel, sid)
         return twiml(status=404)
     if not signed(tenant):
         slug = tenant.slug
-        tenant = tenant_for(form["To"], fresh=True)  # the council may have just changed its token
+        tenant = tenant_for(to, fresh=True)  # the council may have just changed its token
         if tenant is None or not signed(tenant):
-            log.warning("sms inbound %s %s: signature does not match (403)", slug, sid)
+            log.warning("%s inbound %s %s: signature does not match (403)", channel, slug, sid)
             return twiml(status=403)
     try:
-        texts, what = handle(tenant, sid, phone_hash(form["From"]), form["Body"])
+        texts, what = handle(tenant, sid, phone_hash(sender), form["Body"], channel)
     except (Busy, LockLost):
-        log.warning("sms inbound %s %s: conversation busy (503, Twilio may retry)",
-                    tenant.slug, sid)
+        log.warning("%s inbound %s %s: conversation busy (503, Twilio may retry)",
+                    channel, tenant.slug, sid)
         response = twiml(status=503)
         response.headers["Retry-After"] = "1"
         return response
-    log.info("sms inbound %s %s: %s", tenant.slug, sid, what)
+    log.info("%s inbound %s %s: %s", channel, tenant.slug, sid, what)
     if what in OUTSIDE_CONVERSATIONS:  # nothing to wait for: the thread can go at Twilio
         jobs.queue_provider_deletion(tenant.id)
     return twiml(texts)
 
 
-def handle(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str], str]:
+def handle(tenant: Tenant, sid: str, phone: str, body: str,
+           channel: str = "sms") -> tuple[list[str], str]:
     """The texts to answer with, and a word for the log."""
     kind, locale = keyword(body, tenant.offered_locales)
     if kind == "stop":
-        return stop(tenant, sid, phone, body, locale), "opted out"
+        return stop(tenant, sid, phone, body, locale, channel), "opted out"
     if throttle.flooding(tenant.id, phone):
         return [], "flooding: not answered"
     if kind == "help":
@@ -277,15 +295,16 @@ def handle(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str], 
                 ], "help"
     if kind == "start":
         opt_in(tenant, phone)
-    return converse(tenant, sid, phone, body)
+    return converse(tenant, sid, phone, body, channel)
 
 
-def stop(tenant: Tenant, sid: str, phone: str, body: str, locale: str | None) -> list[str]:
+def stop(tenant: Tenant, sid: str, phone: str, body: str, locale: str | None,
+         channel: str = "sms") -> list[str]:
     """End the conversation (the engine withdraws it: nothing kept) and remember the opt-out.
 
-    Twilio answers its own STOP words and blocks our reply, so those get empty
-    TwiML; a word only we know (Welsh, Gaelic, or STOP with punctuation) gets
-    our confirmation.
+    By SMS, Twilio answers its own STOP words and blocks our reply, so those get
+    empty TwiML; a word only we know (Welsh, Gaelic, or STOP with punctuation)
+    gets our confirmation. Twilio does not answer STOP on WhatsApp: we always do.
     """
     opt_out(tenant, phone)  # first: if the conversation is busy (503), the opt-out still holds
     try:
@@ -295,7 +314,7 @@ def stop(tenant: Tenant, sid: str, phone: str, body: str, locale: str | None) ->
         outcome = None
     if outcome is not None and outcome.status != "withdrawn" and not outcome.replayed:
         log.error("sms %s %s: STOP left the conversation %s", tenant.slug, sid, outcome.status)
-    if body.strip().casefold() in TWILIO_STOP:
+    if channel == "sms" and body.strip().casefold() in TWILIO_STOP:
         return []
     return [sms_text(tenant, texts.STOPPED, None if locale == "en" else locale)]
 
@@ -318,8 +337,14 @@ def opt_in(tenant: Tenant, phone: str) -> None:
         db.session.commit()
 
 
-def converse(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str], str]:
-    """A turn of the sender's conversation, or the start of a new one."""
+def converse(tenant: Tenant, sid: str, phone: str, body: str,
+             channel: str = "sms") -> tuple[list[str], str]:
+    """A turn of the sender's conversation, or the start of a new one.
+
+    A number has one conversation with a council, whichever of SMS and WhatsApp
+    it writes on: each message is answered on the channel it came by, and the
+    response counts on the channel the conversation started on.
+    """
     pointer = pointer_key(tenant.id, phone)
     # A language's keyword (most messages are not: then no read of the council's row).
     language = chosen_language(body, tenant.offered_locales()) if by_keyword(body) else None
@@ -333,14 +358,14 @@ def converse(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str]
             return reply_texts(outcome), "replayed" if outcome.replayed else "answered"
         if OptOut.exists(tenant.id, phone):
             return [sms_text(tenant, texts.OPTED_OUT)], "opted out earlier"
-        chosen = choose_round(tenant, body, phone)
+        chosen = choose_round(tenant, body, phone, channel)
         if isinstance(chosen, str):
             return [chosen], "no round chosen"
         if sessions().has_finished(pointer, chosen.id):
             return [sms_text(tenant, texts.ALREADY_DONE)], "finished this round before"
         offered = offered_languages(chosen)
         language = chosen_language(body, offered)  # of the languages this round's flow speaks
-        outcome = conversations.begin(chosen, "sms", locale=language, message_id=sid,
+        outcome = conversations.begin(chosen, channel, locale=language, message_id=sid,
                                       pointer=pointer,
                                       notice=lambda locale: thread_notice(tenant, locale))
         if outcome is not None:
@@ -369,23 +394,24 @@ def forget_pointer(pointer: str, cid: str) -> None:
             pipe.execute()
 
 
-def open_rounds(tenant: Tenant) -> list[SurveyRound]:
+def open_rounds(tenant: Tenant, channel: str = "sms") -> list[SurveyRound]:
     now = datetime.now(UTC)
     rounds = db.session.scalars(
         select(SurveyRound).where(SurveyRound.tenant_id == tenant.id,
                                   SurveyRound.opens_at <= now, SurveyRound.closes_at > now)
         .order_by(SurveyRound.opens_at, SurveyRound.id))
-    return [r for r in rounds if "sms" in (r.channels or ())]
+    return [r for r in rounds if channel in (r.channels or ())]
 
 
-def choose_round(tenant: Tenant, body: str, phone: str) -> SurveyRound | str:
+def choose_round(tenant: Tenant, body: str, phone: str,
+                 channel: str = "sms") -> SurveyRound | str:
     """The round a first message starts, or what to say instead.
 
     One open round: that one, whatever was texted. Several: the one whose
     keyword is the first word, else the one this phone was invited to, else
     ask which (or, if none has a keyword, the newest).
     """
-    rounds = open_rounds(tenant)
+    rounds = open_rounds(tenant, channel)
     if not rounds:
         text = sms_text(tenant, texts.NO_SURVEY)
         return f"{text} {tenant.help_text}" if tenant.help_text else text
