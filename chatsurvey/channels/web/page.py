@@ -105,7 +105,8 @@ def language_choices(link: str, offered: list[str], current: str) -> list[dict[s
     The link keeps the page's other settings (age band, embedding) and changes only
     ``lang``, so the page's words and the conversation it starts are both in that language.
     """
-    args = {k: v for k, v in request.args.items() if k in ("age", "embed", "parent")}
+    args: dict[str, Any] = {k: v for k, v in request.args.items()
+                            if k in ("age", "embed", "parent")}
     choices = []
     for code in offered:
         language = BY_CODE.get(code)
