@@ -100,3 +100,14 @@ def test_the_chat_page_and_sms_words_are_complete_and_awaiting_review(code):
         entries = read(CATALOGUES / code / "LC_MESSAGES" / f"{domain}.po")
         assert {m.id for m in entries} == template
         assert all(m.string and m.fuzzy for m in entries), f"{code} {domain}: not all done"
+
+
+def test_a_word_typed_with_accents_must_be_that_word():
+    from chatsurvey.engine.languages import WordTable
+
+    table = WordTable({"dừng": "stop", "đúng": "right"})
+    assert table.get("DỪNG") == "stop" and table.get("dung") == "stop"  # no accents: any
+    assert table.get("đúng") == "right" and table.get("dùng") is None  # accents: exact
+    assert table.get("تَوَقَّف") is None and WordTable([("توقف", "stop")]).get("تَوَقَّف") == "stop"
+    both = WordTable([("بس", "fa"), ("بس", "ps"), ("بس", "fa")])
+    assert both.all("بس") == ["fa", "ps"] and both.all("نه") == []

@@ -166,7 +166,7 @@ def test_a_whole_survey_in_arabic_right_to_left(page, live, survey, app):
     page.goto(f"{live}/s/{survey.link}?lang=ar")
     assert page.evaluate("document.documentElement.dir") == "rtl"
     assert page.evaluate("document.documentElement.lang") == "ar"
-    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="ابدأ").click()  # the page's own words in Arabic too
     page.get_by_role("button", name="العربية").click()
 
     consent = page.get_by_role("group", name="هل تريد المشاركة؟")
@@ -175,13 +175,13 @@ def test_a_whole_survey_in_arabic_right_to_left(page, live, survey, app):
     bubble = page.locator(".msg.bot", has_text="لن يعرف أحد أنك أنت.")
     assert bubble.get_attribute("dir") == "rtl" and bubble.get_attribute("lang") == "ar"
     box = consent.bounding_box()
-    quick_exit = page.get_by_role("button", name="Quick exit").bounding_box()
+    quick_exit = page.get_by_role("button", name="خروج سريع").bounding_box()
     assert quick_exit["x"] < box["x"] + box["width"] / 2, "the layout is mirrored"
     screenshot(page, "05-rtl-consent")
     accessible(page, "rtl-question")
     consent.get_by_role("button", name="نعم").click()
     page.get_by_role("textbox", name="How old are you?").fill("6")
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name="إرسال").click()
 
     faces = page.get_by_role("group", name="كيف شعرت أمس؟")
     faces.wait_for()
@@ -192,7 +192,7 @@ def test_a_whole_survey_in_arabic_right_to_left(page, live, survey, app):
     faces.get_by_role("button", name="Happy", exact=True).click()
     safe = page.get_by_role("group", name="Do you feel safe at home?")
     safe.get_by_role("button", name="نعم").click()  # English question, Arabic answers
-    page.get_by_text("The chat has finished").wait_for()
+    page.get_by_text("انتهت المحادثة").wait_for()
     record = stored_answers()
     assert record["locale"] == "ar" and record["channel"] == "web"
     assert record["answers"] == {"age": 6, "happy_yesterday": 4, "feels_safe": "yes"}
@@ -372,11 +372,11 @@ def test_delete_my_answers_right_to_left(page, live, survey):
     survey.tenant.locales = ["en", "ar"]
     db.session.commit()
     page.goto(f"{live}/s/{survey.link}?lang=ar")
-    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="ابدأ").click()
     page.get_by_role("button", name="العربية").click()
     page.get_by_role("group", name="هل تريد المشاركة؟").wait_for()
-    page.get_by_role("button", name="Delete my answers").click()
-    confirm = page.get_by_role("group", name="Delete all your answers?")
+    page.get_by_role("button", name="احذف إجاباتي").click()
+    confirm = page.get_by_role("group", name="هل تحذف كل إجاباتك؟")
     expect(confirm).to_be_visible()
     assert page.evaluate("document.documentElement.dir") == "rtl"
     screenshot(page, "11-rtl-delete-confirm-390")
@@ -486,7 +486,7 @@ def start_in_arabic(page, live, survey):
     survey.tenant.locales = ["en", "ar"]
     db.session.commit()
     page.goto(f"{live}/s/{survey.link}?lang=ar")
-    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="ابدأ").click()
     page.get_by_role("button", name="العربية").click()
     page.get_by_role("group", name="هل تريد المشاركة؟").wait_for()
     return page.locator(".msg.bot", has_text="هل تريد المشاركة؟")
@@ -494,15 +494,15 @@ def start_in_arabic(page, live, survey):
 
 def test_read_aloud_says_when_there_is_no_voice_for_the_language(page, live, survey):
     bubble = start_in_arabic(page, live, survey)  # the page has an English voice only
-    note = "There is no Arabic voice here to read this out loud."
+    note = "لا يوجد هنا صوت يقرأ هذا بصوت عال بلغة: العربية."  # the page's words, in Arabic
+    read = re.compile("Read aloud|اقرأ بصوت عال")  # the button, in the page's language
     first_arabic = page.locator(".msg.bot[lang=ar]").first
     expect(first_arabic.get_by_text(note)).to_be_visible()  # said once, where Arabic begins
     expect(page.get_by_text(note)).to_have_count(1)
-    expect(page.locator(".msg.bot[lang=ar]").get_by_role("button", name="Read aloud")
-           ).to_have_count(0)
-    expect(bubble.get_by_role("button", name="Read aloud")).to_have_count(0)
+    expect(page.locator(".msg.bot[lang=ar]").get_by_role("button", name=read)).to_have_count(0)
+    expect(bubble.get_by_role("button", name=read)).to_have_count(0)
     english = page.locator(".msg.bot").first  # the language question, in English
-    expect(english.get_by_role("button", name="Read aloud")).to_be_visible()
+    expect(english.get_by_role("button", name=read)).to_be_visible()
     screenshot(page, "14-rtl-no-voice")
     accessible(page, "rtl-no-voice")
 
@@ -511,7 +511,7 @@ def test_read_aloud_says_when_there_is_no_voice_for_the_language(page, live, sur
       window.speechSynthesis.dispatchEvent(new Event('voiceschanged'));
     }""")
     expect(page.get_by_text(note)).to_have_count(0)
-    bubble.get_by_role("button", name="Read aloud").click()
+    bubble.get_by_role("button", name=read).click()
     spoken = page.evaluate("window.__spoken")
     assert spoken[-1] == {"text": "هل تريد المشاركة؟. نعم. لا", "lang": "ar-SA",
                           "voice": "Test ar-SA"}
@@ -546,9 +546,9 @@ def test_read_aloud_reads_each_part_in_its_own_voice(page, live, survey):
     start_in_arabic(page, live, survey)
     page.get_by_role("button", name="نعم").click()
     page.get_by_role("textbox", name="How old are you?").fill("6")
-    page.get_by_role("button", name="Send").click()
+    page.get_by_role("button", name="إرسال").click()
     faces = page.locator(".msg.bot", has_text="كيف شعرت أمس؟")
-    faces.get_by_role("button", name="Read aloud").click()
+    faces.get_by_role("button", name="اقرأ بصوت عال").click()
     spoken = page.evaluate("window.__spoken")
     assert [(s["lang"], s["text"].split(". ")[0]) for s in spoken] == [
         ("ar-EG", "كيف شعرت أمس؟"), ("en-GB", "Sad")], "Arabic words in Arabic, English in English"

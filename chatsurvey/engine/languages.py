@@ -72,11 +72,6 @@ _SAME_LETTER = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ە": "ه", "�
                               **{chr(c): None for c in (*range(0x064B, 0x0660), 0x0670)}})
 
 
-def language(code: str) -> Language | None:
-    """The language with this code (``None``: not one chatsurvey offers)."""
-    return BY_CODE.get(code)
-
-
 def text_direction(locale: str) -> str:
     """"rtl" for right-to-left languages, else "ltr" (``fa_IR`` is ``fa``'s)."""
     found = BY_CODE.get(locale) or BY_CODE.get(locale.split("_")[0])
