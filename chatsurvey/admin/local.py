@@ -23,6 +23,8 @@ from chatsurvey.extensions import db
 from chatsurvey.flows import local
 from chatsurvey.flows.models import LocalQuestions, latest_versions
 from chatsurvey.flows.store import flow_store
+from chatsurvey.rounds.models import SurveyRound
+from chatsurvey.rounds.moves import pending_moves
 
 
 def _versions(tenant: Tenant) -> list[LocalQuestions]:
@@ -42,9 +44,11 @@ def _entry_flow() -> str | None:
 
 def _page(tenant: Tenant, source: str, check: local.LocalCheck | None, status: int = 200):
     versions = _versions(tenant)
+    rounds = db.session.scalars(select(SurveyRound).where(SurveyRound.tenant_id == tenant.id))
     return render_template("admin/local_questions.html", tenant=tenant, source=source,
                            check=check, versions=versions, slots=local.offered_slots(),
-                           entry=_entry_flow(), country=tenant.country), status
+                           entry=_entry_flow(), country=tenant.country,
+                           moves=pending_moves(list(rounds))), status
 
 
 @bp.get("/councils/<int:tenant_id>/local-questions")
@@ -73,7 +77,8 @@ def local_questions_publish(tenant_id: int):
         flash("Nothing to publish: this is the same as your latest version.", "info")
     else:
         flash(f"Published version {row.version} of your local questions. Rounds you set up from"
-              " now on ask them; rounds already set up keep the version they have.", "success")
+              " now on ask them; rounds already set up keep the version they have until you"
+              " move them (below).", "success")
     return redirect(url_for("admin.local_questions", tenant_id=tenant.id))
 
 
