@@ -82,15 +82,40 @@ def print_check(result: CheckResult, verbose: bool) -> None:
                f"{'s' if warnings != 1 else ''} in {len(result.reports)} flows")
 
 
+def library_dirs(paths: Iterable[str], named: Iterable[str] = ()) -> list[Path]:
+    """Where flows entered by the ones named come from: ``--library`` directories, else
+    each named file's own directory and the flows directory (CHATSURVEY_FLOWS_DIR)."""
+    named = [Path(p) for p in named]
+    if named:
+        return named
+    own = [Path(p).parent for p in paths if Path(p).is_file()]
+    default = Path(os.environ.get("CHATSURVEY_FLOWS_DIR") or defaults.FLOWS_DIR)
+    return list(dict.fromkeys([*own, default]))
+
+
+MISSING_HINT = ("  A flow checked on its own takes the flows it enters (such as support) from"
+                " {where}, and none there has that id. Name the directory that has them"
+                " with --library DIR (the programme's are in flows/).")
+
+
 @flows.command("check", with_appcontext=False)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--locales", type=click.Path(file_okay=False), help="Catalogue directory"
               " (default: the locales/ directory next to the flows).")
+@click.option("--library", "library", multiple=True, type=click.Path(file_okay=False),
+              help="Where flows the checked ones enter come from (default: their own "
+                   "directory and flows/). They are not checked themselves.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("-v", "--verbose", is_flag=True, help="Show every warning.")
-def flows_check(paths: tuple[str, ...], locales: str | None, as_json: bool, verbose: bool) -> None:
-    """Check flows: schema, structure, translations, SMS length and reading age."""
-    result = check_paths(paths, locales)
+def flows_check(paths: tuple[str, ...], locales: str | None, library: tuple[str, ...],
+                as_json: bool, verbose: bool) -> None:
+    """Check flows: schema, structure, translations, SMS length and reading age.
+
+    A flow named on its own is checked with the flows it enters (support,
+    contacts, closing) read from its own directory and flows/ (or --library).
+    """
+    shared = library_dirs(paths, library)
+    result = check_paths(paths, locales, shared)
     if as_json:
         click.echo(json.dumps({
             "errors": result.count(ERROR), "warnings": result.count(WARNING),
@@ -99,15 +124,19 @@ def flows_check(paths: tuple[str, ...], locales: str | None, as_json: bool, verb
         }, indent=2, ensure_ascii=False))
     else:
         print_check(result, verbose)
+        missing = [p for p in result.problems if p.code == "missing-flow"]
+        if missing:
+            click.echo(MISSING_HINT.format(where=", ".join(map(str, shared))))
     sys.exit(1 if result.count(ERROR) else 0)
 
 
 def _load_flow(name: str, flows_dir: str | None, locales: str | None):
-    """A flow by file path (its directory is loaded) or by id (from the flows directory)."""
+    """A flow by file path (its directory is loaded) or by id (from the flows directory);
+    the flows it enters may also come from the flows directory."""
     path = Path(name)
     directory = path.parent if path.is_file() else Path(
         flows_dir or os.environ.get("CHATSURVEY_FLOWS_DIR", defaults.FLOWS_DIR))
-    library = FlowLibrary.load([directory], locales)
+    library = FlowLibrary.load([directory], locales, library_dirs([name]))
     try:
         return library.find(name)
     except KeyError as exc:

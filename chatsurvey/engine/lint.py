@@ -405,7 +405,8 @@ def _comparable(library: FlowLibrary) -> list[Problem]:
     """The same answer key must mean the same question everywhere, or benchmarks break."""
     seen: dict[str, tuple[Flow, QuestionNode, tuple]] = {}
     problems = []
-    for flow in library.flows.values():
+    # flows only shared to resolve come first, so a clash is said about a checked flow
+    for flow in sorted(library.flows.values(), key=lambda f: f.id not in library.shared):
         for node in flow.questions():
             if not (node.key and node.record):
                 continue
@@ -468,11 +469,15 @@ def check_flow(flow: Flow, catalogue: Catalogue, source: str = "") -> FlowReport
 
 
 def check_library(library: FlowLibrary) -> CheckResult:
-    """Check every flow of a library, plus what only shows across flows."""
+    """Check every flow of a library (not those it only shares), and what shows across flows."""
+    checked = [f for f in library.flows.values() if f.id not in library.shared]
     reports = [check_flow(flow, library.catalogue, str(library.files[flow.id]))
-               for flow in library.flows.values()]
-    problems = list(library.problems) + _comparable(library) + _subflow_cycles(library)
-    locales = sorted({loc for f in library.flows.values() for loc in f.locales if loc != "en"})
+               for flow in checked]
+    ours = {str(library.files[f.id]) for f in checked}
+    across = [p for p in _comparable(library) + _subflow_cycles(library)
+              if not library.shared or p.source in ours]
+    problems = list(library.problems) + across
+    locales = sorted({loc for f in checked for loc in f.locales if loc != "en"})
     system = FlowReport("system", "chatsurvey/engine/system_messages.yaml")
     system.translations = translation_status("system", system_messages(), locales,
                                              library.catalogue)
@@ -486,6 +491,7 @@ def check_library(library: FlowLibrary) -> CheckResult:
     return CheckResult(reports, problems)
 
 
-def check_paths(paths: Iterable[str | Path], locales: str | Path | None = None) -> CheckResult:
-    """Load and check the flows under ``paths``."""
-    return check_library(FlowLibrary.load(paths, locales))
+def check_paths(paths: Iterable[str | Path], locales: str | Path | None = None,
+                shared: Iterable[str | Path] = ()) -> CheckResult:
+    """Load and check the flows under ``paths``; flows they enter may come from ``shared``."""
+    return check_library(FlowLibrary.load(paths, locales, shared))
