@@ -50,7 +50,7 @@ browser-deps:
 # The engine's own tests, which alone must cover every branch of chatsurvey/engine/.
 ENGINE_TESTS := $(addprefix tests/test_,runtime runtime_edges golden properties inputs \
 	safeguarding sms render product_flows compile conditions lint catalogue extract source \
-	state_pack engine_purity cli_flows local_slots)
+	state_pack engine_purity cli_flows local_slots flows_check_warnings named_scales)
 ENGINE_TESTS := $(addsuffix .py,$(ENGINE_TESTS))
 
 ## Lint, check types, check the flows, run every test, and hold the engine to 100% branch coverage.
