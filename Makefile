@@ -76,11 +76,11 @@ bench: install
 ## Re-extract every message (flows, the chat page, what chatsurvey texts) into each catalogue.
 locales: install
 	$(BIN)/pybabel extract -F babel.cfg -o locales/flows.pot --no-wrap --omit-header --sort-by-file .
-	$(BIN)/pybabel update -i locales/flows.pot -d locales -D flows --no-wrap --previous --ignore-obsolete
+	$(BIN)/python scripts/update_catalogues.py locales/flows.pot locales flows --flows flows
 	$(BIN)/pybabel extract -F babel-web.cfg -o chatsurvey/locales/web.pot --no-wrap --omit-header --sort-by-file .
-	$(BIN)/pybabel update -i chatsurvey/locales/web.pot -d chatsurvey/locales -D web --no-wrap --previous --ignore-obsolete
+	$(BIN)/python scripts/update_catalogues.py chatsurvey/locales/web.pot chatsurvey/locales web
 	$(BIN)/pybabel extract -F babel-sms.cfg -k P_:1c,2 -o chatsurvey/locales/sms.pot --no-wrap --omit-header --sort-by-file .
-	$(BIN)/pybabel update -i chatsurvey/locales/sms.pot -d chatsurvey/locales -D sms --no-wrap --previous --ignore-obsolete
+	$(BIN)/python scripts/update_catalogues.py chatsurvey/locales/sms.pot chatsurvey/locales sms
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage .hypothesis
