@@ -36,6 +36,7 @@ from chatsurvey.admin import (  # noqa: F401
     auth,
     bursts,
     comments,
+    flowmap,
     flows,
     invitations,
     local,
