@@ -40,6 +40,7 @@ from chatsurvey.admin import (  # noqa: F401
     flows,
     invitations,
     local,
+    local_form,
     paper,
     rates,
     reports,

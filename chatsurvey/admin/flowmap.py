@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from flask import abort, render_template, request, url_for
 
-from chatsurvey.admin.blueprint import bp
+from chatsurvey.admin.blueprint import bp, current_user
 from chatsurvey.admin.flows import _flow_id, _version
 from chatsurvey.admin.local import _entry_flow
+from chatsurvey.admin.local_form import local_draft
 from chatsurvey.admin.scoping import for_tenant
 from chatsurvey.councils.models import Tenant
+from chatsurvey.engine import FlowError
 from chatsurvey.engine.compile import load_document
 from chatsurvey.engine.model import Flow, Node
-from chatsurvey.flows.local import compose
+from chatsurvey.flows.local import compose, read_block
 from chatsurvey.flows.lock import LOCAL_PREFIX
 from chatsurvey.flows.map import flow_map
 from chatsurvey.flows.models import LocalQuestions, latest_versions
@@ -63,11 +65,18 @@ def local_questions_map(tenant_id: int):
             return f"{back}#q-{node.name.removeprefix('when_')}"
         return _version_href(flow, node)
 
-    flow = compose(row, load_document(block.source, f"local questions v{block.version}")) \
-        if block else flow_store().get(row.flow_id, row.version)
+    draft = local_draft(tenant) if current_user().can_edit else None
+    flow, version = None, f"version {block.version}" if block else "none published yet"
+    if draft is not None:
+        try:
+            flow, version = compose(row, read_block(draft.source)), "your draft"
+        except FlowError:
+            version += "; your draft has errors, so it is not shown"
+    if flow is None:
+        flow = compose(row, load_document(block.source, f"local questions v{block.version}")) \
+            if block else flow_store().get(row.flow_id, row.version)
     local = {n for f in ([flow, *flow.bundle.values()]) for n in f.nodes
              if n.startswith((LOCAL_PREFIX, "when_" + LOCAL_PREFIX))}
-    version = f"version {block.version}" if block else "none published yet"
     return _page(flow_map(flow, href, local),
                  f"Map of {tenant.display_name}'s local questions",
                  f"Your local questions ({version}) where the programme's surveys ask them, "

@@ -15,12 +15,13 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from chatsurvey.admin.blueprint import bp, current_user, editors
+from chatsurvey.admin.local_form import local_draft, working_source
 from chatsurvey.admin.scoping import for_tenant
 from chatsurvey.admin.simulator import play
 from chatsurvey.councils.models import Tenant
 from chatsurvey.engine import FlowError
 from chatsurvey.extensions import db
-from chatsurvey.flows import local
+from chatsurvey.flows import local, local_form
 from chatsurvey.flows.models import LocalQuestions, latest_versions
 from chatsurvey.flows.store import flow_store
 from chatsurvey.rounds.models import SurveyRound
@@ -48,15 +49,20 @@ def _page(tenant: Tenant, source: str, check: local.LocalCheck | None, status: i
     return render_template("admin/local_questions.html", tenant=tenant, source=source,
                            check=check, versions=versions, slots=local.offered_slots(),
                            entry=_entry_flow(), country=tenant.country,
-                           moves=pending_moves(list(rounds))), status
+                           moves=pending_moves(list(rounds)),
+                           questions=local_form.questions(source),
+                           draft=local_draft(tenant) if current_user().can_edit else None), \
+        status
 
 
 @bp.get("/councils/<int:tenant_id>/local-questions")
 def local_questions(tenant_id: int):
     tenant = for_tenant(Tenant, tenant_id)
     latest = LocalQuestions.latest(tenant.id)
-    source = latest.source if latest else local.EXAMPLE
-    return _page(tenant, source, local.check_local(source) if current_user().can_edit else None)
+    if current_user().can_edit:
+        source = working_source(tenant)
+        return _page(tenant, source, local.check_local(source))
+    return _page(tenant, latest.source if latest else local.EXAMPLE, None)
 
 
 @bp.post("/councils/<int:tenant_id>/local-questions")
@@ -72,6 +78,9 @@ def local_questions_publish(tenant_id: int):
         flash(f"Not published: {len(exc.problems)} problem(s) to fix first. They are listed"
               " beside the editor.", "error")
         return _page(tenant, source, local.check_local(source), 400)
+    draft = local_draft(tenant)
+    if draft is not None:
+        db.session.delete(draft)
     db.session.commit()
     if row is None:
         flash("Nothing to publish: this is the same as your latest version.", "info")
