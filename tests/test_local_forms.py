@@ -145,3 +145,24 @@ def test_a_viewer_reads_but_cannot_use_the_forms(app, client, council):
     base = f"/admin/councils/{council['id']}/local-questions"
     assert "Add a question" not in client.get(base).get_data(as_text=True)
     assert client.get(f"{base}/questions/new").status_code == 403
+
+
+def test_the_simulator_plays_web_chat_and_sms_side_by_side_in_any_language(app, client,
+                                                                           council):
+    sign_in(client, council["admin"])
+    base = f"/admin/councils/{council['id']}/local-questions"
+    headers = {"X-CSRFToken": _token(client, base)}
+    url = f"{base}/simulator"
+    first = client.post(url, json={"source": BLOCK, "flow_id": "router", "channel": "both",
+                                   "locale": "cy", "age_band": "11-17"}, headers=headers)
+    assert first.status_code == 200, first.get_data(as_text=True)
+    data = first.get_json()
+    web, sms = data["sides"]["web"], data["sides"]["sms"]
+    assert "options" in web["replies"][-1] and "segments" not in web["replies"][-1]
+    assert "segments" in sms["replies"][-1] and "options" not in sms["replies"][-1]
+    assert "\n1 " in sms["replies"][-1]["text"] or "\n1: " in sms["replies"][-1]["text"]
+    second = client.post(url, json={"source": BLOCK, "flow_id": "router", "state": data["state"],
+                                    "message": {"value": "cy"}}, headers=headers).get_json()
+    assert set(second["sides"]) == {"web", "sms"} and second["status"] == "active"
+    langs = {c: [r["lang"] for r in side["replies"]] for c, side in second["sides"].items()}
+    assert langs["web"] == langs["sms"] and "cy" in langs["web"]  # both in the language chosen

@@ -98,3 +98,32 @@ def test_a_council_admin_adds_a_question_and_a_new_chat_asks_it(app, browser, wo
     assert said[-1] == "Do you go to a sports club?"
     context.close()
     assert not errors, errors
+
+
+def test_the_simulator_shows_web_chat_and_sms_side_by_side(app, browser, world):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB",
+                                  reduced_motion="reduce")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    with serve(app) as live:
+        page.goto(f"{live}/admin/login")
+        page.get_by_label("E-mail address").fill(world["email"])
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("link", name="Local questions").click()
+        page.get_by_label("As").select_option("both")
+        page.get_by_label("Age band").fill("11-17")
+        page.locator("#simulator").get_by_role("button", name="Start").click()
+        turn = page.locator("#sim-log .sim-turn").first
+        expect(turn.locator(".sim-col").nth(0)).to_contain_text("Web chat")
+        expect(turn.locator(".sim-col").nth(1)).to_contain_text("SMS")
+        expect(turn.locator(".sim-col").nth(1)).to_contain_text("1 ")
+        page.locator("#sim-buttons").get_by_role("button").first.click()
+        expect(page.locator("#sim-log .sim-turn")).to_have_count(2)
+        page.locator("#simulator").scroll_into_view_if_needed()
+        screenshot(page, "local-form-simulator-both-1280")
+        accessible(page, "simulator-both")
+    context.close()
+    assert not errors, errors
