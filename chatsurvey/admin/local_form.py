@@ -53,9 +53,11 @@ def save_draft(tenant: Tenant, source: str) -> None:
 
 
 def _locales(tenant: Tenant, source: str) -> list[str]:
-    data = local_form.load(source)
-    return ["en", *dict.fromkeys(LOCALES.get(tenant.country, []) + [
-        str(k) for k in (data.get("translations") or {})])]
+    try:
+        written = list(local_form.load(source).get("translations") or {})
+    except local_form.FormError:
+        written = []
+    return ["en", *dict.fromkeys(LOCALES.get(tenant.country, []) + [str(k) for k in written])]
 
 
 def _form(tenant: Tenant, source: str) -> local_form.QuestionForm:

@@ -19,7 +19,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString as Quoted
 
-from chatsurvey.engine import readability, sms
+from chatsurvey.engine import FlowError, readability, sms
+from chatsurvey.flows.local import read_block
 from chatsurvey.flows.lock import LOCAL_PREFIX
 
 ASKS = {"yesno": "Yes / No / Not sure", "choice": "Pick one answer",
@@ -61,6 +62,13 @@ def _yaml() -> YAML:
 
 
 def load(source: str) -> CommentedMap:
+    """The block, for editing; FormError if it is not YAML the block's own reader accepts
+    (read first within its bounds: size, depth, no anchors)."""
+    if source.strip():
+        try:
+            read_block(source)
+        except FlowError as exc:
+            raise FormError({"source": "; ".join(p.message for p in exc.problems[:2])}) from None
     data = _yaml().load(source) if source.strip() else None
     if not isinstance(data, CommentedMap):
         data = CommentedMap()
@@ -81,8 +89,11 @@ def _text(value) -> str:
 
 
 def questions(source: str) -> list[QuestionForm]:
-    """The block's questions in the order they are asked, slot by slot."""
-    data = load(source)
+    """The block's questions in the order they are asked, slot by slot (none if unreadable)."""
+    try:
+        data = load(source)
+    except FormError:
+        return []
     found = []
     for slot, names in data["slots"].items():
         for name in names or []:
