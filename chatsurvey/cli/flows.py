@@ -90,9 +90,9 @@ def print_check(result: CheckResult, verbose: bool) -> None:
 def library_dirs(paths: Iterable[str], named: Iterable[str] = ()) -> list[Path]:
     """Where flows entered by the ones named come from: ``--library`` directories, else
     each named file's own directory and the flows directory (CHATSURVEY_FLOWS_DIR)."""
-    named = [Path(p) for p in named]
-    if named:
-        return named
+    given = [Path(p) for p in named]
+    if given:
+        return given
     own = [Path(p).parent for p in paths if Path(p).is_file()]
     default = Path(os.environ.get("CHATSURVEY_FLOWS_DIR") or defaults.FLOWS_DIR)
     return list(dict.fromkeys([*own, default]))
