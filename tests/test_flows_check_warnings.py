@@ -67,6 +67,10 @@ states:
   inserted: {type: question, ask: yesno, key: inserted, prompt: q}
   open: {type: question, ask: text, key: open, prompt: q}
   end: {type: end}
+  orphan:  # reached by nothing: going past inserted on no route at all
+    type: branch
+    cases: [{when: {channel: sms}, next: open}]
+    otherwise: open
 messages:
   q: "Is it?"
 """)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -96,11 +97,8 @@ def _joined(lines: list[str], head: str, more: str) -> str | None:
     """A (possibly continued) quoted field of a .po entry, unescaped; None if absent."""
     for i, line in enumerate(lines):
         if line.startswith(head):
-            parts = [line[len(head):]]
-            for follow in lines[i + 1:]:
-                if not follow.startswith(more):
-                    break
-                parts.append(follow[len(more) - 1:])
+            rest = itertools.takewhile(lambda f: f.startswith(more), lines[i + 1:])
+            parts = [line[len(head):], *(f[len(more) - 1:] for f in rest)]
             return "".join(unescape(p) for p in parts)
     return None
 
