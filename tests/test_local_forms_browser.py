@@ -72,7 +72,12 @@ def test_a_council_admin_adds_a_question_and_a_new_chat_asks_it(app, browser, wo
         expect(page.locator("#q-local_youth_club")).to_have_count(0)
         # no control for the programme's questions: only the council's own are listed
         assert page.get_by_role("link", name=re.compile("Change happy")).count() == 0
+        page.locator("#your-questions").scroll_into_view_if_needed()
         screenshot(page, "local-form-list-1280")
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.locator("#your-questions").scroll_into_view_if_needed()
+        screenshot(page, "local-form-list-390")
+        page.set_viewport_size({"width": 1280, "height": 900})
 
         page.get_by_role("link", name="See your questions on the map").click()
         mine = page.locator(".map-node.local", has_text="local_sport_club")
@@ -91,6 +96,9 @@ def test_a_council_admin_adds_a_question_and_a_new_chat_asks_it(app, browser, wo
         expect(page.locator("pre.diff")).to_contain_text("local_sport_club")
         accessible(page, "move")
         screenshot(page, "local-form-move-1280", full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        screenshot(page, "local-form-move-390", full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 900})
         page.get_by_role("button", name=re.compile("^Move Winter 2026")).click()
         expect(page.locator(".flash-success")).to_contain_text("Conversations already under way")
 
