@@ -51,7 +51,8 @@ browser-deps:
 # The engine's own tests, which alone must cover every branch of chatsurvey/engine/.
 ENGINE_TESTS := $(addprefix tests/test_,runtime runtime_edges golden properties inputs \
 	safeguarding sms render product_flows compile conditions lint catalogue extract source \
-	state_pack engine_purity cli_flows local_slots languages)
+	state_pack engine_purity cli_flows local_slots languages flows_check_warnings \
+	named_scales)
 ENGINE_TESTS := $(addsuffix .py,$(ENGINE_TESTS))
 
 ## Lint, check types, check the flows, run every test, and hold the engine to 100% branch coverage.
@@ -77,11 +78,11 @@ bench: install
 ## Re-extract every message (flows, the chat page, what chatsurvey texts) into each catalogue.
 locales: install
 	$(BIN)/pybabel extract -F babel.cfg -o locales/flows.pot --no-wrap --omit-header --sort-by-file .
-	$(BIN)/pybabel update -i locales/flows.pot -d locales -D flows --no-wrap --previous --ignore-obsolete
+	$(BIN)/python scripts/update_catalogues.py locales/flows.pot locales flows --flows flows
 	$(BIN)/pybabel extract -F babel-web.cfg -o chatsurvey/locales/web.pot --no-wrap --omit-header --sort-by-file .
-	$(BIN)/pybabel update -i chatsurvey/locales/web.pot -d chatsurvey/locales -D web --no-wrap --previous --ignore-obsolete
+	$(BIN)/python scripts/update_catalogues.py chatsurvey/locales/web.pot chatsurvey/locales web
 	$(BIN)/pybabel extract -F babel-sms.cfg -k P_:1c,2 -o chatsurvey/locales/sms.pot --no-wrap --omit-header --sort-by-file .
-	$(BIN)/pybabel update -i chatsurvey/locales/sms.pot -d chatsurvey/locales -D sms --no-wrap --previous --ignore-obsolete
+	$(BIN)/python scripts/update_catalogues.py chatsurvey/locales/sms.pot chatsurvey/locales sms
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage .hypothesis

@@ -267,7 +267,7 @@ def test_every_admin_page_passes_axe(page, live, world, app):
     sign_in(page, live, world["analyst"], world["secret"])
     accessible(page, "home")
     values = {"round_id": world["round_id"], "tenant_id": 1, "user_id": 1, "flow_id": "pets",
-              "version": 1, "locale": "en"}
+              "version": 1, "locale": "en", "name": "local_youth_club"}
     skip = {"admin.static", "admin.round_qr", "admin.translation_download", "admin.invite",
             "admin.login", "admin.login_code", "admin.totp_setup"}
     failures = []

@@ -35,6 +35,7 @@ SHARED = {
     # (every role on every flow route: tests/test_flow_ownership.py)
     "admin.flows_list": "the programme's flows", "admin.flow_detail": "the programme's flows",
     "admin.flow_version": "the programme's flows", "admin.flow_diff": "the programme's flows",
+    "admin.flow_map": "the programme's flows",
     "admin.flow_edit": "analysts only", "admin.flow_check": "analysts only",
     "admin.flow_publish": "analysts only", "admin.flow_rollback": "analysts only",
     "admin.flow_new": "analysts only", "admin.flow_discard": "analysts only",
@@ -84,7 +85,7 @@ def _url(rule: str, ids: dict) -> str:
     values = {"round_id": ids["round_id"], "tenant_id": ids["tenant_id"],
               "user_id": ids["user_id"], "comment_id": ids["comment_id"], "handle": ids["handle"],
               "flow_id": "router", "version": 1, "locale": "cy", "token": "t" * 43,
-              "variant": "all", "filename": "admin.css"}
+              "variant": "all", "filename": "admin.css", "name": "local_youth_club"}
     url = rule
     for name, value in values.items():
         for converter in ("", "int:", "path:"):

@@ -38,6 +38,14 @@ msgctxt "f:changed"
 msgid "New English"
 msgstr "Hen Gymraeg"
 
+#, fuzzy
+#| msgctxt "f:old_key"
+#| msgid "The same "
+#| "English"
+msgctxt "f:moved"
+msgid "The same English"
+msgstr "Yr un Saesneg"
+
 msgctxt "f:stale"
 msgid "Different source"
 msgstr "Rhywbeth"
@@ -71,6 +79,9 @@ def test_status_and_translation(catalogue):
     # Marked fuzzy by msgmerge because the English changed: not shown.
     assert catalogue.status("cy", "f:changed", "New English") == "outdated"
     assert catalogue.translate("cy", "f:changed", "New English") is None
+    # The same English under a new key (its previous msgid is its msgid): shown, for review.
+    assert catalogue.status("cy", "f:moved", "The same English") == "fuzzy"
+    assert catalogue.translate("cy", "f:moved", "The same English") == "Yr un Saesneg"
     # The English in the flow moved on since the catalogue was made.
     assert catalogue.status("cy", "f:stale", "Something new") == "outdated"
     assert catalogue.status("cy", "f:empty", "Empty") == "missing"
@@ -96,6 +107,7 @@ def test_a_flow_version_keeps_its_own_translated_entries_as_data(catalogue):
     assert data["cy"] == {
         "f:changed": {"id": "New English", "str": "Hen Gymraeg", "fuzzy": True, "outdated": True},
         "f:hello": {"id": "Hello", "str": "Helo"},
+        "f:moved": {"id": "The same English", "str": "Yr un Saesneg", "fuzzy": True},
         "f:review": {"id": "Needs review", "str": "Angen adolygu", "fuzzy": True},
         "f:stale": {"id": "Different source", "str": "Rhywbeth"},
         "system:ended": {"id": "Bye", "str": "Hwyl"}}

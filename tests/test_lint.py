@@ -352,3 +352,52 @@ def test_a_complete_translation_raises_no_warning():
     library = FlowLibrary(flows={"t": flow}, files={"t": "t.yaml"}, catalogue=catalogue)
     result = check_library(library)
     assert [p for p in result.all_problems() if p.code == "translation"] == []
+
+
+# -- a flow checked on its own, with the flows it enters from a library --------------------
+
+
+def test_a_flow_checked_alone_takes_the_flows_it_enters_from_the_library(tmp_path):
+    mine, library = tmp_path / "mine", tmp_path / "library"
+    mine.mkdir()
+    library.mkdir()
+    write(mine, "survey", """
+        states:
+          q: {type: question, ask: yesno, key: same, prompt: q}
+          help: {type: subflow, flow: help}
+          stop: {type: end}
+        messages:
+          q: "Is this right?"
+    """)
+    write(library, "help", """
+        states:
+          q: {type: question, ask: scale, key: same, prompt: q}
+          stop: {type: end}
+        messages:
+          q: "How right is it?"
+    """)
+    write(library, "survey", """
+        states:
+          q: {type: message, say: q}
+        messages:
+          q: "The library's own survey, with the same id."
+    """)
+    write(library, "broken", "states: {q: {type: nonsense}}\nmessages: {}\n")
+    write(library, "lost", """
+        states:
+          q: {type: subflow, flow: nowhere}
+        messages: {}
+    """)
+    alone = check_paths([mine / "survey.yaml"])
+    assert [p.code for p in problems(alone, "missing-flow")] == ["missing-flow"]
+
+    result = check_paths([mine / "survey.yaml"], shared=[library])
+    assert [r.flow_id for r in result.reports] == ["survey"]  # the library is not checked
+    assert result.count("error") == 1  # only across flows: the key asked two ways
+    [clash] = [p for p in result.all_problems() if p.level == "error"]
+    assert clash.source == str(mine / "survey.yaml")
+    assert not problems(result, "missing-flow")
+
+    shared = FlowLibrary.load([mine / "survey.yaml"], shared=[library])
+    assert shared.shared == {"help"}  # a library flow never replaces a named one
+    assert set(shared.flows) == {"survey", "help"}  # the broken and the lost are left out

@@ -18,10 +18,13 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from sqlalchemy import select
 
 from chatsurvey.admin.blueprint import analyst_only, bp, current_user
+from chatsurvey.admin.scoping import scope
 from chatsurvey.engine import FlowError
 from chatsurvey.extensions import db
 from chatsurvey.flows import editing, publish
 from chatsurvey.flows.models import FlowDraft, FlowVersion, latest_versions
+from chatsurvey.rounds.models import SurveyRound
+from chatsurvey.rounds.moves import pending_moves
 
 FLOW_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
@@ -81,8 +84,13 @@ def flow_detail(flow_id: str):
     if not versions:
         abort(404)
     running = editing.running_counts()
+    played = {flow_id} | {r.flow_id for r in latest_versions().values() if flow_id in r.bundle}
+    rounds = db.session.scalars(scope(select(SurveyRound), SurveyRound).join(
+        FlowVersion, SurveyRound.flow_version_id == FlowVersion.id).where(
+        FlowVersion.flow_id.in_(played)))
     return render_template("admin/flow.html", flow_id=flow_id, versions=versions,
-                           running=running, draft=_draft(flow_id))
+                           running=running, draft=_draft(flow_id),
+                           moves=pending_moves(list(rounds)))
 
 
 @bp.get("/flows/<flow_id>/versions/<int:version>")
@@ -196,7 +204,8 @@ def flow_publish(flow_id: str):
         flash("Nothing to publish: the draft is the same as the latest version.", "info")
     else:
         flash("Published " + ", ".join(f"{r.flow_id} version {r.version}" for r in published)
-              + ". Conversations already going on stay on their version.", "success")
+              + ". Conversations already going on stay on their version; rounds stay on theirs"
+              " until they are moved (below).", "success")
     return redirect(url_for("admin.flow_detail", flow_id=flow_id))
 
 

@@ -15,14 +15,17 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from chatsurvey.admin.blueprint import bp, current_user, editors
+from chatsurvey.admin.local_form import local_draft, working_source
 from chatsurvey.admin.scoping import for_tenant
 from chatsurvey.admin.simulator import play
 from chatsurvey.councils.models import Tenant
 from chatsurvey.engine import FlowError
 from chatsurvey.extensions import db
-from chatsurvey.flows import local
+from chatsurvey.flows import local, local_form
 from chatsurvey.flows.models import LocalQuestions, latest_versions
 from chatsurvey.flows.store import flow_store
+from chatsurvey.rounds.models import SurveyRound
+from chatsurvey.rounds.moves import pending_moves
 
 
 def _versions(tenant: Tenant) -> list[LocalQuestions]:
@@ -42,17 +45,24 @@ def _entry_flow() -> str | None:
 
 def _page(tenant: Tenant, source: str, check: local.LocalCheck | None, status: int = 200):
     versions = _versions(tenant)
+    rounds = db.session.scalars(select(SurveyRound).where(SurveyRound.tenant_id == tenant.id))
     return render_template("admin/local_questions.html", tenant=tenant, source=source,
                            check=check, versions=versions, slots=local.offered_slots(),
-                           entry=_entry_flow(), country=tenant.country), status
+                           entry=_entry_flow(), country=tenant.country,
+                           moves=pending_moves(list(rounds)),
+                           questions=local_form.questions(source),
+                           draft=local_draft(tenant) if current_user().can_edit else None), \
+        status
 
 
 @bp.get("/councils/<int:tenant_id>/local-questions")
 def local_questions(tenant_id: int):
     tenant = for_tenant(Tenant, tenant_id)
     latest = LocalQuestions.latest(tenant.id)
-    source = latest.source if latest else local.EXAMPLE
-    return _page(tenant, source, local.check_local(source) if current_user().can_edit else None)
+    if current_user().can_edit:
+        source = working_source(tenant)
+        return _page(tenant, source, local.check_local(source))
+    return _page(tenant, latest.source if latest else local.EXAMPLE, None)
 
 
 @bp.post("/councils/<int:tenant_id>/local-questions")
@@ -68,12 +78,16 @@ def local_questions_publish(tenant_id: int):
         flash(f"Not published: {len(exc.problems)} problem(s) to fix first. They are listed"
               " beside the editor.", "error")
         return _page(tenant, source, local.check_local(source), 400)
+    draft = local_draft(tenant)
+    if draft is not None:
+        db.session.delete(draft)
     db.session.commit()
     if row is None:
         flash("Nothing to publish: this is the same as your latest version.", "info")
     else:
         flash(f"Published version {row.version} of your local questions. Rounds you set up from"
-              " now on ask them; rounds already set up keep the version they have.", "success")
+              " now on ask them; rounds already set up keep the version they have until you"
+              " move them (below).", "success")
     return redirect(url_for("admin.local_questions", tenant_id=tenant.id))
 
 

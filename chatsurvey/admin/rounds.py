@@ -1,10 +1,11 @@
-"""Survey rounds: set them up, change, open and close them; their links and printable QR codes.
+"""Survey rounds: set them up, change, open, close and move them; links and printable QR codes.
 
 Every change goes through `chatsurvey.rounds.actions`, the same rules as
 `chatsurvey rounds`: the survey is a published flow that asks for consent first;
 the round closes after it opens and stays closed once it has; below the
 programme's minimum eligible population the form warns, and the council may
-tick a box to go on.
+tick a box to go on. A round moves to newly published versions only when someone
+looks at the changes and says so (``round_move``).
 """
 
 from __future__ import annotations
@@ -37,9 +38,11 @@ from chatsurvey.rounds.actions import (
     consent_flows,
     create_round,
     minimum_warnings,
+    move_to_latest,
     open_now,
 )
 from chatsurvey.rounds.models import CHANNELS, RoundDetails, SurveyRound
+from chatsurvey.rounds.moves import pending, pending_moves
 
 
 def round_links(survey_round: SurveyRound) -> list[dict]:
@@ -167,7 +170,8 @@ def round_detail(round_id: int):
                            links=round_links(survey_round), papers=printable(survey_round),
                            rates=response_rates(survey_round),
                            invitations=progress(survey_round),
-                           warnings=minimum_warnings(survey_round.eligible or {}))
+                           warnings=minimum_warnings(survey_round.eligible or {}),
+                           moves=pending_moves([survey_round]))
 
 
 @bp.get("/rounds/<int:round_id>/print")
@@ -193,3 +197,24 @@ def round_qr(round_id: int, variant: str):
     return attachment('<?xml version="1.0" encoding="utf-8"?>\n' + svg, "image/svg+xml",
                       f"survey-{survey_round.id}-{variant}.svg")
 
+
+
+@bp.route("/rounds/<int:round_id>/move", methods=["GET", "POST"])
+@editors
+def round_move(round_id: int):
+    """Move a round to the latest published versions: the changes first, then on purpose."""
+    survey_round = for_tenant(SurveyRound, round_id)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            move_to_latest(survey_round, request.form.get("target", ""),
+                           accept_incomparable=bool(request.form.get("accept_incomparable")))
+        except RoundRefused as refused:
+            errors = refused.problems
+        else:
+            flash(f"{survey_round.name} now plays {survey_round.flow_version.flow_id} version "
+                  f"{survey_round.flow_version.version}. Conversations already under way keep "
+                  "the version they started on.", "success")
+            return redirect(url_for("admin.round_detail", round_id=survey_round.id))
+    return render_template("admin/round_move.html", survey_round=survey_round,
+                           move=pending(survey_round), errors=errors), 400 if errors else 200

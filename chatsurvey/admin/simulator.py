@@ -1,4 +1,5 @@
-"""The simulator beside the editor: chat with the draft, by SMS or web, in any of its languages.
+"""The simulator beside the editor: chat with the draft by web, SMS or both side by side,
+in any of its languages.
 
 Programme analysts only, like the editor (council admins try their local
 questions on their own page, admin/local.py).
@@ -75,7 +76,31 @@ def simulate():
 
 
 def play(flow: Flow, data: dict[str, Any], council: str):
-    """Start or go on with a simulated conversation on ``flow`` (JSON in, JSON out)."""
+    """Start or go on with a simulated conversation on ``flow`` (JSON in, JSON out).
+
+    ``channel: both`` plays the web chat and SMS side by side: two conversations
+    given the same messages, each answer shown as that channel renders it.
+    """
+    given = data.get("state")
+    both = data.get("channel") == "both" if given is None else (
+        isinstance(given, dict) and isinstance(given.get("sides"), dict))
+    if not both:
+        turn = _turn(flow, data, council)
+        return jsonify(turn) if "error" not in turn else _problem(turn["error"], turn["code"])
+    sides = {}
+    for channel in ("web", "sms"):
+        side_given = given["sides"].get(channel) if given else None
+        turn = _turn(flow, {**data, "channel": channel, "state": side_given}, council)
+        if "error" in turn:
+            return _problem(turn["error"], turn["code"])
+        sides[channel] = turn
+    going = [t["status"] for t in sides.values()]
+    return jsonify(sides=sides, state={"sides": {c: t["state"] for c, t in sides.items()}},
+                   status="active" if "active" in going else going[0])
+
+
+def _turn(flow: Flow, data: dict[str, Any], council: str) -> dict:
+    """One conversation's next turn, as the simulator shows it (or an error and its code)."""
     options = engine_options()
     given = data.get("state")
     if given is None:
@@ -92,12 +117,13 @@ def play(flow: Flow, data: dict[str, Any], council: str):
         if isinstance(message, dict):
             message = {k: v for k, v in message.items() if k in ("value", "command", "text")}
         elif not isinstance(message, str):
-            return _problem("send a message: text, or {\"value\": ...}")
+            return {"error": "send a message: text, or {\"value\": ...}", "code": 400}
         try:
             state, replies, events = advance(flow, _restore(flow, given), resume_from(message),
                                              options)
         except StateError:
-            return _problem("The draft changed under this conversation. Press Restart.", 409)
-    return jsonify(state={"state": state.dump(flow), "layout": layout(flow)},
-                   status=state.status, replies=[r.as_dict() for r in replies],
-                   events=[_event(e) for e in events])
+            return {"error": "The draft changed under this conversation. Press Restart.",
+                    "code": 409}
+    return {"state": {"state": state.dump(flow), "layout": layout(flow)},
+            "status": state.status, "replies": [r.as_dict() for r in replies],
+            "events": [_event(e) for e in events]}

@@ -1,7 +1,8 @@
 """`chatsurvey flows check|publish`, `simulate` and `chat`: tools for people who write flows.
 
 Checking, simulating and chatting need no database or Redis, so they work the
-moment the package is installed."""
+moment the package is installed (``flows check --as-council`` reads the
+council and the published flows from the database, as the admin does)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, ScriptInfo
 
 from chatsurvey import config as defaults
+from chatsurvey.cli.lookup import council
 from chatsurvey.engine import (
     Event,
     FlowError,
@@ -28,10 +30,13 @@ from chatsurvey.engine import (
     resume_from,
     start,
 )
+from chatsurvey.engine.compile import load_document
+from chatsurvey.engine.library import flow_files
 from chatsurvey.engine.lint import CheckResult, check_paths
 from chatsurvey.engine.pretty import format_event, format_reply
 from chatsurvey.engine.problems import ERROR, INFO, WARNING
 from chatsurvey.extensions import db
+from chatsurvey.flows.local import check_local
 from chatsurvey.flows.publish import publish_directory
 
 
@@ -82,15 +87,47 @@ def print_check(result: CheckResult, verbose: bool) -> None:
                f"{'s' if warnings != 1 else ''} in {len(result.reports)} flows")
 
 
+def library_dirs(paths: Iterable[str], named: Iterable[str] = ()) -> list[Path]:
+    """Where flows entered by the ones named come from: ``--library`` directories, else
+    each named file's own directory and the flows directory (CHATSURVEY_FLOWS_DIR)."""
+    given = [Path(p) for p in named]
+    if given:
+        return given
+    own = [Path(p).parent for p in paths if Path(p).is_file()]
+    default = Path(os.environ.get("CHATSURVEY_FLOWS_DIR") or defaults.FLOWS_DIR)
+    return list(dict.fromkeys([*own, default]))
+
+
+MISSING_HINT = ("  A flow checked on its own takes the flows it enters (such as support) from"
+                " {where}, and none there has that id. Name the directory that has them"
+                " with --library DIR (the programme's are in flows/).")
+
+
 @flows.command("check", with_appcontext=False)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--locales", type=click.Path(file_okay=False), help="Catalogue directory"
               " (default: the locales/ directory next to the flows).")
+@click.option("--library", "library", multiple=True, type=click.Path(file_okay=False),
+              help="Where flows the checked ones enter come from (default: their own "
+                   "directory and flows/). They are not checked themselves.")
+@click.option("--as-council", "as_council", metavar="SLUG",
+              help="Check local questions as the council's editor does (its rules, against "
+                   "the published flows); a programme flow is refused, as the admin refuses it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option("-v", "--verbose", is_flag=True, help="Show every warning.")
-def flows_check(paths: tuple[str, ...], locales: str | None, as_json: bool, verbose: bool) -> None:
-    """Check flows: schema, structure, translations, SMS length and reading age."""
-    result = check_paths(paths, locales)
+def flows_check(paths: tuple[str, ...], locales: str | None, library: tuple[str, ...],
+                as_council: str | None, as_json: bool, verbose: bool) -> None:
+    """Check flows: schema, structure, translations, SMS length and reading age.
+
+    A flow named on its own is checked with the flows it enters (support,
+    contacts, closing) read from its own directory and flows/ (or --library).
+    """
+    if as_council:
+        app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+        with app.app_context():
+            sys.exit(check_as_council(paths, as_council, verbose))
+    shared = library_dirs(paths, library)
+    result = check_paths(paths, locales, shared)
     if as_json:
         click.echo(json.dumps({
             "errors": result.count(ERROR), "warnings": result.count(WARNING),
@@ -99,15 +136,47 @@ def flows_check(paths: tuple[str, ...], locales: str | None, as_json: bool, verb
         }, indent=2, ensure_ascii=False))
     else:
         print_check(result, verbose)
+        missing = [p for p in result.problems if p.code == "missing-flow"]
+        if missing:
+            click.echo(MISSING_HINT.format(where=", ".join(map(str, shared))))
     sys.exit(1 if result.count(ERROR) else 0)
 
 
+def check_as_council(paths: Iterable[str], slug: str, verbose: bool) -> int:
+    """Check each file as council ``slug``'s editor would (chatsurvey/flows/lock.py); exit code."""
+    tenant = council(slug)
+    errors = 0
+    for path in flow_files(paths):
+        source = path.read_text("utf-8")
+        try:
+            data = load_document(source, str(path)).data
+        except FlowError:
+            data = None  # check_local says what is wrong with it
+        if isinstance(data, dict) and "slots" not in data and "states" in data:
+            click.echo(f"{path}: error: this is a flow, and the flows are the programme's: only "
+                       f"programme analysts change them. {tenant.display_name} adds its own "
+                       "questions as local questions (slots:, states:, messages:), played at "
+                       "the places the flows leave for them (docs/admin.md).")
+            errors += 1
+            continue
+        checked = check_local(source)
+        click.echo(f"{path}: local questions of {tenant.display_name}, "
+                   f"{checked.questions} question{'s' if checked.questions != 1 else ''}")
+        for problem in checked.problems:
+            if problem.level == ERROR or verbose:
+                click.echo(f"  {path}:{problem.line or '?'}: {problem.level}: {problem.message}")
+        errors += len(checked.errors)
+    click.echo(f"{errors} error{'s' if errors != 1 else ''}, as {tenant.display_name}'s editor")
+    return 1 if errors else 0
+
+
 def _load_flow(name: str, flows_dir: str | None, locales: str | None):
-    """A flow by file path (its directory is loaded) or by id (from the flows directory)."""
+    """A flow by file path (its directory is loaded) or by id (from the flows directory);
+    the flows it enters may also come from the flows directory."""
     path = Path(name)
     directory = path.parent if path.is_file() else Path(
         flows_dir or os.environ.get("CHATSURVEY_FLOWS_DIR", defaults.FLOWS_DIR))
-    library = FlowLibrary.load([directory], locales)
+    library = FlowLibrary.load([directory], locales, library_dirs([name]))
     try:
         return library.find(name)
     except KeyError as exc:

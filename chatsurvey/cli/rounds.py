@@ -19,9 +19,11 @@ from chatsurvey.rounds.actions import (
     create_round,
     extend,
     find_flow,
+    move_to_latest,
     open_now,
 )
 from chatsurvey.rounds.models import CHANNELS, DEFAULT_CHANNELS, SurveyRound
+from chatsurvey.rounds.moves import pending
 
 rounds = AppGroup("rounds", help="Survey rounds: a council running a flow for a while.")
 
@@ -155,4 +157,43 @@ def rounds_extend(round_id: int, closes: str) -> None:
         survey_round = extend(_round(round_id), closes)
     except RoundRefused as problem:
         raise refused(problem.problems) from None
+    show_round(survey_round)
+
+
+@rounds.command("move")
+@click.argument("round_id", type=int)
+@click.option("--diff", "show_diff", is_flag=True, help="Print the changes in full.")
+@click.option("--yes", is_flag=True, help="Do not ask first.")
+@click.option("--accept-incomparable", is_flag=True,
+              help="Move even though core questions changed (results will not be comparable "
+                   "with earlier rounds).")
+def rounds_move(round_id: int, show_diff: bool, yes: bool, accept_incomparable: bool) -> None:
+    """Move a round to the latest published flow and local questions.
+
+    Conversations already under way keep the version they started on.
+    """
+    survey_round = _round(round_id)
+    move = pending(survey_round)
+    if move is None:
+        click.echo(f"{survey_round.name} has nothing to move to: it is closed or already on "
+                   "the latest versions.")
+        return
+    click.echo(f"{survey_round.name}: {move.summary()}")
+    for change in move.changes:
+        click.echo(f"  changed: {change.title}")
+        for _kind, line in change.lines if show_diff else ():
+            click.echo(f"    {line}")
+    for line in move.core_changed:
+        click.echo(f"  core question: {line}", err=True)
+    if move.core_changed:
+        click.echo("Results for these core questions will not be comparable with earlier "
+                   "rounds.", err=True)
+    if not yes:
+        click.confirm("Move the round? Conversations already under way keep their version",
+                      abort=True)
+    try:
+        move_to_latest(survey_round, move.target, accept_incomparable=accept_incomparable)
+    except RoundRefused as problem:
+        raise click.ClickException(str(problem).replace("Say that you understand",
+                                                        "Add --accept-incomparable")) from None
     show_round(survey_round)

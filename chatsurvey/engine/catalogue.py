@@ -9,14 +9,16 @@ message is never shown with its old translation.
 
 A translation marked ``fuzzy`` by a translator ("needs review by a native
 speaker") is used, because it is better than English for a Welsh or Gaelic
-speaker; one that ``msgmerge`` marked fuzzy because the English changed
-(it carries the previous msgid) is not.
+speaker; one marked fuzzy because the English changed (it carries a previous
+msgid that differs from its msgid) is not. An entry whose previous msgid is
+its msgid (the same English, moved to another message key) is used.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import itertools
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -68,20 +70,30 @@ def system_messages() -> dict[str, Message]:
     return messages_from_data(parse_yaml(text, "system_messages.yaml").data["messages"])
 
 
-def _with_previous_msgid(text: str) -> set[str]:
-    """Contexts of entries that carry a previous msgid (``#| msgid``).
+def previous_msgids(text: str) -> dict[str, str]:
+    """{context: previous msgid} of entries that carry one (``#| msgid``).
 
-    msgmerge writes one when the source text changed under a translation;
-    Babel's reader does not keep it, so it is looked for here.
+    msgmerge (and `make locales`) writes one when the English changed under a
+    translation; Babel's reader does not keep it, so it is looked for here.
     """
-    found = set()
+    found = {}
     for block in text.split("\n\n"):
         lines = [line.strip() for line in block.splitlines()]
-        if any(line.startswith("#| msgid") for line in lines):
-            for line in lines:
-                if line.startswith("msgctxt "):
-                    found.add(unescape(line[len("msgctxt "):]))
+        previous = _joined(lines, "#| msgid ", "#| \"")
+        context = _joined(lines, "msgctxt ", "\"")
+        if previous is not None and context is not None:
+            found[context] = previous
     return found
+
+
+def _joined(lines: list[str], head: str, more: str) -> str | None:
+    """A (possibly continued) quoted field of a .po entry, unescaped; None if absent."""
+    for i, line in enumerate(lines):
+        if line.startswith(head):
+            rest = itertools.takewhile(lambda f: f.startswith(more), lines[i + 1:])
+            parts = [line[len(head):], *(f[len(more) - 1:] for f in rest)]
+            return "".join(unescape(p) for p in parts)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +167,7 @@ class Catalogue:
     def read(fileobj) -> dict[str, Entry]:
         """Read one .po file into entries by context."""
         raw = fileobj.read()
-        outdated = _with_previous_msgid(raw.decode("utf-8", "replace"))
+        outdated = previous_msgids(raw.decode("utf-8", "replace"))
         table: dict[str, Entry] = {}
         for message in read_po(io.BytesIO(raw)):
             if not message.id or not message.context or not isinstance(message.id, str):
@@ -164,7 +176,9 @@ class Catalogue:
                 msgid=message.id,
                 msgstr=message.string if isinstance(message.string, str) else "",
                 fuzzy=message.fuzzy,
-                outdated=message.fuzzy and message.context in outdated,
+                # fuzzy because the English changed (not a translator's "please review")
+                outdated=message.fuzzy and outdated.get(message.context, message.id)
+                != message.id,
             )
         return table
 

@@ -213,27 +213,49 @@ class _Builder:
                 return scales.CONSENT
             if ask == "faces":
                 return scales.FACES
-            return scales.FREQUENCY[spec["scale"]]
+            return self.named_scale(name, spec["scale"])
+        if "scale" in spec and ask in CHOICE_TYPES:
+            if given:
+                self.problem("give either options or a scale, not both", name, "scale")
+            return self.named_scale(name, spec["scale"])
         if not given:
             return ()
         if ask not in CHOICE_TYPES:
             self.problem(f"{ask} questions do not have options; remove 'options'", name,
                          "options")
             return ()
-        out = [self.option(item if isinstance(item, dict) else {"value": item}, name, i)
-               for i, item in enumerate(given)]
+        return self.option_list(given, name, "options")
+
+    def named_scale(self, name: str, scale: str) -> tuple[Option, ...]:
+        """A built-in answer scale, or one of the flow's own ``scales:``."""
+        own = self.data.get("scales") or {}
+        if scale in own:
+            if scale in scales.FREQUENCY:
+                self.problem(f"the flow's own scale '{scale}' has the name of a built-in "
+                             "scale; give it another name", name, "scale")
+            return self.option_list(own[scale], name, "scale")
+        if scale in scales.FREQUENCY:
+            return scales.FREQUENCY[scale]
+        known = ", ".join([*scales.FREQUENCY, *own])
+        self.problem(f"uses the scale '{scale}', which is neither built in nor under scales:"
+                     f" ({known})", name, "scale")
+        return ()
+
+    def option_list(self, given: list, name: str, field: str) -> tuple[Option, ...]:
+        out = [self.option(item if isinstance(item, dict) else {"value": item}, name,
+                           f"{field}.{i}") for i, item in enumerate(given)]
         values = [o.value for o in out]
         for value in sorted({v for v in values if values.count(v) > 1}):
-            self.problem(f"lists the answer '{value}' more than once", name, "options")
+            self.problem(f"lists the answer '{value}' more than once", name, field)
         return tuple(out)
 
-    def option(self, item: dict, name: str, i: int) -> Option:
+    def option(self, item: dict, name: str, where: str) -> Option:
         key: str = item.get("label", item["value"])
-        label = self.message_key(key, name, f"options.{i}")
+        label = self.message_key(key, name, where)
         icon = item.get("icon")
         if icon is not None and icon not in known_icons():
             self.problem(f"there is no picture called '{icon}' (the pictures are in "
-                         "chatsurvey/static/openmoji)", name, f"options.{i}.icon",
+                         "chatsurvey/static/openmoji)", name, f"{where}.icon",
                          "unknown_icon")
             icon = None
         return Option(item["value"], label, item.get("emoji"), icon)
@@ -284,6 +306,7 @@ class _Builder:
             min_label=self.message_key(spec.get("min_label"), name, "min_label"),
             max_label=self.message_key(spec.get("max_label"), name, "max_label"),
             max_length=spec.get("max_length"), exclusive=exclusive,
+            ends=spec.get("ends", True),
             core=spec.get("core", False), sensitive=spec.get("sensitive", False),
             personal=spec.get("personal", False),
             record=spec.get("record", True) and ask != "consent",

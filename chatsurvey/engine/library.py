@@ -6,6 +6,11 @@ with a top-level ``indicators`` list and no ``states``). Translations come
 from the ``locales`` directory next to (or inside) the flows directory unless
 another is given. A broken flow does not stop the others from loading; its
 problems are kept for `flows check`.
+
+A flow checked on its own may enter flows it does not bring (``support``,
+``contacts``): ``shared`` names directories they are read from. Flows read
+from there only resolve what the named ones enter; they are not checked
+(``FlowLibrary.shared`` lists them).
 """
 
 from __future__ import annotations
@@ -59,48 +64,67 @@ class FlowLibrary:
     problems: list[Problem] = field(default_factory=list[Problem])
     files: dict[str, Path] = field(default_factory=dict[str, Path])
     catalogue: Catalogue = EMPTY
+    shared: set[str] = field(default_factory=set[str])
+    """Ids of flows read from the ``shared`` directories only to resolve the others."""
 
     @classmethod
-    def load(cls, paths: Iterable[str | Path], locales: str | Path | None = None) -> FlowLibrary:
-        """Read, compile and link every flow under ``paths``."""
+    def load(cls, paths: Iterable[str | Path], locales: str | Path | None = None,
+             shared: Iterable[str | Path] = ()) -> FlowLibrary:
+        """Read, compile and link every flow under ``paths`` (and ``shared``, to resolve)."""
         paths = list(paths)
         locales_dir = Path(locales) if locales else find_locales(paths)
         catalogue = Catalogue.from_directory(locales_dir) if locales_dir else EMPTY
         library = cls(catalogue=catalogue)
-        for path in flow_files(paths):
+        library._read(flow_files(paths))
+        named = {p.resolve() for p in library.files.values()} | {
+            Path(p.source).resolve() for p in library.problems if p.source}
+        extra = [p for p in flow_files(shared) if p.resolve() not in named]
+        library._read(extra, shared=True)
+        library._link()
+        return library
+
+    def _read(self, files: list[Path], shared: bool = False) -> None:
+        """Compile each file into ``flows`` (a shared one only if its id is not taken)."""
+        for path in files:
             source = str(path)
             try:
                 doc = load_document(path.read_text("utf-8"), source)
                 if is_catalogue(doc.data):
                     continue
-                flow = compile_document(doc, catalogue)
-            except FlowError as exc:
-                library.problems.extend(exc.problems)
+                flow = compile_document(doc, self.catalogue)
+            except (FlowError, OSError, UnicodeDecodeError) as exc:
+                if not shared:
+                    self.problems.extend(exc.problems if isinstance(exc, FlowError) else [
+                        Problem(ERROR, "unreadable", f"cannot read: {exc}", source)])
                 continue
-            except (OSError, UnicodeDecodeError) as exc:
-                library.problems.append(Problem(ERROR, "unreadable", f"cannot read: {exc}",
-                                                source))
+            if shared:
+                if flow.id not in self.flows:
+                    self.flows[flow.id], self.files[flow.id] = flow, path
+                    self.shared.add(flow.id)
                 continue
-            if flow.id in library.flows:
-                library.problems.append(Problem(
+            if flow.id in self.flows:
+                self.problems.append(Problem(
                     ERROR, "duplicate-flow", f"flow id '{flow.id}' is also used by "
-                    f"{library.files[flow.id]}", source, doc.line_of(("id",)), None, "id"))
+                    f"{self.files[flow.id]}", source, doc.line_of(("id",)), None, "id"))
                 continue
-            library.flows[flow.id] = flow
-            library.files[flow.id] = path
+            self.flows[flow.id] = flow
+            self.files[flow.id] = path
+
+    def _link(self) -> None:
         # A flow that enters a missing flow is dropped, which may break the flows
         # that enter it in turn: link until nothing more fails.
         failed = True
         while failed:
             failed = False
-            for flow in list(library.flows.values()):
+            for flow in list(self.flows.values()):
                 try:
-                    link(flow, library.flows.get)
+                    link(flow, self.flows.get)
                 except FlowError as exc:
-                    library.problems.extend(exc.problems)
-                    del library.flows[flow.id]
+                    if flow.id not in self.shared:
+                        self.problems.extend(exc.problems)
+                    self.shared.discard(flow.id)
+                    del self.flows[flow.id]
                     failed = True
-        return library
 
     def get(self, flow_id: str) -> Flow:
         """A linked flow by id; raises KeyError if there is no such working flow."""

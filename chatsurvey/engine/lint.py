@@ -24,6 +24,8 @@ from .state import Context, State, frozen, new_state
 
 SMS_WARN_SEGMENTS = 1
 SMS_ERROR_SEGMENTS = 3
+CONTACTS = "contacts"
+"""The flow that chooses support contacts by country and age band (every band needs a case)."""
 _DIGITS = re.compile(r"\d[\d ]{2,}\d")
 _PIPED = "x" * 15  # stands in for a piped answer when measuring SMS length
 
@@ -160,6 +162,7 @@ def _loops_without_input(flow: Flow) -> list[list[str]]:
 
 def _structure(flow: Flow, report: FlowReport) -> None:
     _paths(flow, report)
+    _skipped(flow, report)
     _questions(flow, report)
     _unused_messages(flow, report)
     if flow.requires_consent:
@@ -179,6 +182,68 @@ def _paths(flow: Flow, report: FlowReport) -> None:
         first = flow.nodes[loop[0]]
         report.add(ERROR, "loop", "these states go round in a loop without asking anything: "
                    + " -> ".join(loop), first)
+
+
+def _slots(flow: Flow) -> set[str]:
+    """The states that are slots for councils' local questions."""
+    states = flow.doc.data.get("states") if flow.doc and isinstance(flow.doc.data, dict) else {}
+    return {name for name, spec in (states or {}).items()
+            if isinstance(spec, dict) and spec.get("type") == "local"}
+
+
+def _run_start(flow: Flow, name: str, into: dict[str, list[str]]) -> str:
+    """The first state of the run of states that ends at ``name``, each the only way into
+    the next (a branch's own follow-up questions are such a run, starting at its target)."""
+    seen = {name}
+    while len(into.get(name, [])) == 1 and into[name][0] not in seen and not isinstance(
+            flow.nodes[into[name][0]], BranchNode):
+        name = into[name][0]
+        seen.add(name)
+    return name
+
+
+def _route(branch: BranchNode, target: str) -> str:
+    cases = [str(i + 1) for i, (_, t) in enumerate(branch.cases) if t == target]
+    if cases:
+        return f"case {' or '.join(cases)} of branch '{branch.name}'"
+    return f"branch '{branch.name}' (otherwise)"
+
+
+def _skipped(flow: Flow, report: FlowReport) -> None:
+    """States a route goes past: another state or a branch goes straight to where they lead.
+
+    A branch's own follow-up questions (a run starting at one of its targets) are
+    skipped on purpose; anything else written to come "just before" a state that
+    a branch also jumps to is missed by that route, and a council's slot is
+    never played on a route that goes past it.
+    """
+    reachable = set(_reachable(flow))
+    into: dict[str, list[str]] = {}
+    for name in reachable:
+        for target in dict.fromkeys(edges(flow.nodes[name])):
+            if target:
+                into.setdefault(target, []).append(name)
+    for name in _slots(flow) & reachable:
+        node = flow.nodes[name]
+        past = sorted(p for p in into.get(node.next or "", []) if p != name)
+        if past:
+            report.add(WARNING, "skipped", f"this slot for councils' local questions is skipped"
+                       f" on some routes: {', '.join(repr(p) for p in past)} go"
+                       f"{'es' if len(past) == 1 else ''} straight to '{node.next}'; send them"
+                       f" to '{name}' instead", node)
+    for branch in (n for n in flow.nodes.values() if isinstance(n, BranchNode)):
+        if branch.name not in reachable:
+            continue
+        targets = branch.targets()
+        for target in targets:
+            for before in into.get(target, []):
+                node = flow.nodes[before]
+                if isinstance(node, BranchNode) or before in _slots(flow) or _run_start(
+                        flow, before, into) in targets:
+                    continue
+                report.add(WARNING, "skipped", f"'{before}' leads to '{target}', but"
+                           f" {_route(branch, target)} goes straight there: this state is"
+                           " skipped on that route", node)
 
 
 def _questions(flow: Flow, report: FlowReport) -> None:
@@ -405,7 +470,8 @@ def _comparable(library: FlowLibrary) -> list[Problem]:
     """The same answer key must mean the same question everywhere, or benchmarks break."""
     seen: dict[str, tuple[Flow, QuestionNode, tuple]] = {}
     problems = []
-    for flow in library.flows.values():
+    # flows only shared to resolve come first, so a clash is said about a checked flow
+    for flow in sorted(library.flows.values(), key=lambda f: f.id not in library.shared):
         for node in flow.questions():
             if not (node.key and node.record):
                 continue
@@ -428,6 +494,41 @@ def _comparable(library: FlowLibrary) -> list[Problem]:
                     WARNING, "comparability", f"key '{node.key}' is core in one flow but not in"
                     f" '{other_flow.id}'", str(library.files.get(flow.id, "")), node.line,
                     node.name, "core"))
+    return problems
+
+
+def _bands_named(spec: Any) -> set[str]:
+    """Every age band a document's conditions name (``age_band: 8-11`` or a list)."""
+    found: set[str] = set()
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            if key == "age_band" and isinstance(value, str | list):
+                found |= {value} if isinstance(value, str) else {v for v in value
+                                                                  if isinstance(v, str)}
+            else:
+                found |= _bands_named(value)
+    elif isinstance(spec, list):
+        for item in spec:
+            found |= _bands_named(item)
+    return found
+
+
+def _contacts_bands(library: FlowLibrary) -> list[Problem]:
+    """Every age band a flow has or sets is one the contacts flow chooses contacts for."""
+    contacts = library.flows.get(CONTACTS)
+    if contacts is None or contacts.doc is None:
+        return []
+    known = _bands_named(contacts.doc.data.get("states"))
+    problems = []
+    for flow in library.flows.values():
+        bands = {flow.age_band} if flow.age_band else set()
+        bands |= {o.value for n in flow.questions() if n.sets == "age_band" for o in n.options}
+        for band in sorted(bands - known):
+            problems.append(Problem(
+                WARNING, "age-band", f"age band '{band}' is unknown to the '{CONTACTS}' flow, "
+                f"so young people aged {band} are given the contacts for an unknown age; add a"
+                f" case for {band} to {CONTACTS}", str(library.files.get(flow.id, "")),
+                flow.doc.line_of(("age_band",)) if flow.doc else None, None, "age_band"))
     return problems
 
 
@@ -468,11 +569,15 @@ def check_flow(flow: Flow, catalogue: Catalogue, source: str = "") -> FlowReport
 
 
 def check_library(library: FlowLibrary) -> CheckResult:
-    """Check every flow of a library, plus what only shows across flows."""
+    """Check every flow of a library (not those it only shares), and what shows across flows."""
+    checked = [f for f in library.flows.values() if f.id not in library.shared]
     reports = [check_flow(flow, library.catalogue, str(library.files[flow.id]))
-               for flow in library.flows.values()]
-    problems = list(library.problems) + _comparable(library) + _subflow_cycles(library)
-    locales = sorted({loc for f in library.flows.values() for loc in f.locales if loc != "en"})
+               for flow in checked]
+    ours = {str(library.files[f.id]) for f in checked}
+    across = [p for p in _comparable(library) + _subflow_cycles(library)
+              + _contacts_bands(library) if not library.shared or p.source in ours]
+    problems = list(library.problems) + across
+    locales = sorted({loc for f in checked for loc in f.locales if loc != "en"})
     system = FlowReport("system", "chatsurvey/engine/system_messages.yaml")
     system.translations = translation_status("system", system_messages(), locales,
                                              library.catalogue)
@@ -486,6 +591,7 @@ def check_library(library: FlowLibrary) -> CheckResult:
     return CheckResult(reports, problems)
 
 
-def check_paths(paths: Iterable[str | Path], locales: str | Path | None = None) -> CheckResult:
-    """Load and check the flows under ``paths``."""
-    return check_library(FlowLibrary.load(paths, locales))
+def check_paths(paths: Iterable[str | Path], locales: str | Path | None = None,
+                shared: Iterable[str | Path] = ()) -> CheckResult:
+    """Load and check the flows under ``paths``; flows they enter may come from ``shared``."""
+    return check_library(FlowLibrary.load(paths, locales, shared))

@@ -91,6 +91,8 @@ class QuestionNode(Node):
     max: int | None = None
     min_label: str | None = None
     max_label: str | None = None
+    ends: bool = True
+    """A 0-10 question adds "0 is ... 10 is ..." (false: its wording says it already)."""
     max_length: int | None = None
     exclusive: frozenset[str] = frozenset()
     core: bool = False

@@ -163,6 +163,23 @@ def _widget(node: QuestionNode, t, buttons: tuple[Button, ...], intro: str | Non
         max_length=min(node.max_length or max_chars, max_chars) if node.ask == "text" else None)
 
 
+_NUMBERED = re.compile(r"(\d+)\s*[-.):]?\s")
+
+
+def sms_options(numbers: list[str], labels: list[str]) -> list[str]:
+    """The numbered answers of an SMS question: "2 Sometimes".
+
+    Answers whose words all start with their own number ("1 - Very poor") are
+    sent as they are; if any starts with a number ("1 to 2 years"), every answer
+    is set apart from its number ("2: 1 to 2 years"), never "2 1 to 2 years".
+    """
+    own = [_NUMBERED.match(label) for label in labels]
+    if labels and all(m and m.group(1) == n for m, n in zip(own, numbers, strict=True)):
+        return list(labels)
+    gap = ": " if any(label[:1].isdigit() for label in labels) else " "
+    return [f"{n}{gap}{label}" for n, label in zip(numbers, labels, strict=True)]
+
+
 def _static_question(root: Flow, node: QuestionNode, locale: str, channel: str,
                      max_chars: int) -> dict:
     """The parts of a question that are the same in every conversation, rendered once.
@@ -182,7 +199,7 @@ def _static_question(root: Flow, node: QuestionNode, locale: str, channel: str,
     prompt, lang = texts.text_lang(node.prompt, locale, channel)
     intro = t("system:sensitive") if node.sensitive else None
     ends = None
-    if node.ask == "scale" and node.min_label and node.max_label:
+    if node.ask == "scale" and node.ends and node.min_label and node.max_label:
         ends = fill(t("system:scale.ends"), root, None, channel, {
             "min": node.min, "max": node.max,
             "min_label": t(node.min_label), "max_label": t(node.max_label)})
@@ -195,8 +212,8 @@ def _static_question(root: Flow, node: QuestionNode, locale: str, channel: str,
                            "templated": "{" in prompt, "progress": t("system:progress"),
                            "replies": {}}
     if channel == "sms":
-        lines = [f"{b.value if node.ask == 'faces' else i} {b.label}"
-                 for i, b in enumerate(buttons, start=1)]
+        lines = sms_options([b.value if node.ask == "faces" else str(i)
+                             for i, b in enumerate(buttons, start=1)], [b.label for b in buttons])
         after = [x for x in (ends, "\n".join(lines)) if x]
         out["before"] = sms.plain_punctuation(intro + "\n") if intro else ""
         out["after"] = sms.plain_punctuation("".join("\n" + x for x in after))

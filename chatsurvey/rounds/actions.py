@@ -28,11 +28,13 @@ from sqlalchemy import select
 from chatsurvey.audit import record
 from chatsurvey.columns import utcnow
 from chatsurvey.councils.models import Tenant
+from chatsurvey.engine import FlowError
+from chatsurvey.engine.compile import load_document
 from chatsurvey.extensions import db
 from chatsurvey.flows import editing
-from chatsurvey.flows.local import LocalError, explain, pin_latest
+from chatsurvey.flows.local import LocalError, compose, explain, pin_latest
 from chatsurvey.flows.models import FlowVersion
-from chatsurvey.flows.store import flow_store
+from chatsurvey.flows.store import find_version, flow_store
 from chatsurvey.rounds.models import (
     CHANNELS,
     CLOSED,
@@ -41,6 +43,7 @@ from chatsurvey.rounds.models import (
     RoundDetails,
     SurveyRound,
 )
+from chatsurvey.rounds.moves import pending
 
 KEYWORD = re.compile(r"[A-Za-z0-9]{2,16}")
 MAX_ELIGIBLE = 100000
@@ -333,3 +336,48 @@ def extend(survey_round: SurveyRound, closes: str, now: datetime | None = None) 
     db.session.commit()
     return survey_round
 
+
+
+def move_to_latest(survey_round: SurveyRound, target: str, accept_incomparable: bool = False,
+                   now: datetime | None = None) -> SurveyRound:
+    """Move a round to the latest flow version and local questions, on purpose.
+
+    ``target`` is the ``PendingMove.target`` the person looked at: if anything
+    was published since, nothing moves (they look again). Where a core
+    question's wording or answers changed, ``accept_incomparable`` must say
+    that results will not be comparable with earlier rounds. Conversations
+    already under way keep the versions they started on (each pins its own);
+    new ones start on the new versions.
+    """
+    if survey_round.status(now or utcnow()) == CLOSED:
+        raise RoundRefused({"move": f"{survey_round.name} has closed: its versions stay as they"
+                                    " are, like its report."})
+    move = pending(survey_round)
+    if move is None:
+        raise RoundRefused({"move": f"{survey_round.name} is already on the latest versions."})
+    if target != move.target:
+        raise RoundRefused({"move": "Something was published since you looked: look at the "
+                                    "changes again before moving the round."})
+    if move.core_changed and not accept_incomparable:
+        raise RoundRefused({"accept_incomparable": (
+            "Core questions changed, so results will not be comparable with earlier rounds. "
+            "Say that you understand to move the round anyway.")})
+    before = (survey_round.flow_version.version, survey_round.local_questions.version
+              if survey_round.local_questions else None)
+    survey_round.flow_version = move.flow_to
+    if move.local_to is not None:
+        survey_round.local_questions_id = move.local_to.id
+        try:
+            compose(find_version(move.flow_to.flow_id, move.flow_to.version),
+                    load_document(move.local_to.source,
+                                  f"local questions v{move.local_to.version}"))
+        except FlowError as exc:
+            db.session.rollback()
+            raise RoundRefused({"move": "Your local questions do not fit the new version: "
+                                + explain(exc)}) from None
+    record("round.moved", survey_round, name=survey_round.name, flow=move.flow_to.flow_id,
+           from_version=before[0], to_version=move.flow_to.version, local_from=before[1],
+           local_to=move.local_to.version if move.local_to else None,
+           core_changed=len(move.core_changed))
+    db.session.commit()
+    return survey_round

@@ -188,8 +188,9 @@
     });
   }
 
-  Simulator.prototype.line = function (cls, text) {
-    var item = el('li', { 'class': cls });
+  Simulator.prototype.line = function (cls, text, side) {
+    var column = this.cols && side ? this.cols[side] : null;
+    var item = el(column ? 'div' : 'li', { 'class': cls });
     if (cls === 'event') {
       var parts = text.split(': ');
       item.append(el('strong', {}, parts.shift()));
@@ -197,13 +198,14 @@
     } else {
       item.textContent = text;
     }
-    this.log.append(item);
+    (column || this.log).append(item);
     this.log.scrollTop = this.log.scrollHeight;
   };
 
   Simulator.prototype.start = function () {
     this.log.textContent = '';
     this.state = null;
+    this.log.classList.toggle('sim-sides', document.getElementById('sim-channel').value === 'both');
     this.request({
       channel: document.getElementById('sim-channel').value,
       locale: document.getElementById('sim-locale').value,
@@ -225,10 +227,25 @@
     postJSON(this.box.getAttribute('data-url'), body).then(function (data) {
       if (data.error) { self.line('sim-error', data.error); return; }
       self.state = data.state;
-      (data.replies || []).forEach(function (reply) { self.reply(reply); });
-      (data.events || []).forEach(function (event) {
-        self.line('event', event.label + (event.text ? ': ' + event.text : ''));
+      var sides = data.sides ? [['web', data.sides.web], ['sms', data.sides.sms]] : [[null, data]];
+      if (data.sides) {  // one row per turn: the web chat on the left, the SMS on the right
+        var row = el('li', { 'class': 'sim-turn' });
+        self.cols = { web: el('div', { 'class': 'sim-col' }), sms: el('div', { 'class': 'sim-col' }) };
+        if (!self.log.querySelector('.sim-turn')) {
+          self.cols.web.append(el('strong', { 'class': 'sim-col-title' }, 'Web chat'));
+          self.cols.sms.append(el('strong', { 'class': 'sim-col-title' }, 'SMS'));
+        }
+        row.append(self.cols.web, self.cols.sms);
+        self.log.append(row);
+      }
+      sides.forEach(function (pair) {
+        var side = pair[0], turn = pair[1];
+        (turn.replies || []).forEach(function (reply) { self.reply(reply, side); });
+        (turn.events || []).forEach(function (event) {
+          if (side !== 'sms') { self.line('event', event.label + (event.text ? ': ' + event.text : ''), side); }
+        });
       });
+      self.cols = null;
       var going = data.status !== 'finished' && data.status !== 'withdrawn' && data.status !== 'stopped';
       self.text.disabled = !going;
       self.send.disabled = !going;
@@ -236,11 +253,16 @@
     }).catch(function () { self.line('sim-error', 'The simulator could not reach the server.'); });
   };
 
-  Simulator.prototype.reply = function (reply) {
+  Simulator.prototype.reply = function (reply, side) {
     var self = this;
-    if (reply.intro) { this.line('bot', reply.intro); }
-    this.line('bot', reply.text || '');
-    if (reply.ends) { this.line('bot', reply.ends); }
+    var bot = 'bot';
+    if (side === 'sms') {  // as the phone shows it: one text, and its cost
+      this.line(bot, (reply.text || '') + (reply.segments ? '  [' + reply.segments + ' SMS]' : ''), side);
+      return;
+    }
+    if (reply.intro) { this.line(bot, reply.intro, side); }
+    this.line(bot, reply.text || '', side);
+    if (reply.ends) { this.line(bot, reply.ends, side); }
     (reply.options || []).forEach(function (option) {
       var label = (option.emoji ? option.emoji + ' ' : '') + option.label;
       var button = el('button', { type: 'button', 'class': 'button secondary small' }, label);
