@@ -36,8 +36,8 @@ def _flow_id(flow_id: str) -> str:
 
 
 def _versions(flow_id: str) -> list[FlowVersion]:
-    return db.session.scalars(select(FlowVersion).where(FlowVersion.flow_id == flow_id)
-                              .order_by(FlowVersion.version.desc())).all()
+    return list(db.session.scalars(select(FlowVersion).where(FlowVersion.flow_id == flow_id)
+                                   .order_by(FlowVersion.version.desc())))
 
 
 def _version(flow_id: str, version: int) -> FlowVersion:

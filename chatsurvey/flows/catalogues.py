@@ -112,7 +112,8 @@ def check_upload(raw: bytes) -> UploadCheck:
         translated += 1
         if (message.context or "").endswith("#synonyms"):
             continue
-        problems += _lost(message.id, string, f"line {message.lineno}" + (
+        english = message.id if isinstance(message.id, str) else message.id[0]  # plural: one
+        problems += _lost(english, string, f"line {message.lineno}" + (
             f" ({message.context})" if message.context else ""))
     if entries == 0:
         problems.append("The file has no messages.")
