@@ -212,7 +212,7 @@ def test_programme_view_pools_every_council_and_keeps_the_rules(demo):
             if row.councils:
                 assert 0 <= row.lowest <= row.highest <= 100
             for _, percent in row.countries:
-                assert percent.shown or percent.reason in ("few", "hidden")
+                assert percent.shown or percent.reason in ("few", "hidden", "pool")
     planted_up = {(b, k) for s, b, k, d in demo.planted() if d > 0 and b != "16-25"}
     flagged = {(band.band, row.key) for band in view.bands for row in band.rows if row.bright}
     assert planted_up & flagged, "the programme view finds no council planted better"

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chatsurvey.reports import flags
-from chatsurvey.reports.disclosure import grid_layout, recoverable
+from chatsurvey.reports.disclosure import grid_layout, pool_allowed, recoverable
 from chatsurvey.reports.model import BandResult, IndicatorResult, Pool, RawQuote, Report
 from chatsurvey.reports.publish import publish
 from chatsurvey.reports.response_rates import ALL_CHANNELS
@@ -70,6 +70,7 @@ def response_sets(draw):
         "others": {b: draw(group) for b in bands},
         "previous": {b: draw(group) for b in bands} if draw(st.booleans()) else None,
         "open": draw(st.booleans()),
+        "pool": draw(st.sampled_from([1, 2, 3, 5])),
         "seed": draw(st.integers(0, 2**32 - 1)),
         "comments": draw(st.lists(st.tuples(st.sampled_from(["approved", "pending",
                                                                "rejected"]), st.booleans()),
@@ -91,6 +92,11 @@ def _answers(rng, band, spec):
         rows.append(answers)
         skipped.append(skips)
     return rows, skipped
+
+
+def _split(n: int, councils: int) -> tuple[int, ...]:
+    """``n`` answers as if from ``councils`` councils of nearly equal size."""
+    return tuple(n // councils + (1 if i < n % councils else 0) for i in range(councils))
 
 
 def build(data) -> Report:
@@ -118,6 +124,7 @@ def build(data) -> Report:
             by_week[week] = by_week.get(week, 0) + 1
         results = [IndicatorResult(
             indicator=i, council=mine.counts(i.key), others=tallies["others"].counts(i.key),
+            others_parts=_split(tallies["others"].counts(i.key).answered, data["pool"]),
             previous=tallies["previous"].counts(i.key) if "previous" in tallies else None,
             comparator=i.comparator if i.comparator and band in i.comparator.age_bands
             else None) for i in judge.for_keys(survey, band)]
@@ -135,7 +142,8 @@ def build(data) -> Report:
     return Report(
         tenant_slug="prop", tenant_name="Property Council", country="england", round_id=1,
         round_name="Spring 2026", opens_at=opens, closes_at=opens + timedelta(days=20),
-        is_open=data["open"], generated_at=opens + timedelta(days=30), total=total,
+        is_open=data["open"], final=not data["open"],
+        generated_at=opens + timedelta(days=30), total=total,
         eligible={b.band: b.eligible for b in bands if b.eligible},
         surveys=sorted({b.survey for b in bands}), by_band_channel=by_channel, by_week=by_week,
         weeks=WEEKS, bands=bands, previous={"your-life-your-care": "Autumn 2025",
@@ -198,7 +206,7 @@ def check_published(report: Report, pub) -> None:
         assert _count_ok(band.responses, exact.responses)
         if band.rate is not None:  # worked out from the published (rounded) count
             assert band.rate == min(100, int(100 * band.responses / band.eligible + 0.5))
-        if report.is_open:
+        if not report.final:
             assert band.rows == () and band.responses is None  # the total only while open
             continue
         for row, result in zip(band.rows, exact.indicators, strict=True):
@@ -208,6 +216,8 @@ def check_published(report: Report, pub) -> None:
             assert _count_ok(row.others.answered, o.answered)
             assert _percent_ok(row.council.percent, c.positive, c.answered)
             assert _percent_ok(row.others.percent, o.positive, o.answered)
+            if row.others.percent.shown or row.others.answered is not None:
+                assert pool_allowed(result.others_parts, RULES)  # the dominance rule
             if row.flag_others != flags.NOT_COMPARED:
                 assert c.answered >= RULES.min_flag and o.answered >= RULES.min_flag
                 assert row.council.percent.shown and row.others.percent.shown
@@ -219,7 +229,7 @@ def check_published(report: Report, pub) -> None:
                                    result.previous.answered)
                 if row.change.verdict != flags.NOT_COMPARED:
                     assert min(c.answered, result.previous.answered) >= RULES.min_flag
-    if report.is_open:
+    if not report.final:
         assert not (pub.missing or pub.quotes or pub.bright_spots or pub.improvements)
         assert pub.tables == ()
     for m in pub.missing:

@@ -2,7 +2,8 @@
 
 The same protection as the report, for rows instead of cells:
 
-- only a closed round can be exported (live data could be linked to a child);
+- only a sealed round can be exported (live data, or data before and after a late
+  finisher, could be linked to a child);
 - no free text (comments and open answers stay out: free text is the most
   identifying field), no week, channel, language, flow version or whether
   someone helped: timing and channel let a worker who knows who answered when
@@ -42,6 +43,7 @@ from chatsurvey.extensions import db
 from chatsurvey.reports.rules import Rules
 from chatsurvey.responses.models import Response
 from chatsurvey.rounds.models import SurveyRound
+from chatsurvey.rounds.sealing import is_sealed, seals_at
 
 FLOIP_VERSION = "1.0.0-rc1"
 FLOIP_TYPES = {"choice": "select_one", "yesno": "select_one", "frequency": "select_one",
@@ -188,8 +190,9 @@ def k_anonymise(rows: list[dict[str, str]], quasi: Sequence[str], k: int,
 def raw_export(tenant: Tenant, survey_round: SurveyRound, rules: Rules,
                now: Any = None) -> RawExport:
     """The round's responses as anonymised rows (ExportRefused while the round is open)."""
-    if survey_round.is_open(now):
-        raise ExportRefused("This round is still open: raw data can be exported once it closes.")
+    if not is_sealed(survey_round, now):
+        raise ExportRefused(f"This round is not final yet: raw data can be exported from "
+                            f"{seals_at(survey_round):%-d %B %Y}, once late finishers are in.")
     questions, open_keys = _questions(survey_round)
     quasi = list(current_app.config.get("REPORT_QUASI_IDENTIFIERS", ()))
     generalise = current_app.config.get("REPORT_GENERALISE", {})

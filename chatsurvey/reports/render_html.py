@@ -34,6 +34,8 @@ def percent_text(p: Percent, interval: bool = False) -> str:
     """A published percentage in words a table cell can hold."""
     if p.reason == "few":
         return "not enough answers"
+    if p.reason == "pool":
+        return "not compared"
     if not p.shown:
         return "c"
     if interval and p.low is not None:

@@ -145,6 +145,10 @@ def render_pdf(pub: Published) -> bytes:
     if pub.is_open:
         p("This survey round is still open. Only the number of young people who have answered"
           " is shown until it closes.")
+    elif not pub.final and pub.seals_at is not None:
+        p("This survey round has closed. Young people who started before it closed can still"
+          f" finish until {pub.seals_at:%-d %B %Y}; the results appear then, all at once, and"
+          " do not change afterwards.")
     for t in pub.tables:
         p(t.title, "h3")
         head = ["Week" if t.id == "by-week" else "Age band", *t.col_labels]
@@ -162,7 +166,7 @@ def render_pdf(pub: Published) -> bytes:
         story.append(_table(rows, [width / len(head)] * len(head), styles))
     p("\"c\": hidden to protect young people's privacy. Counts other than the total are rounded"
       " to the nearest 5.", "small")
-    if not pub.is_open:
+    if pub.final:
         p("How to read this report", "h2")
         p(pub.method)
         for pool in pub.pools:

@@ -1,0 +1,177 @@
+"""A round's answers counted, and kept once the round is sealed.
+
+:class:`Figures` is everything a report needs from a round's responses: per
+(survey, age band), how many responded, how many gave each distinct answer
+to each question, and how many skipped each; and per (band, channel) and
+per week, how many finished. Verdicts (positive or not) are applied later by
+the indicator catalogue, so kept figures stay right when the catalogue changes.
+
+:func:`round_figures` counts open and unsealed rounds afresh every time and
+reads a sealed round's figures from :class:`~.models.SealedFigures`, writing
+them the first time. A sealed round cannot gain or lose a response
+(chatsurvey/rounds/sealing.py), so the kept figures equal any later count.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from chatsurvey.extensions import db
+from chatsurvey.reports.models import SealedFigures
+from chatsurvey.reports.tally import Judge, Tally
+from chatsurvey.responses.models import Response
+from chatsurvey.rounds.models import SurveyRound
+from chatsurvey.rounds.sealing import is_sealed, seals_at
+
+VERSION = 1
+"""Form of the kept figures; a different form is counted again, never misread."""
+
+
+def value_key(value: Any) -> str:
+    """One distinct answer as a hashable key (its JSON text)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass
+class Group:
+    """One (survey, age band) of a round, counted."""
+
+    responses: int = 0
+    values: dict[str, Counter] = field(default_factory=dict)
+    """Question key -> Counter of answers (as :func:`value_key` text) -> how many."""
+    skipped: Counter = field(default_factory=Counter)
+
+    def tally(self, judge: Judge, survey: str, band: str | None) -> Tally:
+        """The counts of this group, each distinct answer judged once."""
+        tally = Tally(self.responses)
+        tally.present = Counter({k: sum(c.values()) for k, c in self.values.items()})
+        tally.skipped = Counter(self.skipped)
+        for key, indicator, cache in judge.applying(survey, band):
+            answered = positive = 0
+            for text, n in self.values.get(key, Counter()).items():
+                verdict = cache.get(text, _UNSEEN)
+                if verdict is _UNSEEN:
+                    value = json.loads(text)
+                    verdict = cache[text] = None if value is None else indicator.is_positive(
+                        value)
+                if verdict is None:
+                    continue
+                answered += n
+                positive += n if verdict else 0
+            if answered:
+                tally.answered[key] = answered
+                tally.positive[key] = positive
+        return tally
+
+
+_UNSEEN = object()
+
+
+@dataclass
+class Figures:
+    """One round's responses counted."""
+
+    groups: dict[tuple[str, str | None], Group] = field(default_factory=dict)
+    by_channel: Counter = field(default_factory=Counter)
+    """(age band or "", channel) -> responses."""
+    by_week: Counter = field(default_factory=Counter)
+    """ISO week -> responses."""
+
+    @property
+    def total(self) -> int:
+        return sum(g.responses for g in self.groups.values())
+
+    def add(self, survey: str, band: str | None, answers: dict | None, skipped: Iterable | None,
+            channel: str, week: str) -> None:
+        """Count one response."""
+        group = self.groups.get((survey, band))
+        if group is None:
+            group = self.groups[(survey, band)] = Group()
+        group.responses += 1
+        for key, value in (answers or {}).items():
+            found = group.values.get(key)
+            if found is None:
+                found = group.values[key] = Counter()
+            found[value_key(value)] += 1
+        group.skipped.update(skipped or ())
+        self.by_channel[(band or "", channel)] += 1
+        self.by_week[week] += 1
+
+    def to_json(self) -> dict:
+        return {
+            "version": VERSION,
+            "groups": [{"survey": s, "band": b, "responses": g.responses,
+                        "values": {k: dict(c) for k, c in g.values.items()},
+                        "skipped": dict(g.skipped)} for (s, b), g in self.groups.items()],
+            "by_channel": [[band, channel, n] for (band, channel), n in self.by_channel.items()],
+            "by_week": dict(self.by_week)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Figures:
+        figures = cls()
+        for g in data["groups"]:
+            figures.groups[(g["survey"], g["band"])] = Group(
+                g["responses"], {k: Counter(c) for k, c in g["values"].items()},
+                Counter(g["skipped"]))
+        figures.by_channel = Counter({(b, c): n for b, c, n in data["by_channel"]})
+        figures.by_week = Counter(data["by_week"])
+        return figures
+
+
+def count(round_ids: Iterable[int]) -> dict[int, Figures]:
+    """Each round's responses counted afresh from the response store."""
+    ids = sorted(set(round_ids))
+    out = {round_id: Figures() for round_id in ids}
+    if not ids:
+        return out
+    table = Response.__table__
+    query = select(table.c.round_id, table.c.survey, table.c.age_band, table.c.answers,
+                   table.c.skipped, table.c.channel, table.c.week
+                   ).where(table.c.round_id.in_(ids))
+    result = db.session.connection().execution_options(yield_per=5000).execute(query)
+    for round_id, survey, band, answers, skipped, channel, week in result:
+        out[round_id].add(survey, band, answers, skipped, channel, week)
+    return out
+
+
+def _kept(round_ids: list[int]) -> dict[int, Figures]:
+    if not round_ids:
+        return {}
+    rows = db.session.execute(select(SealedFigures.round_id, SealedFigures.figures)
+                              .where(SealedFigures.round_id.in_(round_ids)))
+    return {round_id: Figures.from_json(data) for round_id, data in rows
+            if data.get("version") == VERSION}
+
+
+def _keep(rounds: list[SurveyRound], counted: dict[int, Figures]) -> None:
+    for survey_round in rounds:
+        try:
+            with db.session.begin_nested():
+                db.session.merge(SealedFigures(round_id=survey_round.id,
+                                               sealed_at=seals_at(survey_round),
+                                               figures=counted[survey_round.id].to_json()))
+        except IntegrityError:  # kept meanwhile by another report: the same figures
+            continue
+    db.session.commit()
+
+
+def round_figures(rounds: Iterable[SurveyRound], now: datetime) -> dict[int, Figures]:
+    """Figures of each round: kept ones for sealed rounds (kept now if new), else counted."""
+    rounds = list({r.id: r for r in rounds}.values())
+    sealed = [r for r in rounds if is_sealed(r, now)]
+    out = _kept([r.id for r in sealed])
+    missing = [r for r in rounds if r.id not in out]
+    counted = count(r.id for r in missing)
+    out.update(counted)
+    to_keep = [r for r in sealed if r.id in counted and is_sealed(r)]  # by the real clock too
+    if to_keep:
+        _keep(to_keep, counted)
+    return out
