@@ -30,9 +30,9 @@ from sqlalchemy import select
 
 from chatsurvey.councils.models import Tenant
 from chatsurvey.extensions import db
-from chatsurvey.flows.models import FlowVersion
 from chatsurvey.reports.indicators import Indicator, load_catalogue
 from chatsurvey.reports.model import BandResult, IndicatorResult, Pool, RawQuote, Report
+from chatsurvey.reports.questions import round_questions
 from chatsurvey.reports.snapshot import round_figures
 from chatsurvey.reports.tally import Judge, Tally, band_order
 from chatsurvey.responses.models import Comment, Response
@@ -130,35 +130,9 @@ def load_tallies(rounds: Iterable[SurveyRound], judge: Judge, now: datetime,
 
 def _flow_info(round_id: int) -> tuple[dict[str, str], dict[str, str], set[str]]:
     """(band -> flow title, key -> English question, open question keys) of a round's flows."""
-    from chatsurvey.flows.store import flow_store
-
-    titles: dict[str, str] = {}
-    labels: dict[str, str] = {}
-    open_keys: set[str] = set()
-    pairs = db.session.execute(select(Response.flow_id, Response.flow_version)
-                               .where(Response.round_id == round_id).distinct()).all()
-    for flow_id, version in pairs:
-        try:
-            flow = flow_store().get(flow_id, version)
-        except KeyError:
-            row = db.session.scalars(select(FlowVersion).where(
-                FlowVersion.flow_id == flow_id)).first()
-            if row is not None:
-                titles.setdefault(flow_id, row.title)
-            continue
-        if flow.age_band:
-            titles[flow.age_band] = flow.title
-        for node in flow.questions():
-            if not node.key or not node.record:
-                continue
-            if node.ask == "text":
-                open_keys.add(node.key)
-            try:
-                text = flow.texts.text(node.prompt, "en", "web")
-            except KeyError:
-                text = node.key.replace("_", " ")
-            labels.setdefault(node.key, " ".join(text.split()))
-    return titles, labels, open_keys
+    found = round_questions(round_id)
+    labels = {k: q.label for k, q in found.questions.items()}
+    return found.titles, labels, {k for k, q in found.questions.items() if q.is_open}
 
 
 def _quotes(round_id: int) -> tuple[list[RawQuote], dict[tuple[str, str], int]]:
