@@ -123,8 +123,10 @@ def publish(report: Report, rules: Rules) -> Published:
         # Only the council's total (and its overall rate) until the round is sealed: even a
         # protected count per age band, watched from day to day (or before and after one late
         # finisher), can point at the young person who has just answered.
+        # Only the age bands the council entered numbers for: a band known only from its
+        # responses would say that someone of that age has answered.
         bands = tuple(PBand(b.survey, b.band, b.title, None, b.eligible, None, ())
-                      for b in report.bands)
+                      for b in report.bands if b.eligible)
         return Published(**common, tables=(), bands=bands, bright_spots=(), improvements=(),
                          missing=(), quotes=())
 

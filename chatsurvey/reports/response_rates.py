@@ -82,7 +82,9 @@ def warnings(report: Report, rules: Rules) -> list[str]:
     for survey in report.surveys:
         minimum = rules.min_eligible.get(survey)
         eligible = sum(n for band, n in report.eligible.items() if survey_of.get(band) == survey)
-        if minimum and eligible < minimum:
+        # A survey with no eligible number entered is in the report only because someone
+        # answered it: "0 eligible care leavers" would say that a care leaver took part.
+        if minimum and 0 < eligible < minimum:
             from chatsurvey.reports.compute import survey_title
 
             who = "children in care" if survey == "your-life-your-care" else "care leavers"
