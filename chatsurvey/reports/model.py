@@ -148,6 +148,12 @@ class PBand:
     rate: int | None
     rows: tuple[PRow, ...]
 
+    @property
+    def nothing_shown(self) -> bool:
+        """No result of this band can be shown (too few answers to every question): the report
+        says so once instead of a page of "not enough answers"."""
+        return not any(row.council.percent.shown for row in self.rows)
+
     def domains(self) -> list[tuple[str, list[PRow]]]:
         """Rows grouped by domain, in the catalogue's order of first appearance."""
         out: dict[str, list[PRow]] = {}

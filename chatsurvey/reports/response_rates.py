@@ -7,6 +7,8 @@ suppression, sub-council counts rounded to 5, the council's total exact.
 
 from __future__ import annotations
 
+from datetime import date
+
 from chatsurvey.reports.disclosure import DisclosureError, grid_layout, publish_layout, share_of
 from chatsurvey.reports.model import PTable, Report
 from chatsurvey.reports.rules import Rules
@@ -31,10 +33,21 @@ def band_channel_table(report: Report, rules: Rules) -> PTable | None:
                   report.total, rules, margins=True)
 
 
+def week_label(week: str) -> str:
+    """An ISO week ("2026-W49") as people read it: "Week of 30 Nov 2026" (its Monday)."""
+    try:
+        year, number = week.split("-W")
+        monday = date.fromisocalendar(int(year), int(number), 1)
+    except ValueError:
+        return week
+    return f"Week of {monday.day} {monday:%b %Y}"
+
+
 def week_table(report: Report, rules: Rules) -> PTable | None:
-    """Responses per ISO week of the round."""
+    """Responses per ISO week of the round, labelled by the week's Monday."""
     counts = [[report.by_week.get(w, 0)] for w in report.weeks]
-    return _table("by-week", "Responses by week", counts, report.weeks, ("Responses",),
+    return _table("by-week", "Responses by week", counts,
+                  [week_label(w) for w in report.weeks], ("Responses",),
                   report.total, rules, margins=False)
 
 
