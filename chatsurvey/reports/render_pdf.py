@@ -44,6 +44,8 @@ def fonts() -> tuple[str, str]:
         if regular.exists() and bold.exists():
             pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
             pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
+            pdfmetrics.registerFontFamily("DejaVuSans", normal="DejaVuSans",
+                                          bold="DejaVuSans-Bold")  # <b> in paragraphs
             return "DejaVuSans", "DejaVuSans-Bold"
     return "Helvetica", "Helvetica-Bold"
 
