@@ -136,7 +136,8 @@ def _flow_info(round_id: int) -> tuple[dict[str, str], dict[str, str], set[str]]
 
 
 def _quotes(round_id: int) -> tuple[list[RawQuote], dict[tuple[str, str], int]]:
-    """Approved, unflagged comments of the round, and how many answered each open question."""
+    """Approved comments of the round (approving clears a flag; a flagged comment never
+    approved is never quoted), and how many answered each open question."""
     cells: Counter = Counter()
     quotes: list[RawQuote] = []
     rows = db.session.execute(
