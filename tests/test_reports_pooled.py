@@ -52,7 +52,7 @@ def three_councils(app):
                                        eligible={"16-25": 150})
             db.session.add(survey_round)
             db.session.flush()
-            rows = [{"id": f"{slug}{i:028d}", "tenant_id": tenant.id,
+            rows = [{"id": f"{slug[:4]}{i:028d}", "tenant_id": tenant.id,
                      "round_id": survey_round.id, "flow_id": "ylbc-16-25", "flow_version": 1,
                      "survey": "your-life-beyond-care", "age_band": "16-25", "locale": "en",
                      "channel": "web", "week": "2026-W40", "status": "complete",
