@@ -92,3 +92,22 @@ def test_no_heading_is_left_at_the_foot_of_a_pdf_page(report_app, bands, n):
             assert not (last and last[0] in headings), (i + 1, last)
     finally:
         doc.close()
+
+
+def test_the_same_or_higher_reading_is_shown_beside_the_test_and_the_method_says_which():
+    report = build(_data(40, bands=("8-11", "11-18", "16-25")))
+    pub = publish(report, RULES)
+    compared = 0
+    for band, exact in zip(pub.bands, report.bands, strict=True):
+        for row, result in zip(band.rows, exact.indicators, strict=True):
+            if row.general is None or not row.council.percent.shown:
+                assert row.general_reading in ("", flags.NOT_COMPARED)
+                continue
+            compared += 1
+            share = result.council.positive / result.council.answered
+            assert row.general_reading == (flags.AT_OR_ABOVE if share >= result.comparator.value
+                                           else flags.BELOW)
+            if row.flag_general == flags.BRIGHT:
+                assert row.general_reading == flags.AT_OR_ABOVE  # the test is the stricter
+    assert compared
+    assert "calls a Bright Spot only what the test supports" in pub.method

@@ -136,6 +136,9 @@ class PRow:
     """"bright spot", "improve", "similar" or "not compared"."""
     flag_general: str
     change: PChange | None
+    general_reading: str = ""
+    """The pilot pack's reading against the general figure: "at or above", "below", "not
+    compared" ("" without a general figure). Beside the flag, never instead of it."""
 
 
 @dataclass(frozen=True)

@@ -63,18 +63,20 @@ def _rows(band: BandResult, previous_round: str | None, rules: Rules) -> list[PR
         both = council.percent.shown and others.percent.shown
         flag_others = flags.against_others(result.council, result.others, rules) if both \
             else flags.NOT_COMPARED
-        general, flag_general = None, ""
+        general, flag_general, reading = None, "", ""
         if result.comparator is not None:
             c = result.comparator
             general = PGeneral(round_half_up(100 * c.value), c.published, c.population,
                                c.source, c.year, c.wording_matches)
             flag_general = flags.against_general(result.council, c.value, rules) \
                 if council.percent.shown else flags.NOT_COMPARED
+            reading = flags.at_or_above(result.council, c.value, rules) \
+                if council.percent.shown else flags.NOT_COMPARED
         rows.append(PRow(
             key=indicator.key, label=indicator.label, domain=indicator.domain,
             note=indicator.note, council=council, others=others, general=general,
             flag_others=flag_others, flag_general=flag_general,
-            change=publish_change(result, previous_round, rules)))
+            change=publish_change(result, previous_round, rules), general_reading=reading))
     return rows
 
 

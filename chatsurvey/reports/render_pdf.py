@@ -26,6 +26,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from chatsurvey.reports import flags
 from chatsurvey.reports.charts import WIDTH, Chart, band_charts, domain_name
 from chatsurvey.reports.model import Published
 from chatsurvey.reports.render_html import NOT_ENOUGH, count_text, flag_text, percent_text
@@ -210,6 +211,8 @@ def render_pdf(pub: Published) -> bytes:
                     compared = "Other councils: " + flag_text(row.flag_others)
                     if row.general is not None:
                         compared += f"; in general: {flag_text(row.flag_general)}"
+                        if row.general_reading in (flags.AT_OR_ABOVE, flags.BELOW):
+                            compared += f" ({row.general_reading} the general figure)"
                     if row.change is not None:
                         compared += (f"; since {row.change.previous_round}"
                                      f" ({percent_text(row.change.percent)}):"
