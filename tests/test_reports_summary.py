@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,6 @@ from tests.browser import OUTPUT, axe_scan, describe, screenshot, serve, static_
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
 SHOTS = OUTPUT / "reports"
-NOTES = Path("/work/notes/shots/reports")
 
 
 @pytest.fixture
@@ -133,8 +131,3 @@ def test_posters_and_phone_pages_rendered_and_kept_to_look_at(sealed, browser):
         page.goto(base + "/8-11")
         screenshot(page, "summary-desktop-8-11", full_page=True)
         context.close()
-    if NOTES.parent.is_dir():
-        NOTES.mkdir(exist_ok=True)
-        for png in [*SHOTS.glob("summary-poster-*.png"),
-                    *(OUTPUT / "screenshots").glob("summary-*.png")]:
-            shutil.copy(png, NOTES / png.name)
