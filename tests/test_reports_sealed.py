@@ -148,3 +148,21 @@ def test_a_round_taking_late_finishers_is_in_no_other_councils_comparison(demo):
     closed(survey_round, days_ago=1)
     pool = RoundIndex().latest_sealed("your-life-beyond-care", datetime.now(UTC))
     assert pool[tenant.id].id == council.rounds["previous"]
+
+
+def test_report_seal_keeps_each_sealed_rounds_figures_once(demo, app):
+    from chatsurvey.reports.models import SealedFigures
+    from chatsurvey.rounds.models import SurveyRound
+
+    tenant, council = demo
+    survey_round = db.session.get(SurveyRound, council.rounds["current"])
+    closed(survey_round, days_ago=1)  # still taking late finishers: not sealed
+    from chatsurvey.cli import main
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(main, ["report-seal"])
+    assert result.exit_code == 0, result.output
+    kept = set(db.session.scalars(select(SealedFigures.round_id)))
+    assert survey_round.id not in kept and council.rounds["previous"] in kept
+    assert len(kept) == 7  # four councils' two rounds, less the one in its grace period
+    assert runner.invoke(main, ["report-seal"]).output.startswith("0 rounds sealed")

@@ -99,3 +99,14 @@ def report_command(tenant: str, round_: str, fmt: str, out: Path) -> None:
     click.echo(f"wrote {out}")
 
 
+
+
+@click.command("report-seal")
+@with_appcontext
+def seal_command() -> None:
+    """Keep the final figures of every round sealed since the last run (run it hourly)."""
+    from chatsurvey.reports.snapshot import seal_due
+
+    sealed = seal_due()
+    click.echo(f"{len(sealed)} round{'' if len(sealed) == 1 else 's'} sealed"
+               + (f": {', '.join(map(str, sealed))}" if sealed else ""))

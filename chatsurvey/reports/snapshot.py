@@ -254,3 +254,19 @@ def round_figures(rounds: Iterable[SurveyRound], now: datetime) -> dict[int, Fig
     if to_keep:
         _keep(to_keep, counted)
     return out
+
+
+def seal_due() -> list[int]:
+    """Count and keep the figures of every round sealed by now that has none yet, one round at
+    a time; the ids kept. Run it soon after rounds are sealed (`chatsurvey report-seal`, say
+    hourly): then no report ever waits for a count, whatever the store holds."""
+    from datetime import UTC
+    from datetime import datetime as clock
+
+    now = clock.now(UTC)
+    kept = set(db.session.scalars(select(SealedFigures.round_id)))
+    due = [r for r in db.session.scalars(select(SurveyRound).order_by(SurveyRound.id))
+           if r.id not in kept and is_sealed(r, now)]
+    for survey_round in due:
+        round_figures([survey_round], now)
+    return [r.id for r in due]
