@@ -1,10 +1,13 @@
-"""Report generation time for 1,000, 10,000 and 100,000 stored responses.
+"""Report generation time for 1,000 to 1,000,000 stored responses.
 
 Synthetic councils (``chatsurvey.demo_data``) fill a fresh database; then one
 council's report is made end to end, as the admin and ``chatsurvey report`` make
-it: read and count every response it is compared with (each other council's
-latest round and its own previous round), disclosure control, then the HTML and
-the PDF. Best of three runs. Target: under 5 s at 100,000 responses.
+it: count every response it is compared with (each other council's latest
+round and its own previous round), disclosure control, then the HTML and the
+PDF. The first report after the rounds are sealed counts everything in the
+database and keeps each round's figures ("first"); later reports read the kept
+figures (best of three). Targets: 1 s at 100,000 responses and 5 s at 1,000,000
+(PostgreSQL). BENCH_REPORT_SIZES picks the sizes, e.g. "100000,1000000".
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import time
 
 from .report import write_section
 
-SIZES = (1_000, 10_000, 100_000)
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_REPORT_SIZES", "1000,10000,100000,1000000")
+              .split(","))
 COUNCILS = 30
 
 
@@ -44,7 +48,7 @@ def _measure(size: int, tmp: str) -> dict[str, float]:
         tenant = db.session.query(Tenant).filter_by(slug=council.slug).one()
         survey_round = db.session.get(SurveyRound, council.rounds["current"])
         best: dict[str, float] = {}
-        for _ in range(3):
+        for run_number in range(4):
             db.session.expire_all()
             t0 = time.perf_counter()
             report = build_report(tenant, survey_round)
@@ -55,6 +59,9 @@ def _measure(size: int, tmp: str) -> dict[str, float]:
             t3 = time.perf_counter()
             render_pdf(pub)
             t4 = time.perf_counter()
+            if run_number == 0:  # counts every response, keeps the sealed figures
+                best["first"], best["first_compute"] = t4 - t0, t1 - t0
+                continue
             for name, value in (("compute", t1 - t0), ("publish", t2 - t1), ("html", t3 - t2),
                                 ("pdf", t4 - t3), ("total", t4 - t0)):
                 best[name] = min(best.get(name, value), value)
@@ -71,23 +78,24 @@ def run() -> str:
     engine = "PostgreSQL" if os.environ.get("BENCH_DATABASE_URL", "").startswith("postgres") \
         else "SQLite"
     lines = [
-        "## Reports (target: under 5 s at 100,000 responses)",
+        "## Reports (targets: 1 s at 100,000 responses, 5 s at 1,000,000, PostgreSQL)",
         "",
         f"`python -m bench reports`, {engine} (set BENCH_DATABASE_URL for another database). "
-        f"{COUNCILS} synthetic councils, two closed rounds each; the largest council's report, "
-        "compared with every other council's latest round and its own previous one. Best of 3.",
+        f"{COUNCILS} synthetic councils, two sealed rounds each; the largest council's report, "
+        "compared with every other council's latest round and its own previous one. "
+        "\"First\": the first report after the seal, counting every response in the database "
+        "(three grouped queries per batch of rounds) and keeping each round's figures. "
+        "Later reports read the kept figures: best of 3.",
         "",
-        "| responses stored | read and count | disclosure control | HTML | PDF | total |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| responses stored | first report (of it, counting) | later: count | disclosure "
+        "control | HTML | PDF | later: total |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for _, r in results:
-        lines.append(f"| {int(r['stored']):,} | {r['compute']:.2f} s | {r['publish']:.2f} s | "
-                     f"{r['html']:.2f} s | {r['pdf']:.2f} s | **{r['total']:.2f} s** |")
-    (small, a), (_, b), (_, c) = results
-    lines += ["", f"Growth: x{b['total'] / a['total']:.1f} from 1,000 to 10,000 responses, "
-              f"x{c['total'] / b['total']:.1f} from 10,000 to 100,000. Reading and counting "
-              "grows with the responses stored; disclosure control and drawing depend only on "
-              "the number of indicators and age bands, so they stay flat."]
+        lines.append(f"| {int(r['stored']):,} | **{r['first']:.2f} s** "
+                     f"({r['first_compute']:.2f} s) | {r['compute']:.2f} s | "
+                     f"{r['publish']:.2f} s | {r['html']:.2f} s | {r['pdf']:.2f} s | "
+                     f"**{r['total']:.2f} s** |")
     body = "\n".join(lines)
     write_section("reports", body)
     return body

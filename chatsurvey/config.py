@@ -313,6 +313,24 @@ the report warns that results will be too thin to compare."""
 REPORT_QUOTES_PER_QUESTION = 3
 """Most approved quotes shown per open question and age band (chosen the same way each time)."""
 
+REPORT_POOL_MIN_COUNCILS = 3
+"""A pooled figure (other councils together) is shown and compared only when at least this many
+councils answered the question: with fewer, one council's report minus another's would show a
+small council's answers."""
+
+REPORT_POOL_MIN_ANSWERS = 50
+"""...and only when the pool holds at least this many answers."""
+
+REPORT_POOL_MAX_SHARE = 0.5
+"""...and only when no one council gives more than this share of the pool's answers (the
+dominance rule); otherwise the report says "not compared"."""
+
+REPORT_GRACE_DAYS = 3
+"""Days after a round closes during which late finishers (a conversation begun before closing,
+or closed by the sweeper) are still stored. Then the round is sealed: nothing more is stored
+into it, and its report's figures are final. Until then the report shows only the number who
+answered, so two versions of the results can never be compared."""
+
 REPORT_CATALOGUE = None
 """Path of the indicator catalogue; None: indicators.yaml in FLOWS_DIR."""
 

@@ -13,7 +13,8 @@ What makes the data realistic enough to test reports against:
   figures (reference §4) where there are any;
 - skips where young people skip: sensitive questions more, family time more
   still, fathers most; some conversations stop part-way (status partial);
-- free-text comments, some approved, some waiting for review, a few flagged;
+- free-text comments, some approved, some waiting for review; flagged by the real
+  safeguarding check (a comment approved has had its flag cleared by the reviewer);
 - some councils deliberately better or worse on a few indicators in their
   current round, recorded in the returned :class:`DemoTruth` so tests can
   check that reports find them.
@@ -38,6 +39,7 @@ from sqlalchemy import insert, select
 
 from chatsurvey.councils.models import Tenant
 from chatsurvey.engine import FlowLibrary
+from chatsurvey.engine.safeguarding import needs_review_first
 from chatsurvey.extensions import db
 from chatsurvey.flows.models import FlowVersion
 from chatsurvey.reports.indicators import Indicator, load_catalogue
@@ -291,7 +293,8 @@ def _fill_round(writer: _Writer, survey_round: SurveyRound, council: CouncilTrut
                 status = rng.choices(("approved", "pending", "rejected"), (0.6, 0.3, 0.1))[0]
                 writer.comments.append({
                     "response_id": response_id, "key": key, "text": text, "found": {},
-                    "flagged": rng.random() < 0.03, "status": status, "edited": False})
+                    "flagged": needs_review_first(text) and status == "pending",
+                    "status": status, "edited": False})
             if len(writer.responses) >= 5000:
                 writer.flush()
 

@@ -23,14 +23,14 @@ WELSH_NAME = "Arolwg Ŵyr a Wyresau – Hydref"
 
 @pytest.fixture
 def welsh(app):
-    """A Welsh council's closed round with a few responses, and its admin."""
+    """A Welsh council's sealed round with a few responses, and its admin."""
     with app.app_context():
         tenant = seed_tenant("sirgar", country="wales")
         published = publish_fixture_flows()
         now = datetime.now(UTC)
         survey_round = open_round(tenant, published["router"], name=WELSH_NAME,
                                   opens_at=now - timedelta(days=40),
-                                  closes_at=now - timedelta(days=1))
+                                  closes_at=now - timedelta(days=5))  # sealed: final
         for _ in range(3):
             add_response(survey_round)
         admin = make_user("council-admin", tenant, email="admin@sirgar.example")

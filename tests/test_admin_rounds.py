@@ -161,7 +161,7 @@ def test_rates_show_only_totals_while_open(app, client, council):
     assert '<svg class="chart"' in page
     with app.app_context():
         survey_round = db.session.get(SurveyRound, council["round_id"])
-        survey_round.closes_at = datetime.now(UTC) - timedelta(hours=1)
+        survey_round.closes_at = datetime.now(UTC) - timedelta(days=4)  # sealed
         db.session.commit()
     closed = client.get(f"/admin/rounds/{council['round_id']}/rates").get_data(as_text=True)
     assert "By age band" in closed and "By channel" in closed

@@ -26,7 +26,7 @@ TRANSCRIPT = {
 def test_identifiers_are_dropped_and_time_is_coarsened():
     record = anonymise(TRANSCRIPT)
     assert record.id == "a" * 32 and record.week == iso_week(1795003600)
-    assert record.answers == {"feels_safe": "always", "helped": "no_one", "pets": ["dog"]}
+    assert record.answers == {"feels_safe": "always", "pets": ["dog"]}  # who helped: yes or no only
     assert record.skipped == ["trust_sw"]
     assert (record.locale, record.channel, record.age_band, record.status) == \
         ("cy", "sms", "11-18", "complete")

@@ -66,6 +66,11 @@ def test_pledges_appear_in_the_young_peoples_summary(client, councils):
     summary = client.get(f"/admin/rounds/{round_id}/summary").get_data(as_text=True)
     assert "We will ask you before every review meeting." in summary
     assert "You said" in summary and "%" not in summary.split("What you told us", 1)[1]
+    welsh = client.get(f"/admin/rounds/{round_id}/summary?band=8-11&lang=cy")
+    assert '<html lang="cy">' in welsh.get_data(as_text=True)
+    assert welsh.get_data(as_text=True).count('class="report summary poster"') == 1
+    poster = client.get(f"/admin/rounds/{round_id}/summary.pdf?band=16-25&lang=gd")
+    assert poster.status_code == 200 and poster.data[:4] == b"%PDF"
     csv_text = client.get(f"/admin/rounds/{round_id}/export.csv").get_data(as_text=True)
     assert csv_text.startswith("row,survey,age_band,status")
     zipped = client.get(f"/admin/rounds/{round_id}/export-floip.zip")

@@ -29,14 +29,20 @@ def comments():
     status = request.args.get("status", "pending")
     if status not in REVIEW_STATUSES:
         status = "pending"
-    items = comment_queue(status, PAGE)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    tenant_id = request.args.get("council", type=int)
+    search = request.args.get("q", "")[:100]
+    found = comment_queue(status, PAGE, (page - 1) * PAGE, tenant_id, search)
+    items = found.items
     counts = dict(db.session.execute(select(Comment.status, func.count())
                                      .group_by(Comment.status)).all())
     rounds = {r.id: r for r in db.session.scalars(select(SurveyRound).where(
         SurveyRound.id.in_({c.response.round_id for c in items})))}
-    tenants = {t.id: t for t in db.session.scalars(select(Tenant))}
+    tenants = {t.id: t for t in db.session.scalars(select(Tenant).order_by(Tenant.name))}
+    pages = max(1, -(-found.total // PAGE))
     return render_template("admin/comments.html", items=items, status=status, counts=counts,
-                           rounds=rounds, tenants=tenants)
+                           rounds=rounds, tenants=tenants, page=min(page, pages), pages=pages,
+                           total=found.total, council=tenant_id, q=search)
 
 
 @bp.post("/comments/<int:comment_id>")

@@ -4,9 +4,10 @@ Responses are counted from the response store (answers arrive there when a
 conversation finishes, or is abandoned after consent), against the eligible
 population the council gave per age band.
 
-Disclosure rule: while a round is open only totals are shown (all responses,
-and the running total week by week); the split by age band and by channel
-appears once it has closed, because a small group's count, watched day by day,
+Disclosure rule: until a round is sealed (open, then the grace period for late
+finishers) only totals are shown (all responses, and the running total week by
+week); the split by age band and by channel, and how many finished, appear once
+it is sealed, because a small group's count, watched day by day,
 can point at the young person who just answered. Even then the split follows the
 reports' rules (chatsurvey/reports/disclosure.py): counts of 1-9 are hidden, with
 a partner so the total cannot give them away, and the rest rounded to 5.
@@ -25,10 +26,17 @@ from chatsurvey.admin.blueprint import bp
 from chatsurvey.admin.scoping import for_tenant
 from chatsurvey.columns import utcnow
 from chatsurvey.extensions import db
-from chatsurvey.reports.disclosure import DisclosureError, grid_layout, publish_layout, share_of
+from chatsurvey.reports.disclosure import (
+    DisclosureError,
+    grid_layout,
+    publish_count,
+    publish_layout,
+    share_of,
+)
 from chatsurvey.reports.rules import from_config
 from chatsurvey.responses.models import Response
 from chatsurvey.rounds.models import SurveyRound
+from chatsurvey.rounds.sealing import is_sealed
 
 
 def _weeks(survey_round: SurveyRound) -> list[str]:
@@ -88,10 +96,15 @@ def response_rates(survey_round: SurveyRound) -> dict:
         weekly.append({"week": week, "count": per_week.get(week, 0), "cumulative": running,
                        "rate": _rate(running, eligible_total)})
     is_open = survey_round.is_open()
-    result = {"open": is_open, "total": total, "complete": complete,
+    final = is_sealed(survey_round)
+    # How many finished, beside the total, is the number who stopped part-way: published only
+    # once the round is sealed, and then protected like any count below the total.
+    result = {"open": is_open, "total": total,
+              "complete": publish_count(complete, from_config(current_app.config))
+              if final else None,
               "eligible": eligible_total, "rate": _rate(total, eligible_total),
               "weekly": weekly, "by_band": None, "by_channel": None}
-    if not is_open:
+    if final:
         bands: dict[str, int] = {}
         channels: dict[str, int] = {}
         for _week, band, channel, _status, count in rows:

@@ -49,7 +49,7 @@ def round_report(round_id: int):
     survey_round = _round(round_id)
     pub = council_report(survey_round.tenant, survey_round)
     return render_template("admin/reports/report.html", survey_round=survey_round,
-                           **context(pub))
+                           summary_languages=SUMMARY_LANGUAGES, **context(pub))
 
 
 @bp.get("/rounds/<int:round_id>/report.pdf")
@@ -62,14 +62,41 @@ def round_report_pdf(round_id: int):
     return attachment(pdf, "application/pdf", _filename(survey_round, ".pdf"))
 
 
+def _summary_choice() -> tuple[str | None, str]:
+    """The age band (None: all) and language asked for in ?band=&lang= (English if unknown)."""
+    from chatsurvey.reports.tally import BANDS
+
+    band = request.args.get("band") or None
+    lang = request.args.get("lang", "en")
+    return (band if band in BANDS else None), (lang if lang in SUMMARY_LANGUAGES else "en")
+
+
+SUMMARY_LANGUAGES = {"en": "English", "cy": "Cymraeg", "gd": "Gàidhlig"}
+"""Languages the young people's summary is written in (chatsurvey/locales/*/summary.po)."""
+
+
 @bp.get("/rounds/<int:round_id>/summary")
 def round_summary(round_id: int):
-    """The young people's summary, a page of its own to print or share."""
+    """The young people's summary (one age band with ?band=, a language with ?lang=)."""
     from chatsurvey.reports.summary import render_summary
 
     survey_round = _round(round_id)
     pub = council_report(survey_round.tenant, survey_round)
-    return render_summary(pub, _pledges(survey_round), standalone=False)
+    band, lang = _summary_choice()
+    return render_summary(pub, _pledges(survey_round), standalone=False, band=band, locale=lang)
+
+
+@bp.get("/rounds/<int:round_id>/summary.pdf")
+def round_summary_pdf(round_id: int):
+    """The young people's summary as an A4 poster PDF, one page per age band."""
+    from chatsurvey.reports.summary import render_poster
+
+    survey_round = _round(round_id)
+    pub = council_report(survey_round.tenant, survey_round)
+    band, lang = _summary_choice()
+    pdf = render_poster(pub, _pledges(survey_round), band=band, locale=lang)
+    suffix = f"-summary-{band or 'all'}-{lang}.pdf"
+    return attachment(pdf, "application/pdf", _filename(survey_round, suffix))
 
 
 @bp.route("/rounds/<int:round_id>/pledges", methods=["GET", "POST"])

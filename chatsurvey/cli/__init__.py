@@ -63,7 +63,7 @@ def main() -> None:
 
 
 for command in (flows.flows, flows.simulate, flows.chat, councils.tenants, rounds.rounds,
-                users.users, invitations.invitations, reports.report_command,
+                users.users, invitations.invitations, reports.report_command, reports.seal_command,
                 responses.redact, workers.worker_command, workers.sweeper_command,
                 workers.jobs_group, shell_command, routes_command, *devtools_commands):
     main.add_command(command)

@@ -46,6 +46,7 @@ def report_command(tenant: str, round_: str, fmt: str, out: Path) -> None:
     """
     from chatsurvey.reports import council_report, rules
     from chatsurvey.reports.exports import (
+        DATA_FILE,
         ExportRefused,
         floip_package,
         floip_zip,
@@ -75,7 +76,7 @@ def report_command(tenant: str, round_: str, fmt: str, out: Path) -> None:
                 package, data = floip_package(export)
                 out.mkdir(parents=True, exist_ok=True)
                 (out / "datapackage.json").write_text(json.dumps(package, indent=2))
-                (out / "flow-results-data.csv").write_text(data)
+                (out / DATA_FILE).write_text(data)
             bar.update(1)
         else:
             pub = council_report(found, survey_round)
@@ -98,3 +99,14 @@ def report_command(tenant: str, round_: str, fmt: str, out: Path) -> None:
     click.echo(f"wrote {out}")
 
 
+
+
+@click.command("report-seal")
+@with_appcontext
+def seal_command() -> None:
+    """Keep the final figures of every round sealed since the last run (run it hourly)."""
+    from chatsurvey.reports.snapshot import seal_due
+
+    sealed = seal_due()
+    click.echo(f"{len(sealed)} round{'' if len(sealed) == 1 else 's'} sealed"
+               + (f": {', '.join(map(str, sealed))}" if sealed else ""))

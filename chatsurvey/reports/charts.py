@@ -20,7 +20,7 @@ from chatsurvey.reports.model import PBand, PRow
 DOMAIN_NAMES = {"relationships": "Relationships", "resilience": "Resilience",
                 "rights": "Rights", "recovery": "Recovery", "wellbeing": "Well-being"}
 
-WIDTH = 760
+WIDTH = 860
 LABEL_W = 300
 PLOT_X0, PLOT_X1 = 312, 640
 ROW_H = 42
@@ -59,11 +59,13 @@ def _x(percent: float) -> float:
 
 
 def _flag_text(row: PRow) -> tuple[str, str] | None:
-    flags = (row.flag_others, row.flag_general)
-    if BRIGHT in flags:
-        return "\u2605 Bright Spot", GOOD
-    if IMPROVE in flags:
-        return "\u25bc Improve", BAD
+    """The chart's flag, saying against whom: other councils, or young people in general."""
+    for verdict, mark, colour in ((BRIGHT, "\u2605 Bright Spot", GOOD),
+                                  (IMPROVE, "\u25bc Improve", BAD)):
+        against = [who for who, flag in (("other councils", row.flag_others),
+                                          ("in general", row.flag_general)) if flag == verdict]
+        if against:
+            return f"{mark} vs {' and '.join(against)}", colour
     return None
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,12 +30,14 @@ from sqlalchemy import select
 
 from chatsurvey.councils.models import Tenant
 from chatsurvey.extensions import db
-from chatsurvey.flows.models import FlowVersion
 from chatsurvey.reports.indicators import Indicator, load_catalogue
 from chatsurvey.reports.model import BandResult, IndicatorResult, Pool, RawQuote, Report
-from chatsurvey.reports.tally import Judge, Tally, band_order, tally_rows
+from chatsurvey.reports.questions import round_questions
+from chatsurvey.reports.snapshot import round_figures
+from chatsurvey.reports.tally import Judge, Tally, band_order
 from chatsurvey.responses.models import Comment, Response
 from chatsurvey.rounds.models import SurveyRound
+from chatsurvey.rounds.sealing import is_sealed, seals_at
 
 SURVEY_TITLES = {"your-life-your-care": "Your Life, Your Care",
                  "your-life-beyond-care": "Your Life Beyond Care"}
@@ -94,13 +96,14 @@ class RoundIndex:
                    and r.closes_at <= current.opens_at and survey in self.surveys[r.id]]
         return max(earlier, key=lambda r: (r.closes_at, r.id), default=None)
 
-    def latest_closed(self, survey: str, now: datetime,
+    def latest_sealed(self, survey: str, now: datetime,
                       tenants: Iterable[int] | None = None) -> dict[int, SurveyRound]:
-        """Each council's most recent round of ``survey`` closed by ``now``."""
+        """Each council's most recent round of ``survey`` sealed by ``now`` (its figures final:
+        a round still taking late finishers is never in anyone's comparison)."""
         wanted = None if tenants is None else set(tenants)
         out: dict[int, SurveyRound] = {}
         for r in self.rounds.values():
-            if r.closes_at > now or survey not in self.surveys[r.id]:
+            if not is_sealed(r, now) or survey not in self.surveys[r.id]:
                 continue
             if wanted is not None and r.tenant_id not in wanted:
                 continue
@@ -110,68 +113,31 @@ class RoundIndex:
         return out
 
 
-def load_tallies(round_ids: Iterable[int], judge: Judge, council_round: int | None = None,
-                 ) -> tuple[dict[tuple, Tally], Counter, Counter]:
-    """Tallies per (round, survey, band) for ``round_ids``, in one query.
+def load_tallies(rounds: Iterable[SurveyRound], judge: Judge, now: datetime,
+                 council_round: int | None = None) -> tuple[dict[tuple, Tally], Counter, Counter]:
+    """Tallies per (round, survey, band) of ``rounds`` (a sealed round's from its kept figures).
 
-    Also counts the council round's responses per (band, channel) and per week.
+    Also the council round's responses per (band, channel) and per week.
     """
-    by_channel: Counter = Counter()
-    by_week: Counter = Counter()
-    ids = sorted(set(round_ids))
-    if not ids:
-        return {}, by_channel, by_week
-    table = Response.__table__
-    query = select(table.c.round_id, table.c.survey, table.c.age_band, table.c.answers,
-                   table.c.skipped, table.c.channel, table.c.week
-                   ).where(table.c.round_id.in_(ids))
-
-    def rows() -> Iterator[tuple]:
-        result = db.session.connection().execution_options(yield_per=5000).execute(query)
-        for round_id, survey, band, answers, skipped, channel, week in result:
-            if round_id == council_round:
-                by_channel[(band or "", channel)] += 1
-                by_week[week] += 1
-            yield round_id, survey, band, answers, skipped
-
-    return tally_rows(rows(), judge), by_channel, by_week
+    figures = round_figures(rounds, now)
+    tallies = {(round_id, survey, band): group.tally(judge, survey, band)
+               for round_id, counted in figures.items()
+               for (survey, band), group in counted.groups.items()}
+    mine = figures.get(council_round) if council_round is not None else None
+    return (tallies, Counter(mine.by_channel) if mine else Counter(),
+            Counter(mine.by_week) if mine else Counter())
 
 
 def _flow_info(round_id: int) -> tuple[dict[str, str], dict[str, str], set[str]]:
     """(band -> flow title, key -> English question, open question keys) of a round's flows."""
-    from chatsurvey.flows.store import flow_store
-
-    titles: dict[str, str] = {}
-    labels: dict[str, str] = {}
-    open_keys: set[str] = set()
-    pairs = db.session.execute(select(Response.flow_id, Response.flow_version)
-                               .where(Response.round_id == round_id).distinct()).all()
-    for flow_id, version in pairs:
-        try:
-            flow = flow_store().get(flow_id, version)
-        except KeyError:
-            row = db.session.scalars(select(FlowVersion).where(
-                FlowVersion.flow_id == flow_id)).first()
-            if row is not None:
-                titles.setdefault(flow_id, row.title)
-            continue
-        if flow.age_band:
-            titles[flow.age_band] = flow.title
-        for node in flow.questions():
-            if not node.key or not node.record:
-                continue
-            if node.ask == "text":
-                open_keys.add(node.key)
-            try:
-                text = flow.texts.text(node.prompt, "en", "web")
-            except KeyError:
-                text = node.key.replace("_", " ")
-            labels.setdefault(node.key, " ".join(text.split()))
-    return titles, labels, open_keys
+    found = round_questions(round_id)
+    labels = {k: q.label for k, q in found.questions.items()}
+    return found.titles, labels, {k for k, q in found.questions.items() if q.is_open}
 
 
 def _quotes(round_id: int) -> tuple[list[RawQuote], dict[tuple[str, str], int]]:
-    """Approved, unflagged comments of the round, and how many answered each open question."""
+    """Approved comments of the round (approving clears a flag; a flagged comment never
+    approved is never quoted), and how many answered each open question."""
     cells: Counter = Counter()
     quotes: list[RawQuote] = []
     rows = db.session.execute(
@@ -193,6 +159,7 @@ def build_report(tenant: Tenant, survey_round: SurveyRound, now: datetime | None
     judge = Judge(indicators if indicators is not None else catalogue())
     index = RoundIndex()
     is_open = survey_round.is_open(now)
+    final = is_sealed(survey_round, now)
     eligible = {str(k): int(v) for k, v in (survey_round.eligible or {}).items()}
     surveys = sorted(index.surveys[survey_round.id] |
                      {index.band_survey[b] for b in eligible if b in index.band_survey})
@@ -203,30 +170,33 @@ def build_report(tenant: Tenant, survey_round: SurveyRound, now: datetime | None
         found = index.previous(survey_round, survey)
         if found is not None:
             previous[survey] = found
-        pool = index.latest_closed(survey, now)
+        pool = index.latest_sealed(survey, now)
         pool.pop(tenant.id, None)
         others[survey] = pool
-    wanted = {survey_round.id}
-    if not is_open:
-        wanted |= {r.id for r in previous.values()}
-        wanted |= {r.id for pool in others.values() for r in pool.values()}
-    tallies, by_channel, by_week = load_tallies(wanted, judge, survey_round.id)
+    wanted = [survey_round]
+    if final:
+        wanted += previous.values()
+        wanted += [r for pool in others.values() for r in pool.values()]
+    tallies, by_channel, by_week = load_tallies(wanted, judge, now, survey_round.id)
     total = sum(t.responses for (rid, _, _), t in tallies.items() if rid == survey_round.id)
 
     bands_seen = {(s, b) for (rid, s, b) in tallies if rid == survey_round.id}
     bands_seen |= {(index.band_survey[b], b) for b, n in eligible.items()
                    if n and b in index.band_survey}
-    titles, labels, open_keys = ({}, {}, set()) if is_open else _flow_info(survey_round.id)
+    titles, labels, open_keys = _flow_info(survey_round.id) if final else ({}, {}, set())
     bands: list[BandResult] = []
     for survey, band in sorted(bands_seen, key=lambda sb: band_order(sb[1])):
         mine = tallies.get((survey_round.id, survey, band), Tally())
+        parts = [tallies.get((r.id, survey, band), Tally())
+                 for r in others.get(survey, {}).values()]
         pooled = Tally()
-        for r in others.get(survey, {}).values():
-            pooled += tallies.get((r.id, survey, band), Tally())
+        for part in parts:
+            pooled += part
         before = tallies.get((previous[survey].id, survey, band)) if survey in previous else None
         results = [
             IndicatorResult(
                 indicator=i, council=mine.counts(i.key), others=pooled.counts(i.key),
+                others_parts=tuple(part.answered[i.key] for part in parts),
                 previous=before.counts(i.key) if before is not None else None,
                 comparator=i.comparator if i.comparator and band in i.comparator.age_bands
                 else None)
@@ -239,7 +209,7 @@ def build_report(tenant: Tenant, survey_round: SurveyRound, now: datetime | None
             responses=mine.responses, eligible=eligible.get(band or ""),
             indicators=results, asked=asked))
 
-    quotes, quote_cells = ([], {}) if is_open else _quotes(survey_round.id)
+    quotes, quote_cells = _quotes(survey_round.id) if final else ([], {})
     for i in judge.indicators:
         labels[i.key] = i.label
     pools = {s: Pool(len(p), len(p), _pool_text(s, len(p), now)) for s, p in others.items()}
@@ -247,6 +217,7 @@ def build_report(tenant: Tenant, survey_round: SurveyRound, now: datetime | None
         tenant_slug=tenant.slug, tenant_name=tenant.display_name, country=tenant.country,
         round_id=survey_round.id, round_name=survey_round.name,
         opens_at=survey_round.opens_at, closes_at=survey_round.closes_at, is_open=is_open,
+        final=final, seals_at=seals_at(survey_round),
         generated_at=now, total=total, eligible=eligible, surveys=surveys,
         by_band_channel=dict(by_channel), by_week=dict(by_week),
         weeks=sorted(set(iso_weeks(survey_round.opens_at, survey_round.closes_at)) |

@@ -64,7 +64,8 @@ class Percent:
     low: int | None = None
     high: int | None = None
     reason: str = ""
-    """"" (shown), "few" (under min_cell answers) or "hidden" (protected)."""
+    """"" (shown), "few" (under min_cell answers), "hidden" (protected) or "pool" (a pooled
+    figure of too few councils, or one council dominating it)."""
 
     @property
     def shown(self) -> bool:
@@ -73,6 +74,19 @@ class Percent:
 
 FEW = Percent(reason="few")
 HIDDEN = Percent(reason="hidden")
+NOT_POOLED = Percent(reason="pool")
+"""A pooled figure the dominance rule withholds."""
+
+
+def pool_allowed(parts: Sequence[int], rules: Rules) -> bool:
+    """Whether a figure pooled from councils' answers (``parts``, one count per council) may be
+    published: at least ``pool_min_councils`` councils, ``pool_min_answers`` answers, and no
+    council more than ``pool_max_share`` of them. Otherwise two reports' pools, or a pool of
+    one council, could be differenced down to a small council's young people."""
+    parts = [n for n in parts if n > 0]
+    total = sum(parts)
+    return (len(parts) >= rules.pool_min_councils and total >= rules.pool_min_answers
+            and max(parts) <= rules.pool_max_share * total)
 
 
 def publish_percent(positive: int, n: int, rules: Rules, *,

@@ -32,7 +32,10 @@ METHOD = (
     " tested, about 1 in 20 flags could appear by chance alone: read them alongside what you"
     " know, and look for patterns rather than single results. Figures for young people in"
     " general come from other surveys, asked in different words and years, so treat those"
-    " comparisons as a guide only."
+    " comparisons as a guide only. Some earlier Bright Spots reports counted any result the same"
+    " as or higher than young people in general as a Bright Spot; this report calls a Bright"
+    " Spot only what the test supports, and shows that simpler reading beside it (\"at or"
+    " above the general figure\")."
 )
 
 RULES = (
@@ -79,6 +82,18 @@ def against_general(council: Counts, value: float, rules: Rules) -> str:
     if high < value:
         return IMPROVE
     return SIMILAR
+
+
+AT_OR_ABOVE, BELOW = "at or above", "below"
+
+
+def at_or_above(council: Counts, value: float, rules: Rules) -> str:
+    """The pilot pack's reading of a general-population comparison: "at or above" wherever
+    the council's share is the same as or higher than the general figure, with no test of
+    chance. Shown beside the tested flag; Bright Spots in this report use the test."""
+    if council.answered < rules.min_cell:
+        return NOT_COMPARED
+    return AT_OR_ABOVE if council.positive >= value * council.answered else BELOW
 
 
 def change(current: Counts, previous: Counts, rules: Rules) -> str:

@@ -22,6 +22,8 @@ class IndicatorResult:
     indicator: Indicator
     council: Counts
     others: Counts
+    others_parts: tuple[int, ...]
+    """Answers to this indicator from each council in the pool (the dominance rule's input)."""
     previous: Counts | None
     comparator: Comparator | None
     """The general-population figure, when the catalogue has one for this age band."""
@@ -67,6 +69,8 @@ class Report:
     opens_at: datetime
     closes_at: datetime
     is_open: bool
+    final: bool
+    """The round is sealed: its figures are final and may be published."""
     generated_at: datetime
     total: int
     eligible: dict[str, int]
@@ -83,6 +87,8 @@ class Report:
     """(band, open question key) -> how many young people answered it."""
     labels: dict[str, str] = field(default_factory=dict)
     """Question key -> words for the missing-data view."""
+    seals_at: datetime | None = None
+    """When the round is (or was) sealed: its closing time plus the grace period."""
 
 
 # -- published (what renderers see) ---------------------------------------------
@@ -130,6 +136,9 @@ class PRow:
     """"bright spot", "improve", "similar" or "not compared"."""
     flag_general: str
     change: PChange | None
+    general_reading: str = ""
+    """The pilot pack's reading against the general figure: "at or above", "below", "not
+    compared" ("" without a general figure). Beside the flag, never instead of it."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +150,12 @@ class PBand:
     eligible: int | None
     rate: int | None
     rows: tuple[PRow, ...]
+
+    @property
+    def nothing_shown(self) -> bool:
+        """No result of this band can be shown (too few answers to every question): the report
+        says so once instead of a page of "not enough answers"."""
+        return not any(row.council.percent.shown for row in self.rows)
 
     def domains(self) -> list[tuple[str, list[PRow]]]:
         """Rows grouped by domain, in the catalogue's order of first appearance."""
@@ -202,6 +217,9 @@ class Published:
     opens_at: datetime
     closes_at: datetime
     is_open: bool
+    final: bool
+    """Sealed: results are shown. Otherwise only the number who answered is."""
+    seals_at: datetime | None
     generated_at: datetime
     total: int
     eligible_total: int | None

@@ -20,7 +20,13 @@ from chatsurvey.councils.models import Tenant
 from chatsurvey.extensions import db
 from chatsurvey.reports import flags
 from chatsurvey.reports.compute import RoundIndex, catalogue, load_tallies, survey_title
-from chatsurvey.reports.disclosure import Percent, publish_count, publish_percent
+from chatsurvey.reports.disclosure import (
+    NOT_POOLED,
+    Percent,
+    pool_allowed,
+    publish_count,
+    publish_percent,
+)
 from chatsurvey.reports.model import PSide
 from chatsurvey.reports.rules import Rules
 from chatsurvey.reports.tally import BANDS, Counts, Judge, Tally, band_order
@@ -71,12 +77,12 @@ def _side(c: Counts, rules: Rules) -> PSide:
 
 
 def programme_view(survey: str, rules: Rules, now: datetime | None = None) -> Programme:
-    """The cross-council view of ``survey`` (each council's latest round closed by ``now``)."""
+    """The cross-council view of ``survey`` (each council's latest round sealed by ``now``)."""
     now = now or datetime.now(UTC)
     judge = Judge(catalogue())
     index = RoundIndex()
-    latest = index.latest_closed(survey, now)
-    tallies, _, _ = load_tallies([r.id for r in latest.values()], judge)
+    latest = index.latest_sealed(survey, now)
+    tallies, _, _ = load_tallies(latest.values(), judge, now)
     countries = {t.id: t.country for t in db.session.query(Tenant).filter(
         Tenant.id.in_(list(latest)))}
     by_country: dict[str, int] = defaultdict(int)
@@ -106,11 +112,14 @@ def programme_view(survey: str, rules: Rules, now: datetime | None = None) -> Pr
                 verdict = flags.against_others(mine, pooled.counts(key) - mine, rules)
                 bright += verdict == flags.BRIGHT
                 improve += verdict == flags.IMPROVE
+            parts = {c: [t.answered[key] for tid, t in per_council.items()
+                         if countries.get(tid, "") == c] for c in per_country}
             rows.append(ProgrammeRow(
                 key=key, label=indicator.label, domain=indicator.domain,
                 all=_side(pooled.counts(key), rules),
                 countries=tuple((c, publish_percent(per_country[c].counts(key).positive,
-                                                    per_country[c].counts(key).answered, rules))
+                                                    per_country[c].counts(key).answered, rules)
+                                 if pool_allowed(parts[c], rules) else NOT_POOLED)
                                 for c in COUNTRIES if c in per_country),
                 councils=len(shown), lowest=min(shown, default=None),
                 highest=max(shown, default=None), bright=bright, improve=improve))

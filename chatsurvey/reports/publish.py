@@ -5,9 +5,10 @@
 people's summary and the programme view all render from a ``Published``; the
 property tests check every format against the rules.
 
-While a round is open only the council's total number of responses and its
-response rate are published: live results
-would let someone who knows who answered when link answers to a child.
+Until a round is sealed (open, then the grace period for late finishers) only
+the council's total number of responses and its response rate are published:
+live results, or results before and after one late finisher, would let someone
+who knows who answered when link answers to a child.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from collections import defaultdict
 
 from chatsurvey.reports import flags
 from chatsurvey.reports.change import publish_change
-from chatsurvey.reports.disclosure import publish_count, publish_percent, round_half_up
+from chatsurvey.reports.disclosure import (
+    NOT_POOLED,
+    pool_allowed,
+    publish_count,
+    publish_percent,
+    round_half_up,
+)
 from chatsurvey.reports.missing import missing_view
 from chatsurvey.reports.model import (
     BandResult,
@@ -51,21 +58,25 @@ def _rows(band: BandResult, previous_round: str | None, rules: Rules) -> list[PR
     for result in band.indicators:
         indicator = result.indicator
         council, others = _side(result.council, rules), _side(result.others, rules)
+        if not pool_allowed(result.others_parts, rules):
+            others = PSide(None, None, NOT_POOLED)
         both = council.percent.shown and others.percent.shown
         flag_others = flags.against_others(result.council, result.others, rules) if both \
             else flags.NOT_COMPARED
-        general, flag_general = None, ""
+        general, flag_general, reading = None, "", ""
         if result.comparator is not None:
             c = result.comparator
             general = PGeneral(round_half_up(100 * c.value), c.published, c.population,
                                c.source, c.year, c.wording_matches)
             flag_general = flags.against_general(result.council, c.value, rules) \
                 if council.percent.shown else flags.NOT_COMPARED
+            reading = flags.at_or_above(result.council, c.value, rules) \
+                if council.percent.shown else flags.NOT_COMPARED
         rows.append(PRow(
             key=indicator.key, label=indicator.label, domain=indicator.domain,
             note=indicator.note, council=council, others=others, general=general,
             flag_others=flag_others, flag_general=flag_general,
-            change=publish_change(result, previous_round, rules)))
+            change=publish_change(result, previous_round, rules), general_reading=reading))
     return rows
 
 
@@ -108,13 +119,16 @@ def publish(report: Report, rules: Rules) -> Published:
         "is_open": report.is_open, "generated_at": report.generated_at, "total": report.total,
         "eligible_total": eligible_total, "rate": rate(report.total, eligible_total, report.total),
         "warnings": tuple(warnings(report, rules)), "pools": (),
-        "method": flags.method_text(rules), "rules_text": flags.rules_text(rules)}
-    if report.is_open:
-        # Only the council's total (and its overall rate) while answers are still arriving:
-        # even a protected count per age band, watched from day to day, can point at the
-        # young person who has just answered.
+        "method": flags.method_text(rules), "rules_text": flags.rules_text(rules),
+        "final": report.final, "seals_at": report.seals_at}
+    if not report.final:
+        # Only the council's total (and its overall rate) until the round is sealed: even a
+        # protected count per age band, watched from day to day (or before and after one late
+        # finisher), can point at the young person who has just answered.
+        # Only the age bands the council entered numbers for: a band known only from its
+        # responses would say that someone of that age has answered.
         bands = tuple(PBand(b.survey, b.band, b.title, None, b.eligible, None, ())
-                      for b in report.bands)
+                      for b in report.bands if b.eligible)
         return Published(**common, tables=(), bands=bands, bright_spots=(), improvements=(),
                          missing=(), quotes=())
 

@@ -25,6 +25,12 @@ FLAG_WORDS = {flags.BRIGHT: "\u2605 Bright Spot", flags.IMPROVE: "\u25bc Area fo
               flags.BETTER: "\u25b2 Better", flags.WORSE: "\u25bc Worse"}
 
 
+NOT_ENOUGH = ("Not enough young people in this age band answered for any result to be shown:"
+              " with so few, a result could tell someone what one young person said. Their"
+              " answers still count in the council's totals and in the programme's figures.")
+"""Said once for an age band with no result to show, instead of every question saying it."""
+
+
 def count_text(value: int | None) -> str:
     """A published count: the number, or "c" (hidden to protect young people)."""
     return "c" if value is None else f"{value:,}"
@@ -34,6 +40,8 @@ def percent_text(p: Percent, interval: bool = False) -> str:
     """A published percentage in words a table cell can hold."""
     if p.reason == "few":
         return "not enough answers"
+    if p.reason == "pool":
+        return "not compared"
     if not p.shown:
         return "c"
     if interval and p.low is not None:
@@ -61,7 +69,8 @@ def context(pub: Published) -> dict:
                   for d, rows, chart in band_charts(band)]
         bands.append((band, charts))
     return {"pub": pub, "bands": bands, "count_text": count_text, "percent_text": percent_text,
-            "flag_text": flag_text, "row_flag": row_flag, "flags": flags}
+            "flag_text": flag_text, "row_flag": row_flag, "flags": flags,
+            "not_enough": NOT_ENOUGH}
 
 
 def render_staff(pub: Published, standalone: bool = True) -> str:

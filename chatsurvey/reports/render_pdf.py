@@ -26,9 +26,10 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from chatsurvey.reports import flags
 from chatsurvey.reports.charts import WIDTH, Chart, band_charts, domain_name
 from chatsurvey.reports.model import Published
-from chatsurvey.reports.render_html import count_text, flag_text, percent_text
+from chatsurvey.reports.render_html import NOT_ENOUGH, count_text, flag_text, percent_text
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 
@@ -44,6 +45,8 @@ def fonts() -> tuple[str, str]:
         if regular.exists() and bold.exists():
             pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
             pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
+            pdfmetrics.registerFontFamily("DejaVuSans", normal="DejaVuSans",
+                                          bold="DejaVuSans-Bold")  # <b> in paragraphs
             return "DejaVuSans", "DejaVuSans-Bold"
     return "Helvetica", "Helvetica-Bold"
 
@@ -61,9 +64,12 @@ def _styles() -> dict[str, ParagraphStyle]:
     return {
         "title": ParagraphStyle("t", base["Title"], fontName=bold, fontSize=20, leading=24,
                                 alignment=0),
+        # keepWithNext: a heading never stands alone at the foot of a page
         "h2": ParagraphStyle("h2", base["Heading2"], fontName=bold, fontSize=15, leading=19,
-                             spaceBefore=10, textColor=colors.HexColor("#1d5d90")),
-        "h3": ParagraphStyle("h3", base["Heading3"], fontName=bold, fontSize=12, leading=15),
+                             spaceBefore=10, textColor=colors.HexColor("#1d5d90"),
+                             keepWithNext=1),
+        "h3": ParagraphStyle("h3", base["Heading3"], fontName=bold, fontSize=12, leading=15,
+                             keepWithNext=1),
         "body": ParagraphStyle("b", base["BodyText"], fontName=regular, fontSize=9.5,
                                leading=13),
         "small": ParagraphStyle("s", base["BodyText"], fontName=regular, fontSize=8,
@@ -145,6 +151,10 @@ def render_pdf(pub: Published) -> bytes:
     if pub.is_open:
         p("This survey round is still open. Only the number of young people who have answered"
           " is shown until it closes.")
+    elif not pub.final and pub.seals_at is not None:
+        p("This survey round has closed. Young people who started before it closed can still"
+          f" finish until {pub.seals_at:%-d %B %Y}; the results appear then, all at once, and"
+          " do not change afterwards.")
     for t in pub.tables:
         p(t.title, "h3")
         head = ["Week" if t.id == "by-week" else "Age band", *t.col_labels]
@@ -161,8 +171,9 @@ def render_pdf(pub: Published) -> bytes:
         rows.append(foot)
         story.append(_table(rows, [width / len(head)] * len(head), styles))
     p("\"c\": hidden to protect young people's privacy. Counts other than the total are rounded"
-      " to the nearest 5.", "small")
-    if not pub.is_open:
+      " to the nearest 5, so they are \"about\" that many and may not add up to the total"
+      " exactly.", "small")
+    if pub.final:
         p("How to read this report", "h2")
         p(pub.method)
         for pool in pub.pools:
@@ -185,6 +196,9 @@ def render_pdf(pub: Published) -> bytes:
             p(band.title, "h2")
             p(f"{count_text(band.responses)} young people in this age band answered"
               + (f" ({band.rate}% of those eligible)." if band.rate is not None else "."))
+            if band.nothing_shown:
+                p(NOT_ENOUGH)
+                continue
             for domain, rows, chart in band_charts(band):
                 story.append(KeepTogether([
                     Paragraph(escape(domain_name(domain)), styles["h3"]),
@@ -194,9 +208,11 @@ def render_pdf(pub: Published) -> bytes:
                 table = [["Question", "Answered", "Skipped", "Your council (range)",
                           "Other councils", "In general", "Compared"]]
                 for row in rows:
-                    compared = flag_text(row.flag_others)
+                    compared = "Other councils: " + flag_text(row.flag_others)
                     if row.general is not None:
-                        compared += f"; general: {flag_text(row.flag_general)}"
+                        compared += f"; in general: {flag_text(row.flag_general)}"
+                        if row.general_reading in (flags.AT_OR_ABOVE, flags.BELOW):
+                            compared += f" ({row.general_reading} the general figure)"
                     if row.change is not None:
                         compared += (f"; since {row.change.previous_round}"
                                      f" ({percent_text(row.change.percent)}):"

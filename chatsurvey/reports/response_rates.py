@@ -7,6 +7,8 @@ suppression, sub-council counts rounded to 5, the council's total exact.
 
 from __future__ import annotations
 
+from datetime import date
+
 from chatsurvey.reports.disclosure import DisclosureError, grid_layout, publish_layout, share_of
 from chatsurvey.reports.model import PTable, Report
 from chatsurvey.reports.rules import Rules
@@ -33,10 +35,21 @@ def band_channel_table(report: Report, rules: Rules) -> PTable | None:
                   report.total, rules, margins=True)
 
 
+def week_label(week: str) -> str:
+    """An ISO week ("2026-W49") as people read it: "Week of 30 Nov 2026" (its Monday)."""
+    try:
+        year, number = week.split("-W")
+        monday = date.fromisocalendar(int(year), int(number), 1)
+    except ValueError:
+        return week
+    return f"Week of {monday.day} {monday:%b %Y}"
+
+
 def week_table(report: Report, rules: Rules) -> PTable | None:
-    """Responses per ISO week of the round."""
+    """Responses per ISO week of the round, labelled by the week's Monday."""
     counts = [[report.by_week.get(w, 0)] for w in report.weeks]
-    return _table("by-week", "Responses by week", counts, report.weeks, ("Responses",),
+    return _table("by-week", "Responses by week", counts,
+                  [week_label(w) for w in report.weeks], ("Responses",),
                   report.total, rules, margins=False)
 
 
@@ -84,7 +97,9 @@ def warnings(report: Report, rules: Rules) -> list[str]:
     for survey in report.surveys:
         minimum = rules.min_eligible.get(survey)
         eligible = sum(n for band, n in report.eligible.items() if survey_of.get(band) == survey)
-        if minimum and eligible < minimum:
+        # A survey with no eligible number entered is in the report only because someone
+        # answered it: "0 eligible care leavers" would say that a care leaver took part.
+        if minimum and 0 < eligible < minimum:
             from chatsurvey.reports.compute import survey_title
 
             who = "children in care" if survey == "your-life-your-care" else "care leavers"

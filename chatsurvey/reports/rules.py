@@ -27,6 +27,9 @@ class Rules:
     k: int = 10
     z: float = Z95
     quotes_per_question: int = 3
+    pool_min_councils: int = 3
+    pool_min_answers: int = 50
+    pool_max_share: float = 0.5
     min_eligible: Mapping[str, int] = field(default_factory=lambda: {
         "your-life-your-care": 150, "your-life-beyond-care": 100})
 
@@ -37,5 +40,8 @@ def from_config(config: Mapping[str, Any]) -> Rules:
              "small_count": "REPORT_SMALL_COUNT", "round_to": "REPORT_ROUND_TO",
              "extreme_min": "REPORT_EXTREME_MIN", "k": "REPORT_K_ANONYMITY",
              "quotes_per_question": "REPORT_QUOTES_PER_QUESTION",
+             "pool_min_councils": "REPORT_POOL_MIN_COUNCILS",
+             "pool_min_answers": "REPORT_POOL_MIN_ANSWERS",
+             "pool_max_share": "REPORT_POOL_MAX_SHARE",
              "min_eligible": "REPORT_MIN_ELIGIBLE"}
     return Rules(**{attr: config[name] for attr, name in names.items() if name in config})

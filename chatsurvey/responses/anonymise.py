@@ -19,8 +19,9 @@ from typing import Any
 from chatsurvey.engine.safeguarding import needs_review_first
 from chatsurvey.responses.redact import redact
 
-HELPED_KEY = "helped"
-"""The answer that says whether someone helped the young person answer."""
+HELPED_KEYS = ("helped_by", "helped")
+"""The answer that says whether someone helped the young person answer (the surveys ask
+"helped_by": no one, a trusted adult, ...). Only yes or no is stored, never who."""
 NOT_HELPED = frozenset({"no", "no_one", "nobody", "none", "myself", "on_my_own", "alone"})
 
 
@@ -71,7 +72,7 @@ def iso_day(epoch: float) -> str:
 
 
 def _helped(answers: dict[str, Any]) -> bool | None:
-    value = answers.get(HELPED_KEY)
+    value = next((answers[k] for k in HELPED_KEYS if answers.get(k) is not None), None)
     if value is None:
         return None
     values = value if isinstance(value, list) else [value]
@@ -87,8 +88,8 @@ def anonymise(transcript: dict, terms: Iterable[str] = (),
     terms = list(terms)
     for key, value in transcript["answers"].items():
         about = questions.get(key, {})
-        if about.get("personal"):
-            continue  # an exact age, used only to route the conversation
+        if about.get("personal") or key in HELPED_KEYS:
+            continue  # an exact age, used only to route the conversation; who helped
         if about.get("ask") == "text":
             redacted = redact(str(value), terms, detect_harm)
             comments.append(Comment(key, redacted.text, redacted.counts(), redacted.safeguarding))

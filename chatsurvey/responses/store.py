@@ -39,6 +39,7 @@ from chatsurvey.councils.models import Tenant
 from chatsurvey.extensions import db, redis_client
 from chatsurvey.responses.anonymise import AnonymousResponse, anonymise
 from chatsurvey.responses.models import Comment, Response
+from chatsurvey.rounds.sealing import accepts_responses
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,15 @@ def claim_key(submission_id: str) -> str:
     return f"cs:k:{submission_id}"
 
 
-def insert_responses(records: list[AnonymousResponse]) -> None:
-    """The responses and their comments, in the current transaction (paper entry too)."""
+def insert_responses(records: list[AnonymousResponse]) -> int:
+    """The responses and their comments, in the current transaction (paper entry too).
+
+    A response whose round is sealed (closed more than REPORT_GRACE_DAYS ago) is
+    left out: that round's report is final. Returns how many were inserted.
+    """
+    records = _unsealed(records)
+    if not records:
+        return 0
     db.session.execute(insert(Response), [
         {column: getattr(record, column) for column in (
             "id", "tenant_id", "round_id", "flow_id", "flow_version", "survey", "age_band",
@@ -65,6 +73,16 @@ def insert_responses(records: list[AnonymousResponse]) -> None:
                  "flagged": c.flagged} for record in records for c in record.comments]
     if comments:
         db.session.execute(insert(Comment), comments)
+    return len(records)
+
+
+def _unsealed(records: list[AnonymousResponse]) -> list[AnonymousResponse]:
+    """The records whose round still accepts responses (a late one after the seal is dropped)."""
+    accepts = {round_id: accepts_responses(round_id) for round_id in {r.round_id for r in records}}
+    for record in records:
+        if not accepts[record.round_id]:
+            log.info("submission %s: round %s is sealed, not stored", record.id, record.round_id)
+    return [record for record in records if accepts[record.round_id]]
 
 
 def redact_terms(tenant_id: int) -> tuple[str, ...]:
@@ -106,9 +124,9 @@ def _anonymised(raw: bytes) -> AnonymousResponse:
 
 def _store_one(submission_id: str, record: AnonymousResponse) -> str:
     try:
-        insert_responses([record])
+        inserted = insert_responses([record])
         db.session.commit()
-        return "stored"
+        return "stored" if inserted else "not stored: its round is sealed"
     except IntegrityError:
         db.session.rollback()
         if db.session.get(Response, submission_id) is None:
