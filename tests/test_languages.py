@@ -84,7 +84,7 @@ def test_page_words_awaiting_review_are_shown_and_outdated_ones_are_not(tmp_path
     assert text("Quick exit") == "Quick exit"  # its English changed since: not shown
 
 
-@pytest.mark.parametrize("code", ["ar", "fa", "ps", "prs"])
+@pytest.mark.parametrize("code", ["ar", "fa", "ps", "prs", "cy", "gd"])
 def test_the_chat_page_and_sms_words_are_complete_and_awaiting_review(code):
     import io
 

@@ -83,10 +83,14 @@ def test_a_first_draft_is_all_to_review_in_every_catalogue(product, code):
     assert sms is not None and sms.complete == 1.0 and sms.to_review == 1.0
 
 
-def test_welsh_shows_what_a_native_speaker_has_reviewed(product):
-    flows = flows_share(product.flows.values(), "cy")
+@pytest.mark.parametrize("code", ["cy", "gd"])
+def test_welsh_and_gaelic_show_what_a_native_speaker_has_reviewed(product, code):
+    """Their flows are partly reviewed; their chat page and SMS words are all a first draft."""
+    flows = flows_share(product.flows.values(), code)
     assert flows is not None and flows.complete == 1.0
     assert 0 < flows.awaiting_review < flows.total
+    for share in (page_share(CATALOGUES, code), sms_share(CATALOGUES, code)):
+        assert share is not None and share.complete == 1.0 and share.to_review == 1.0
 
 
 def test_the_flows_share_is_every_flow_offering_the_language_and_the_engine_s_words_once(
@@ -131,8 +135,10 @@ def test_the_page_lists_every_language_with_its_review_state(app, client):
     assert "no flow offers it" in tigrinya
     assert tigrinya.count("100% translated") == 2 and tigrinya.count("100% to review") == 2
     assert 'dir="rtl">کوردی سۆرانی</span>' in _row(page, "ckb")
-    # Welsh has SMS words (a draft) but no chat page catalogue: English shows there.
-    assert "no catalogue: English" in _row(page, "cy")
+    # Welsh and Gaelic: the chat page and SMS words are a draft, their flows partly reviewed.
+    for code in ("cy", "gd"):
+        assert "no catalogue: English" not in _row(page, code)
+        assert _row(page, code).count("100% to review") == 2
 
 
 @pytest.mark.browser
