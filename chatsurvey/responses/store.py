@@ -1,57 +1,38 @@
-"""The job that anonymises finished conversations and stores them: exactly once.
+"""Drain the outbox: anonymise finished conversations and store them, exactly once.
 
-Runs any number of times for the same submission and stores one response:
-the response's primary key is the submission id, so a second insert fails and
-is recognised as "already stored". The Redis transcript is deleted only after
-the SQL commit, so a worker that dies in between leaves the transcript for the
-sweeper to hand to another worker, which then finds the response stored.
+A finished conversation waits in the outbox (a Redis stream per hash-tag
+group, chatsurvey/conversations/keyspace.py) under a random submission id.
+A worker takes a batch with the streams' consumer group, anonymises each,
+inserts them in one transaction in shuffled order, and only after the commit
+acknowledges and deletes their entries. Storing is idempotent: the response's
+primary key is the submission id, and responses already stored are skipped.
 
-Batches: a job stores its own conversation together with up to STORE_BATCH - 1
-others waiting in ``cs:done``, each claimed first (``cs:k:{submission id}``,
-CLAIM_TTL) so two workers do not take the same ones. After the commit, in one
-Redis transaction, their transcripts go and their own jobs leave the queue
-(a job already taken by a worker finds its response stored); the record of a
-job taken off the queue expires after DRAINED_JOB_TTL. If anything in a
-batch was stored meanwhile by another worker, the batch is given up and the
-job stores its own conversation alone. A worker that dies holding claims
-leaves everything as it was: the claims expire and the jobs are still queued.
-
-The job does as little else as it can: the council's redaction terms are
-remembered for REDACT_TERMS_TTL seconds (a term an admin adds applies to
-responses stored from then on), and rows go in as plain multi-row INSERTs
-rather than through the ORM's unit of work.
+A worker that dies holding a batch leaves its entries pending in the group;
+after STORE_CLAIM_AFTER seconds another worker claims and stores them (XAUTOCLAIM).
+A batch that fails (the database away) stays with its worker, which tries it
+again after STORE_RETRY_SECONDS. A conversation that cannot be anonymised at
+all is logged and set aside for a person to look at (`chatsurvey jobs` counts
+them; `chatsurvey jobs retry --all` puts them back in the outbox).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import random
+import threading
 import time
 
 from flask import current_app
-from rq.job import Job
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
 
-from chatsurvey import jobs
-from chatsurvey.conversations.keyspace import DONE, transcript_key
+from chatsurvey.conversations.keyspace import sessions
 from chatsurvey.councils.models import Tenant
-from chatsurvey.extensions import db, redis_client
+from chatsurvey.extensions import db
 from chatsurvey.responses.anonymise import AnonymousResponse, anonymise
 from chatsurvey.responses.models import Comment, Response
 
 log = logging.getLogger(__name__)
-
-REDACT_TERMS_TTL = 30.0
-_TERMS = "chatsurvey.redact_terms"
-CLAIM_TTL = 60
-"""Seconds a claim on a waiting conversation lasts: far longer than a batch takes."""
-DRAINED_JOB_TTL = 600
-"""Seconds the record of a job taken off the queue (its conversation stored in a batch) stays."""
-
-
-def claim_key(submission_id: str) -> str:
-    return f"cs:k:{submission_id}"
 
 
 def insert_responses(records: list[AnonymousResponse]) -> None:
@@ -68,35 +49,9 @@ def insert_responses(records: list[AnonymousResponse]) -> None:
 
 
 def redact_terms(tenant_id: int) -> tuple[str, ...]:
-    """The council's own words to redact (local place and school names), briefly remembered."""
-    known = current_app.extensions.setdefault(_TERMS, {})
-    now = time.monotonic()
-    found = known.get(tenant_id)
-    if found is None or now - found[0] >= REDACT_TERMS_TTL:
-        terms = db.session.scalar(select(Tenant.redact_terms).where(Tenant.id == tenant_id))
-        found = known[tenant_id] = (now, tuple(terms or ()))
-    return found[1]
-
-
-def _claim_waiting(redis, own: str, limit: int) -> list[tuple[str, bytes]]:
-    """Up to ``limit`` other waiting conversations, claimed for this job, with their transcripts."""
-    if limit <= 0:
-        return []
-    candidates = [c.decode("ascii") for c in redis.zrange(DONE, 0, 2 * limit)]
-    candidates = [c for c in candidates if c != own][:limit]
-    if not candidates:
-        return []
-    pipe = redis.pipeline(transaction=False)
-    for candidate in candidates:
-        pipe.set(claim_key(candidate), own, nx=True, ex=CLAIM_TTL)
-    claimed = [c for c, ok in zip(candidates, pipe.execute(), strict=True) if ok]
-    if not claimed:
-        return []
-    raws = redis.mget([transcript_key(c) for c in claimed])
-    gone = [c for c, raw in zip(claimed, raws, strict=True) if raw is None]
-    if gone:  # stored meanwhile by their own jobs
-        redis.delete(*[claim_key(c) for c in gone])
-    return [(c, raw) for c, raw in zip(claimed, raws, strict=True) if raw is not None]
+    """The council's own words to redact (local place and school names)."""
+    terms = db.session.scalar(select(Tenant.redact_terms).where(Tenant.id == tenant_id))
+    return tuple(terms or ())
 
 
 def _anonymised(raw: bytes) -> AnonymousResponse:
@@ -104,75 +59,69 @@ def _anonymised(raw: bytes) -> AnonymousResponse:
     return anonymise(transcript, redact_terms(transcript["tenant_id"]))
 
 
-def _store_one(submission_id: str, record: AnonymousResponse) -> str:
-    try:
-        insert_responses([record])
-        db.session.commit()
-        return "stored"
-    except IntegrityError:
-        db.session.rollback()
-        if db.session.get(Response, submission_id) is None:
-            raise  # not a duplicate: let RQ retry, then keep it in the failed registry
-        return "already stored"
-    except Exception:
-        db.session.rollback()  # leave the session clean for the retry
-        raise
+def store_batch(consumer: str) -> int:
+    """Take one batch from the outbox and store it; how many were taken (0: none waiting).
 
-
-def store_response(submission_id: str) -> str:
-    """Anonymise and store one finished conversation (and others waiting); what happened."""
-    redis = redis_client()
-    raw = redis.get(transcript_key(submission_id))
-    if raw is None:
-        redis.zrem(DONE, submission_id)
-        if db.session.get(Response, submission_id) is not None:
-            return "already stored"
-        log.warning("submission %s: no transcript and no response", submission_id)
-        return "nothing to store"
-    record = _anonymised(raw)
-    others, records = [], [record]
-    for other, other_raw in _claim_waiting(redis, submission_id,
-                                           int(current_app.config["STORE_BATCH"]) - 1):
+    Raises if the batch could not be stored: its entries stay with this consumer.
+    """
+    config = current_app.config
+    store = sessions()
+    batch, hold_until = [], time.monotonic() + float(config["STORE_HOLD"])
+    size = int(config["STORE_BATCH"])
+    while True:
+        batch += store.take(consumer, size - len(batch),
+                            int(float(config["STORE_CLAIM_AFTER"]) * 1000))
+        if not batch or len(batch) >= size or time.monotonic() >= hold_until:
+            break
+        time.sleep(0.05)  # hold: a fuller batch says less about when each one finished
+    if not batch:
+        return 0
+    random.shuffle(batch)
+    records, done = [], []
+    for stream, entry_id, fields in batch:
+        submission_id = fields[b"s"].decode("ascii")
         try:
-            records.append(_anonymised(other_raw))
-            others.append((other, other_raw))
-        except Exception:  # its own job will fail on it, visibly; not ours
-            log.exception("submission %s: could not be anonymised in a batch", other)
-            redis.delete(claim_key(other))
-    stored = [submission_id]
+            records.append(_anonymised(fields[b"t"]))
+        except Exception:
+            log.exception("outbox: submission %s could not be anonymised; set aside "
+                          "(`chatsurvey jobs`)", submission_id)
+            store.set_aside(stream, entry_id, fields)
+            continue
+        done.append((stream, entry_id))
     try:
-        if others:
-            try:
-                insert_responses(records)
-                db.session.commit()
-                stored += [other for other, _ in others]
-                result = f"stored, with {len(others)} more"
-            except IntegrityError:  # one was stored meanwhile: keep to our own
-                db.session.rollback()
-                result = _store_one(submission_id, record)
-        else:
-            result = _store_one(submission_id, record)
+        _insert_new(records)
     except Exception:
         db.session.rollback()
-        if others:
-            redis.delete(*[claim_key(other) for other, _ in others])
         raise
-    pipe = redis.pipeline()  # one transaction: all of it, or none of it
-    store_queue = jobs.queue(jobs.STORE)
-    drained = [jobs.store_job_id(other) for other in stored[1:]]
-    for job_id in drained:
-        store_queue.remove(job_id, pipeline=pipe)
-    pipe.delete(*[transcript_key(s) for s in stored])
-    pipe.zrem(DONE, *stored)
-    if others:
-        pipe.delete(*[claim_key(other) for other, _ in others])
-    removed = pipe.execute()[:len(drained)]
-    # A job taken off the queue will never run: its record goes in a while. (One
-    # not on the queue is running, waiting to retry or failed: RQ keeps that.)
-    off_queue = [job_id for job_id, count in zip(drained, removed, strict=True) if count]
-    if off_queue:
-        pipe = redis.pipeline(transaction=False)
-        for job_id in off_queue:
-            pipe.expire(Job.key_for(job_id), DRAINED_JOB_TTL)
-        pipe.execute()
-    return result
+    store.done(done)
+    return len(batch)
+
+
+def _insert_new(records: list[AnonymousResponse]) -> None:
+    """Insert the responses not stored yet (all of one batch, or none)."""
+    ids = [record.id for record in records]
+    stored = set(db.session.scalars(select(Response.id).where(Response.id.in_(ids))))
+    new = [record for record in records if record.id not in stored]
+    if new:
+        insert_responses(new)
+    db.session.commit()
+
+
+def drain(consumer: str, stop: threading.Event, *, burst: bool = False) -> None:
+    """Store batches until ``stop`` is set (``burst``: until the outbox is empty)."""
+    sessions().ensure_outbox()
+    while not stop.is_set():
+        try:
+            taken = store_batch(consumer)
+        except Exception as exc:
+            log.warning("outbox: batch not stored, will try again: %s",
+                        str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            db.session.remove()
+            stop.wait(float(current_app.config["STORE_RETRY_SECONDS"]))
+            continue
+        if taken:
+            log.info("outbox: stored a batch of %d", taken)
+        elif burst:
+            return
+        else:
+            stop.wait(0.2)

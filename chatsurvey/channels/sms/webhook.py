@@ -27,6 +27,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator, compare
@@ -34,11 +36,11 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from chatsurvey import conversations, texts
 from chatsurvey.channels.sms import throttle
-from chatsurvey.conversations import NotFound, Outcome
-from chatsurvey.conversations.keyspace import Busy, LockLost, finished_key, pointer_key
+from chatsurvey.conversations import Outcome
+from chatsurvey.conversations.keyspace import Busy, pointer_key, sessions
 from chatsurvey.councils.models import SmsNumber, Tenant
 from chatsurvey.crypto import crypto, normalise_number
-from chatsurvey.extensions import db, redis_client
+from chatsurvey.extensions import db
 from chatsurvey.invitations.models import Invitation, OptOut
 from chatsurvey.rounds.models import SurveyRound
 from chatsurvey.security import SecuredResponse, plain_headers
@@ -180,7 +182,9 @@ def phone_hash(sender: str) -> str:
 
 @bp.post("/sms/inbound")
 def inbound() -> Response:
-    """200 with TwiML; 400 malformed, 404 not our number, 403 not signed, 503 busy (retry)."""
+    """200 with TwiML; 400 malformed, 404 not our number, 403 not signed, 503 busy or
+    Redis away (nothing was kept: Twilio sends it again if the webhook URL asks for
+    retries, see docs/deploying.md)."""
     form = request.form  # a body over MAX_CONTENT_LENGTH stops here with 413
     if any(name not in form for name in REQUIRED) or not _SID.match(form["MessageSid"]):
         return twiml(status=400)
@@ -197,14 +201,22 @@ def inbound() -> Response:
             return twiml(status=403)
     try:
         texts, what = handle(tenant, sid, phone_hash(form["From"]), form["Body"])
-    except (Busy, LockLost):
+    except Busy:
         log.warning("sms inbound %s %s: conversation busy (503, Twilio may retry)",
                     tenant.slug, sid)
-        response = twiml(status=503)
-        response.headers["Retry-After"] = "1"
-        return response
+        return _unavailable(1)
+    except (RedisConnectionError, RedisTimeoutError):
+        log.error("sms inbound %s %s: Redis unavailable (503, Twilio may retry)",
+                  tenant.slug, sid)
+        return _unavailable(5)
     log.info("sms inbound %s %s: %s", tenant.slug, sid, what)
     return twiml(texts)
+
+
+def _unavailable(seconds: int) -> Response:
+    response = twiml(status=503)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def handle(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str], str]:
@@ -229,12 +241,9 @@ def stop(tenant: Tenant, sid: str, phone: str, body: str, locale: str | None) ->
     TwiML; a word only we know (Welsh, Gaelic, or STOP with punctuation) gets
     our confirmation.
     """
-    opt_out(tenant, phone)  # first: if the conversation is busy (503), the opt-out still holds
-    try:
-        outcome = conversations.reply_to_sender(pointer_key(tenant.id, phone), tenant.id, sid,
-                                                "stop")
-    except NotFound:
-        outcome = None
+    opt_out(tenant, phone)  # first: if Redis is away (503), the opt-out still holds
+    outcome = conversations.reply_to_sender(pointer_key(tenant.id, phone), tenant.id, sid,
+                                            "stop")
     if outcome is not None and outcome.status != "withdrawn" and not outcome.replayed:
         log.error("sms %s %s: STOP left the conversation %s", tenant.slug, sid, outcome.status)
     if body.strip().casefold() in TWILIO_STOP:
@@ -264,11 +273,7 @@ def converse(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str]
     """A turn of the sender's conversation, or the start of a new one."""
     pointer = pointer_key(tenant.id, phone)
     for _ in range(3):
-        try:
-            outcome = conversations.reply_to_sender(pointer, tenant.id, sid, body)
-        except NotFound as gone:  # expired after the pointer was read, or a stale pointer
-            forget_pointer(pointer, gone.args[0])
-            continue
+        outcome = conversations.reply_to_sender(pointer, tenant.id, sid, body)
         if outcome is not None:
             return reply_texts(outcome), "replayed" if outcome.replayed else "answered"
         if OptOut.exists(tenant.id, phone):
@@ -276,24 +281,13 @@ def converse(tenant: Tenant, sid: str, phone: str, body: str) -> tuple[list[str]
         chosen = choose_round(tenant, body, phone)
         if isinstance(chosen, str):
             return [chosen], "no round chosen"
-        if redis_client().exists(finished_key(pointer, chosen.id)):
+        if sessions().finished(pointer, chosen.id):
             return [sms_text(tenant, texts.ALREADY_DONE)], "finished this round before"
         outcome = conversations.begin(chosen, "sms", message_id=sid, pointer=pointer)
         if outcome is not None:
             return reply_texts(outcome), f"started round {chosen.id}"
         # Another message from this phone started a conversation first: answer it there.
     raise Busy("the conversation kept changing under this message")
-
-
-def forget_pointer(pointer: str, cid: str) -> None:
-    """Drop a pointer to a conversation that no longer exists, unless it moved on meanwhile."""
-    redis = redis_client()
-    with redis.pipeline() as pipe:
-        pipe.watch(pointer)
-        if pipe.get(pointer) == cid.encode("ascii"):
-            pipe.multi()
-            pipe.delete(pointer)
-            pipe.execute()
 
 
 def open_rounds(tenant: Tenant) -> list[SurveyRound]:
