@@ -125,6 +125,8 @@ def begin(survey_round: SurveyRound, channel: str, *, locale: str | None = None,
     given = cid
     cid = store.new_id() if pointer or cid is None else cid
     key = pointer or record_key(cid)
+    if pointer is None and message_id is not None:
+        message_id = f"start:{message_id}"  # a web start is replayed by a start, never fetched
     record = store.read(key)
     seen = record.outcomes.find(message_id)
     if seen is not None:
