@@ -358,9 +358,9 @@ class SessionStore:
         for batch in self.records():
             pipe = self.redis.pipeline(transaction=False)
             for key in batch:
-                pipe.hmget(key, ["i", "m"])
-            for key, (cid, meta) in zip(batch, pipe.execute(), strict=True):
-                if cid and meta:
+                pipe.hmget(key, ["i", "m", "s"])
+            for key, (cid, meta, packed) in zip(batch, pipe.execute(), strict=True):
+                if cid and meta and packed:
                     yield Conversation(id=cid.decode("ascii"), packed="",
                                        pointer=key if key.startswith("cs:s:") else None,
                                        **orjson.loads(meta))

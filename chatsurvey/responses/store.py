@@ -101,19 +101,26 @@ def _insert_new(records: list[AnonymousResponse]) -> None:
     """Insert the responses not stored yet (all of one batch, or none)."""
     ids = [record.id for record in records]
     stored = set(db.session.scalars(select(Response.id).where(Response.id.in_(ids))))
-    new = [record for record in records if record.id not in stored]
+    new = []
+    for record in records:
+        if record.id not in stored:  # nor twice in one batch (an entry delivered twice)
+            stored.add(record.id)
+            new.append(record)
     if new:
         insert_responses(new)
     db.session.commit()
 
 
 def drain(consumer: str, stop: threading.Event, *, burst: bool = False) -> None:
-    """Store batches until ``stop`` is set (``burst``: until the outbox is empty)."""
+    """Store batches until ``stop`` is set (``burst``: until the outbox is empty, and a
+    batch that cannot be stored raises)."""
     sessions().ensure_outbox()
     while not stop.is_set():
         try:
             taken = store_batch(consumer)
         except Exception as exc:
+            if burst:
+                raise
             log.warning("outbox: batch not stored, will try again: %s",
                         str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
             db.session.remove()
