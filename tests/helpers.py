@@ -133,7 +133,7 @@ def waiting() -> list[dict]:
     found = []
     for key in outbox_keys():
         found += [(entry_id, fields) for entry_id, fields in redis_client().xrange(key)]
-    return [json.loads(fields[b"t"]) for _, fields in sorted(found)]
+    return [json.loads(fields[b"t"]) for _, fields in sorted(found, key=lambda e: e[0])]
 
 
 def store_waiting(consumer: str = "test-worker") -> None:

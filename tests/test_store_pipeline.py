@@ -143,7 +143,7 @@ def test_a_batch_stores_everything_waiting_and_skips_what_was_stored_meanwhile(s
     for _ in range(5):
         finish(survey, *SHORT)
     raced = entries()[2][2]
-    insert_responses([_anonymised(raced[b"t"])])  # another worker stored this one
+    insert_responses([_anonymised(json.loads(raced[b"t"]), {})])  # another worker stored it
     db.session.commit()
     ids = set(submissions())
     assert store_batch("w") == 5

@@ -48,15 +48,15 @@ def insert_responses(records: list[AnonymousResponse]) -> None:
         db.session.execute(insert(Comment), comments)
 
 
-def redact_terms(tenant_id: int) -> tuple[str, ...]:
-    """The council's own words to redact (local place and school names)."""
-    terms = db.session.scalar(select(Tenant.redact_terms).where(Tenant.id == tenant_id))
-    return tuple(terms or ())
+def redact_terms(tenant_ids: set[int]) -> dict[int, tuple[str, ...]]:
+    """The councils' own words to redact (local place and school names)."""
+    rows = db.session.execute(select(Tenant.id, Tenant.redact_terms)
+                              .where(Tenant.id.in_(tenant_ids)))
+    return {tenant_id: tuple(terms or ()) for tenant_id, terms in rows}
 
 
-def _anonymised(raw: bytes) -> AnonymousResponse:
-    transcript = json.loads(raw)
-    return anonymise(transcript, redact_terms(transcript["tenant_id"]))
+def _anonymised(transcript: dict, terms: dict[int, tuple[str, ...]]) -> AnonymousResponse:
+    return anonymise(transcript, terms.get(transcript["tenant_id"], ()))
 
 
 def store_batch(consumer: str) -> int:
@@ -77,11 +77,15 @@ def store_batch(consumer: str) -> int:
     if not batch:
         return 0
     random.shuffle(batch)
+    transcripts = [_read(fields) for _, _, fields in batch]
+    terms = redact_terms({t["tenant_id"] for t in transcripts if t is not None})
     records, done = [], []
-    for stream, entry_id, fields in batch:
+    for (stream, entry_id, fields), transcript in zip(batch, transcripts, strict=True):
         submission_id = fields[b"s"].decode("ascii")
         try:
-            records.append(_anonymised(fields[b"t"]))
+            if transcript is None:
+                raise ValueError("the transcript is not a JSON object with a tenant_id")
+            records.append(_anonymised(transcript, terms))
         except Exception:
             log.exception("outbox: submission %s could not be anonymised; set aside "
                           "(`chatsurvey jobs`)", submission_id)
@@ -95,6 +99,14 @@ def store_batch(consumer: str) -> int:
         raise
     store.done(done)
     return len(batch)
+
+
+def _read(fields: dict) -> dict | None:
+    try:
+        transcript = json.loads(fields[b"t"])
+    except (KeyError, ValueError):
+        return None
+    return transcript if isinstance(transcript, dict) and "tenant_id" in transcript else None
 
 
 def _insert_new(records: list[AnonymousResponse]) -> None:
