@@ -116,14 +116,14 @@ def test_publishing_a_sub_flow_repins_the_router(app, client, staff):
 
 
 def test_running_conversations_are_counted_per_version(app, client, staff):
-    from chatsurvey.conversations.keyspace import IDLE, record_key
+    from chatsurvey.conversations.keyspace import record_key
     from chatsurvey.extensions import redis_client
 
     redis = redis_client(app)
     for n in range(3):
-        redis.set(record_key(f"c{n}"), json.dumps({"flow_id": "pets", "flow_version": 1})
-                  + "\n{}")
-        redis.zadd(IDLE, {f"c{n}": 1000 + n})
+        redis.hset(record_key(f"c{n}"), mapping={"v": 1, "i": f"c{n}", "s": "{}", "m": json.dumps(
+            {"tenant_id": 1, "round_id": 1, "channel": "web", "flow_id": "pets",
+             "flow_version": 1, "created": 0, "updated": 0, "local_id": None})})
     as_analyst(client, staff)
     post(client, "/admin/flows/pets/publish", {"source": pets_source(app).replace(
         '"Do you have a pet?"', '"Any pets?"')})
