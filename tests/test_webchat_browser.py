@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from chatsurvey.conversations.keyspace import outbox_keys, record_key
+from chatsurvey.conversations.keyspace import outbox_keys
 from chatsurvey.extensions import db, redis_client
 from tests.browser import (
     PHONE,
@@ -244,7 +244,7 @@ def test_a_lost_response_is_sent_again_and_answered_once(page, live, survey):
     page.get_by_role("button", name="Yes").wait_for()
     assert len(sent) == 2 and sent[0] == sent[1], "the same message, with the same id"
     assert page.get_by_text("Nobody will know it was you.").count() == 1
-    [key] = redis_client().keys(record_key("*"))
+    [key] = redis_client().keys("cs:c:*")
     assert record_of(key.decode())["s"]["t"] == 1, "the server counted one turn"
 
 
@@ -364,7 +364,7 @@ def test_delete_my_answers_is_on_every_question_and_asks_first(page, live, surve
     screenshot(page, "10-deleted")
     accessible(page, "deleted")
     assert waiting() == [], "nothing waits to be stored"
-    [key] = redis_client().keys(record_key("*"))
+    [key] = redis_client().keys("cs:c:*")
     assert "s" not in record_of(key.decode()), "the conversation is gone"
     nothing_kept_in_the_browser(page)
 
