@@ -26,6 +26,7 @@ def worker_env(app, **config):
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "CHATSURVEY_SECRET_KEY": app.config["SECRET_KEY"],
         "CHATSURVEY_LOCALES_DIR": app.config["LOCALES_DIR"],
+        "CHATSURVEY_REQUIRE_REDIS_AOF": "false",  # the embedded test Redis keeps none
     })
     env.update({f"CHATSURVEY_{k}": str(v) for k, v in config.items()})
     return env

@@ -22,6 +22,7 @@ from rq.serializers import JSONSerializer
 from chatsurvey import jobs
 from chatsurvey.conversations.keyspace import sessions
 from chatsurvey.extensions import redis_client
+from chatsurvey.health import refuse_without_aof
 from chatsurvey.responses.store import drain
 from chatsurvey.sweeper import run_forever, sweep
 
@@ -62,6 +63,7 @@ def _drain_in_thread(consumer: str, stop: threading.Event, burst: bool) -> threa
 def worker_command(names: tuple[str, ...], burst: bool, name: str | None) -> None:
     """Run a background worker: store finished conversations, send invitations."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    refuse_without_aof(current_app)
     chosen = set(names or (STORE, jobs.SEND))
     name = name or f"{socket.gethostname()}-{os.getpid()}"
     stop = threading.Event()
@@ -92,6 +94,7 @@ def worker_command(names: tuple[str, ...], burst: bool, name: str | None) -> Non
 def sweeper_command(once: bool) -> None:
     """Every SWEEP_INTERVAL seconds: close abandoned conversations."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    refuse_without_aof(current_app)
     if once:
         click.echo(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in sweep().items()))
     else:
