@@ -376,12 +376,13 @@ class SessionStore:
                 if "BUSYGROUP" not in str(exc):
                     raise
 
-    def take(self, consumer: str, count: int, idle_ms: int) -> list[tuple[str, str, bytes]]:
+    def take(self, consumer: str, count: int, idle_ms: int, *, own: bool = True,
+             claim: bool = True) -> list[tuple[str, str, bytes]]:
         """Up to ``count`` waiting conversations for ``consumer``: (stream, entry id, fields).
 
-        First what this consumer already holds (a batch it failed to store), then
-        entries a consumer has held for ``idle_ms`` without storing them (it died),
-        then new ones.
+        First (``own``) what this consumer already holds (a batch it failed to store),
+        then (``claim``) entries a consumer has held for ``idle_ms`` without storing
+        them (it died), then new ones.
         """
         taken: list[tuple[str, str, bytes]] = []
 
@@ -390,7 +391,8 @@ class SessionStore:
                 if fields:  # deleted meanwhile: stored by someone else
                     taken.append((stream, _text(entry_id), fields))
 
-        for reads in ("0", "claim", ">"):
+        steps = ("0",) * own + ("claim",) * claim + (">",)
+        for reads in steps:
             for stream in outbox_keys():
                 room = count - len(taken)
                 if room <= 0:

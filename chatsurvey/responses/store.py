@@ -59,10 +59,12 @@ def _anonymised(transcript: dict, terms: dict[int, tuple[str, ...]]) -> Anonymou
     return anonymise(transcript, terms.get(transcript["tenant_id"], ()))
 
 
-def store_batch(consumer: str) -> int:
+def store_batch(consumer: str, *, own: bool = True, claim: bool = True) -> int:
     """Take one batch from the outbox and store it; how many were taken (0: none waiting).
 
-    Raises if the batch could not be stored: its entries stay with this consumer.
+    ``own``: first what this consumer holds already (after a failure); ``claim``:
+    then what a dead worker held. Raises if the batch could not be stored: its
+    entries stay with this consumer.
     """
     config = current_app.config
     store = sessions()
@@ -70,7 +72,8 @@ def store_batch(consumer: str) -> int:
     size = int(config["STORE_BATCH"])
     while True:
         batch += store.take(consumer, size - len(batch),
-                            int(float(config["STORE_CLAIM_AFTER"]) * 1000))
+                            int(float(config["STORE_CLAIM_AFTER"]) * 1000),
+                            own=own and not batch, claim=claim and not batch)
         if not batch or len(batch) >= size or time.monotonic() >= hold_until:
             break
         time.sleep(0.05)  # hold: a fuller batch says less about when each one finished
@@ -127,10 +130,17 @@ def drain(consumer: str, stop: threading.Event, *, burst: bool = False) -> None:
     """Store batches until ``stop`` is set (``burst``: until the outbox is empty, and a
     batch that cannot be stored raises)."""
     sessions().ensure_outbox()
+    claim_every = max(1.0, float(current_app.config["STORE_CLAIM_AFTER"]) / 3)
+    failed, next_claim = True, 0.0  # first, anything a worker of this name held before
     while not stop.is_set():
+        claim = time.monotonic() >= next_claim  # a dead worker's batch: looked for now and then
+        if claim:
+            next_claim = time.monotonic() + claim_every
         try:
-            taken = store_batch(consumer)
+            taken = store_batch(consumer, own=failed, claim=claim)
+            failed = False
         except Exception as exc:
+            failed = True
             if burst:
                 raise
             log.warning("outbox: batch not stored, will try again: %s",
