@@ -4,7 +4,11 @@
    kept as a partial response, anything else is discarded. They are found by
    scanning the conversation records and reading how long each has left to
    live (chatsurvey/conversations/keyspace.py), so no turn writes to a shared
-   index of idle conversations.
+   index of idle conversations. Why the expiry: each save already renews it,
+   AOF keeps it across a restart, and it is exact. Redis's own idle time
+   (OBJECT IDLETIME) is reset by any read, is lost on a restart and is not
+   kept under an LFU eviction policy; a per-day bucket of ids would be one
+   more write per conversation per day and one more thing to clean up.
 2. Responses of rounds that have closed forget the day they finished (only the
    week stays; see chatsurvey/responses/bursts.py).
 
@@ -24,12 +28,11 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 
 from chatsurvey import conversations
-from chatsurvey.conversations.keyspace import Busy, sessions
+from chatsurvey.conversations.keyspace import SWEEPER_LOCK, Busy, sessions
 from chatsurvey.extensions import db, redis_client
 from chatsurvey.responses.bursts import forget_days
 
 log = logging.getLogger(__name__)
-LOCK = "cs:sweeper"
 
 
 def sweep() -> dict[str, int]:
@@ -54,7 +57,7 @@ def run_forever(interval: float | None = None) -> None:
     interval = interval or current_app.config["SWEEP_INTERVAL"]
     while True:
         try:
-            if redis_client().set(LOCK, "1", nx=True, ex=max(1, int(interval * 0.9))):
+            if redis_client().set(SWEEPER_LOCK, "1", nx=True, ex=max(1, int(interval * 0.9))):
                 result = sweep()
                 if any(result.values()):
                     log.info("sweep: %s", result)

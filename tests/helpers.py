@@ -146,11 +146,16 @@ def store_waiting(consumer: str = "test-worker") -> None:
 
 
 def record_of(key: str) -> dict:
-    """A conversation record's fields, decoded (``s``, the engine state, as JSON)."""
+    """A conversation record's lines by name (``v``, ``i``, ``m``, ``s``, ``o``: see
+    chatsurvey/conversations/keyspace.py), decoded; ``s`` only while in progress."""
+    from chatsurvey.conversations.keyspace import Conversation
     from chatsurvey.extensions import redis_client
 
-    raw = {k.decode(): v.decode() for k, v in redis_client().hgetall(key).items()}
+    lines = redis_client().get(key).decode().split("\n", 4)
+    raw = {name: value for name, value in zip("vimso", lines, strict=True) if value}
     for name in ("m", "s", "o"):
         if name in raw:
             raw[name] = json.loads(raw[name])
+    if "m" in raw:  # by name: the whole of Conversation.META, or (once ended) whose it was
+        raw["m"] = dict(zip(Conversation.META, raw["m"], strict=False))
     return raw

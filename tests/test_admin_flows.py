@@ -121,9 +121,8 @@ def test_running_conversations_are_counted_per_version(app, client, staff):
 
     redis = redis_client(app)
     for n in range(3):
-        redis.hset(record_key(f"c{n}"), mapping={"v": 1, "i": f"c{n}", "s": "{}", "m": json.dumps(
-            {"tenant_id": 1, "round_id": 1, "channel": "web", "flow_id": "pets",
-             "flow_version": 1, "created": 0, "updated": 0, "local_id": None})})
+        redis.set(record_key(f"c{n}"), "\n".join(
+            ["1", f"c{n}", json.dumps([1, 1, "web", "pets", 1, 0, 0, None]), "{}", ""]))
     as_analyst(client, staff)
     post(client, "/admin/flows/pets/publish", {"source": pets_source(app).replace(
         '"Do you have a pet?"', '"Any pets?"')})

@@ -44,7 +44,7 @@ def test_a_conversation_starts_in_redis(survey):
     record = record_of(record_key(outcome.conversation))
     assert record["m"]["flow_id"] == "router" and record["s"]["f"] == "router"
     assert record["v"] == "1" and record["i"] == outcome.conversation
-    assert record["o"][0] == "start-1"
+    assert record["o"][0] == "start:start-1"
     assert redis_client().ttl(record_key(outcome.conversation)) > 2 * 3600
 
 

@@ -23,21 +23,26 @@ script may touch them all; every script is passed every key it touches.
     and stored (fields ``s``, the random submission id, and ``t``, the
     transcript), read by the workers' consumer group ``store``. An entry is
     deleted as soon as its response is committed to SQL.
+``cs:sweeper``
+    Held (for most of SWEEP_INTERVAL) by the one sweeper sweeping now.
 ``cs:x:{gN}``
     Finished conversations set aside because they could not be anonymised
     (a bug, logged): a stream like the outbox, until someone retries them.
 
-A record is a hash:
+A record is one string of five lines (a hash would take half as much room
+again once a field passes 64 bytes):
 
-``v`` the version, one more at every save; ``i`` the conversation id;
-``m`` who it belongs to and when it started and was last answered (JSON);
-``s`` the engine's state (``State.dump``), only while it is in progress;
-``o`` the outcome of the last message (id, status, replies) and the ids of
-the few messages before it (JSON), so a message sent again is answered from
-the record and changes nothing. Once it ended, ``m`` holds only its council
-and round, and ``s`` is gone.
+1. the version, one more at every save;
+2. the conversation id;
+3. who it belongs to and when it started and was last answered (a JSON array
+   in the order of ``Conversation.META``); once it ended, its council and round
+   only;
+4. the engine's state (``State.dump``), empty once it ended;
+5. the outcome of the last message (id, status, replies) and the ids of the
+   few messages before it (JSON), so a message sent again is answered from
+   the record and changes nothing.
 
-A turn is two round trips: read the record (HMGET), then one script that
+A turn is two round trips: read the record (GET), then one script that
 saves it only if its version is still the one read (compare-and-set; no
 lock). On the end, the same script leaves a small record with the outcomes
 only (kept ENDED_TTL for replays), and a conversation worth keeping goes
@@ -70,6 +75,8 @@ GROUPS = 16
 """Hash-tag groups; also the number of outbox streams (one per group)."""
 STORE_GROUP = "store"
 """The workers' consumer group on every outbox stream."""
+SWEEPER_LOCK = "cs:sweeper"
+"""Held by the sweeper that is sweeping (one at a time)."""
 SEEN = 4
 """Message ids remembered per conversation (the last one with its full outcome)."""
 DAY = 24 * 3600
@@ -145,7 +152,9 @@ class Conversation:
             "updated", "local_id")
 
     def meta(self) -> str:
-        return orjson.dumps({k: getattr(self, k) for k in self.META}).decode("utf-8")
+        """Who it belongs to and when it started and was last answered: a JSON array in
+        the order of META (names would take more room than the values)."""
+        return orjson.dumps([getattr(self, k) for k in self.META]).decode("utf-8")
 
 
 @dataclass
@@ -205,28 +214,27 @@ class Record:
 # expiry, and on the end the outbox entry and the finished marker, all in one step.
 # KEYS: record, outbox stream, finished marker.
 # ARGV: 1 version read ('0': there was none; '*': any version, if conversation ARGV[2]
-#       is still in progress there: a STOP), 2 conversation id, 3 meta, 4 state
-#       ('' = it ended), 5 outcomes, 6 seconds to live, 7 submission id ('' = none),
-#       8 transcript, 9 finished marker's seconds to live ('' = none).
+#       is still in progress there: a STOP), 2 conversation id, 3 the record after its
+#       version line, 4 seconds to live, 5 submission id ('' = none), 6 transcript,
+#       7 finished marker's seconds to live ('' = none).
 # Returns the new version, or 0 if the record changed since it was read.
 _SAVE = """
-local v = redis.call('HGET', KEYS[1], 'v')
+local current = redis.call('GET', KEYS[1])
+local v, id, live = 0, nil, ''
+if current then
+  local found
+  found, id, live = string.match(current, '^(%d+)\\n([^\\n]*)\\n[^\\n]*\\n([^\\n]?)')
+  v = tonumber(found)
+end
 if ARGV[1] == '*' then
-  if redis.call('HGET', KEYS[1], 'i') ~= ARGV[2] or redis.call('HEXISTS', KEYS[1], 's') == 0
-  then return 0 end
-elseif (v or '0') ~= ARGV[1] then
+  if id ~= ARGV[2] or live == '' then return 0 end
+elseif v ~= tonumber(ARGV[1]) then
   return 0
 end
-local next = (tonumber(v) or 0) + 1
-redis.call('HSET', KEYS[1], 'v', next, 'i', ARGV[2], 'm', ARGV[3], 'o', ARGV[5])
-if ARGV[4] == '' then
-  redis.call('HDEL', KEYS[1], 's')
-else
-  redis.call('HSET', KEYS[1], 's', ARGV[4])
-end
-redis.call('EXPIRE', KEYS[1], ARGV[6])
-if ARGV[7] ~= '' then redis.call('XADD', KEYS[2], '*', 's', ARGV[7], 't', ARGV[8]) end
-if ARGV[9] ~= '' then redis.call('SET', KEYS[3], '1', 'EX', ARGV[9]) end
+local next = v + 1
+redis.call('SET', KEYS[1], next .. '\\n' .. ARGV[3], 'EX', ARGV[4])
+if ARGV[5] ~= '' then redis.call('XADD', KEYS[2], '*', 's', ARGV[5], 't', ARGV[6]) end
+if ARGV[7] ~= '' then redis.call('SET', KEYS[3], '1', 'EX', ARGV[7]) end
 return next
 """
 ANY = "*"
@@ -255,22 +263,23 @@ class SessionStore:
 
     def read(self, key: str) -> Record:
         """The record at ``key`` (version 0 and no conversation if there is none)."""
-        version, cid, meta, packed, outcomes = cast(
-            list, self.redis.hmget(key, ["v", "i", "m", "s", "o"]))
-        conversation, owner = None, None
-        if meta is not None and cid is not None:
-            fields = orjson.loads(meta)
-            owner = (fields["tenant_id"], fields["round_id"])
-            if packed is not None:
-                conversation = Conversation(
-                    id=cid.decode("ascii"), packed=packed.decode("utf-8"),
-                    pointer=key if key.startswith("cs:s:") else None, **fields)
-        return Record(key, int(version or 0), cid.decode("ascii") if cid else None,
-                      conversation, Outcomes.load(outcomes), owner)
+        raw = cast(bytes | None, self.redis.get(key))
+        if raw is None:
+            return Record(key, 0, None, None, Outcomes())
+        version, cid, meta, packed, outcomes = raw.decode("utf-8").split("\n", 4)
+        fields = orjson.loads(meta)
+        conversation = None
+        if packed:
+            conversation = Conversation(
+                id=cid, packed=packed, pointer=key if key.startswith("cs:s:") else None,
+                **dict(zip(Conversation.META, fields, strict=True)))
+        return Record(key, int(version), cid, conversation, Outcomes.load(outcomes.encode()),
+                      (fields[0], fields[1]))
 
     def find(self, pointer: str) -> str | None:
         """The id of the conversation an SMS sender is in, if any."""
-        return self.read(pointer).cid if self.redis.hexists(pointer, "s") else None
+        found = self.read(pointer).conversation
+        return found.id if found else None
 
     def save(self, record: Record, conversation: Conversation, outcomes: Outcomes,
              *, force: bool = False) -> bool:
@@ -290,8 +299,7 @@ class SessionStore:
         What is kept carries no time, and lives until ENDED_TTL after the next
         midnight (UTC), so its expiry says only the day the conversation ended.
         """
-        owner = orjson.dumps({"tenant_id": conversation.tenant_id,
-                              "round_id": conversation.round_id}).decode("utf-8")
+        owner = orjson.dumps([conversation.tenant_id, conversation.round_id]).decode("utf-8")
         now = int(self.clock())
         ttl = self.ended_ttl + DAY - now % DAY
         return self._write(record, conversation.id, owner, "", outcomes, ttl, force=force,
@@ -302,10 +310,10 @@ class SessionStore:
                ttl: int, *, force: bool, submission_id: str = "", transcript: str = "",
                finished: str | None = None) -> bool:
         key = record.key
+        body = "\n".join((cid, meta, packed, outcomes.dump().decode("utf-8")))
         version = self._save(
             keys=[key, _outbox_of(key), finished or f"{key}:-"],
-            args=[ANY if force else record.version, cid, meta, packed, outcomes.dump(), ttl,
-                  submission_id, transcript,
+            args=[ANY if force else record.version, cid, body, ttl, submission_id, transcript,
                   finished_marker_ttl() if finished else ""])
         if not version:
             return False
@@ -319,7 +327,7 @@ class SessionStore:
     # -- idle conversations, for the sweeper and the flow editor --
 
     def _scan(self, pattern: str) -> Iterator[str]:
-        for key in self.redis.scan_iter(match=pattern, count=1000, _type="HASH"):
+        for key in self.redis.scan_iter(match=pattern, count=1000, _type="STRING"):
             yield key.decode("utf-8") if isinstance(key, bytes) else key
 
     def records(self) -> Iterator[list[str]]:
@@ -345,25 +353,18 @@ class SessionStore:
             pipe = self.redis.pipeline(transaction=False)
             for key in batch:
                 pipe.ttl(key)
-                pipe.hexists(key, "s")
-            answers = pipe.execute()
-            for i, key in enumerate(batch):
-                ttl, live = answers[2 * i], answers[2 * i + 1]
-                if live and 0 <= ttl < self.grace:
-                    found.append(key)
+            idle = [key for key, ttl in zip(batch, pipe.execute(), strict=True)
+                    if 0 <= ttl < self.grace]
+            found += [key for key in idle if self.read(key).conversation is not None]
         return found
 
     def running(self) -> Iterator[Conversation]:
         """Every conversation in progress (a scan: for counts, not for a turn)."""
         for batch in self.records():
-            pipe = self.redis.pipeline(transaction=False)
             for key in batch:
-                pipe.hmget(key, ["i", "m", "s"])
-            for key, (cid, meta, packed) in zip(batch, pipe.execute(), strict=True):
-                if cid and meta and packed:
-                    yield Conversation(id=cid.decode("ascii"), packed="",
-                                       pointer=key if key.startswith("cs:s:") else None,
-                                       **orjson.loads(meta))
+                found = self.read(key).conversation
+                if found is not None:
+                    yield found
 
     # -- the outbox --
 
