@@ -68,6 +68,9 @@ class Cluster:
                         "--cluster-replicas", "1", "--cluster-yes"],
                        check=True, capture_output=True, timeout=60)
         self.wait(self.ok, "the cluster never became ready")
+        # A replica that never synced would not take over (its data counts as too old).
+        self.wait(lambda: sum("master_link_status:up" in self.cli(p, "INFO", "replication")
+                              for p in self.processes) == 3, "the replicas never synced")
 
     def cli(self, port: int, *command: str) -> str:
         done = subprocess.run(["redis-cli", "-p", str(port), *command], capture_output=True,
