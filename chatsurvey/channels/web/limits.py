@@ -90,6 +90,10 @@ def retry_after() -> int:
 def init_app(app: Flask) -> None:
     """Count in the app's own Redis (its connection pool), unless settings say otherwise."""
     config = app.config
+    if not config.get("REDIS_URL"):  # a command that needs no Redis: no requests to count
+        config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+        limiter.init_app(app)
+        return
     config.setdefault("RATELIMIT_STORAGE_URI", storage_uri(config["REDIS_URL"]))
     if is_cluster(config["REDIS_URL"]):  # limits makes its own cluster client
         config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"key_prefix": PREFIX})
