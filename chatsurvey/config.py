@@ -69,14 +69,9 @@ SESSION_TTL_WEB = 2 * 3600
 SESSION_GRACE = 24 * 3600
 """Seconds an abandoned conversation is kept so the sweeper can store its answers."""
 
-DEDUP_TTL = 48 * 3600
-"""Seconds a handled message id is remembered, so a replayed webhook changes nothing."""
-
-LOCK_TTL_MS = 5000
-"""Milliseconds one turn may hold its conversation's lock."""
-
-LOCK_WAIT_SECONDS = 3.0
-"""Seconds a turn waits for another turn of the same conversation before giving up (503)."""
+ENDED_TTL = 3600
+"""Seconds the outcomes of a conversation's last messages are kept after it ends, so a
+message sent again (Twilio's retry, the widget after a lost answer) is answered the same."""
 
 ENCRYPTION_KEYS = None
 """Comma-separated Fernet keys for secrets at rest; the first encrypts. Default: derived
@@ -202,24 +197,29 @@ should still reach them within the hour."""
 
 # -- storing responses (chatsurvey/responses/store.py, chatsurvey/sweeper.py) --
 
-STORE_RETRY_INTERVALS = (10, 30, 60, 300, 900)
-"""Seconds between retries of a response that could not be stored; after the last
-retry the job stays in RQ's failed registry (`chatsurvey jobs`)."""
-
 STORE_BATCH = 50
-"""Most conversations one store job anonymises and stores together: its own, and others
-waiting that no other worker has claimed (one transaction; their own jobs then leave
-the queue). 1 stores each conversation in its own job."""
+"""Most finished conversations a worker anonymises and stores in one transaction."""
+
+STORE_HOLD = 1.0
+"""Seconds a worker waits for a batch to fill before storing what it has (rows of one
+batch go in shuffled, so their order says nothing about when each finished)."""
+
+STORE_RETRY_SECONDS = 2.0
+"""Seconds a worker waits before trying a batch again that could not be stored (the
+database away). Its entries stay in the outbox meanwhile."""
+
+STORE_CLAIM_AFTER = 15
+"""Seconds a batch may stay unstored by the worker that took it before another worker
+takes it over (the first one died). Storing is idempotent, so a slow worker that is
+overtaken stores nothing twice."""
 
 SWEEP_INTERVAL = 30
-"""Seconds between sweeps: abandoned jobs re-queued, orphaned transcripts re-enqueued,
-abandoned conversations closed."""
+"""Seconds between sweeps: abandoned conversations closed, closed rounds' days forgotten."""
 
-ORPHAN_AFTER = 60
-"""Seconds a finished transcript may wait without a job before the sweeper enqueues one."""
-
-HEARTBEAT_GRACE = 15
-"""Seconds after which a job whose worker stopped answering counts as abandoned."""
+REQUIRE_REDIS_AOF = True
+"""Refuse to serve (and fail /healthz) when Redis keeps no append-only file: conversations
+in progress and finished ones not yet stored live only in Redis, and a restart without
+AOF loses them all. Off only for the demo and the tests."""
 
 RESPONSES_BURST_MIN = 20
 """Fewest complete responses on one day, one channel, for that day to be shown to analysts as

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
+
 from flask import Flask, current_app
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from redis import Redis
+from redis.cluster import RedisCluster
 
 from chatsurvey.config import MissingSetting
 
@@ -25,9 +29,24 @@ def init_redis(app: Flask, required: bool = True) -> None:
     url = app.config.get("REDIS_URL")
     if not url and required:
         raise MissingSetting.redis_url()
-    app.extensions[REDIS] = Redis.from_url(
-        url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30
-    ) if url else None
+    app.extensions[REDIS] = connect(url) if url else None
+
+
+def is_cluster(url: str) -> bool:
+    """``REDIS_URL`` names a node of a Redis Cluster (``?cluster=true``)."""
+    return parse_qs(urlsplit(url).query).get("cluster") == ["true"]
+
+
+def connect(url: str) -> Redis:
+    """A client for REDIS_URL: one server, or a Redis Cluster found from one of its nodes."""
+    if is_cluster(url):
+        parts = urlsplit(url)
+        query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "cluster"])
+        return cast(Redis, RedisCluster.from_url(
+            urlunsplit(parts._replace(query=query, path="")), socket_timeout=5,
+            socket_connect_timeout=5))
+    return Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5,
+                          health_check_interval=30)
 
 
 def has_redis(app: Flask) -> bool:

@@ -1,6 +1,10 @@
-"""Background job queues (RQ), with JSON payloads only — never pickle.
+"""Scheduled background work (RQ), with JSON payloads only — never pickle.
 
-Jobs carry nothing but ids. The functions they run live in `workers/`.
+RQ runs what is asked for at a time: invitations, reminders and deleting finished texts at
+Twilio. Finished
+conversations do not go through RQ: they wait in the outbox, a Redis stream
+the workers drain (chatsurvey/responses/store.py). Jobs carry nothing but
+ids; the functions they run live in `workers/`.
 """
 
 from __future__ import annotations
@@ -16,22 +20,15 @@ from rq.serializers import JSONSerializer
 from chatsurvey.extensions import has_redis, redis_client
 
 EXTENSION = "chatsurvey.queues"
-STORE = "store"
-"""Finished conversations waiting to be anonymised and stored."""
 SEND = "send"
 """Invitations and reminders to send by SMS, and finished SMS threads to delete at Twilio."""
-
-STORE_TIMEOUT = 30
-"""Seconds a store job may run; shorter than a worker's heartbeat, so a slow job is
-never mistaken for an abandoned one."""
 FAILURE_TTL = 365 * 24 * 3600
 
 
 def _make_queues(app: Flask) -> dict[str, Queue]:
     connection = redis_client(app)
-    return {name: Queue(name, connection=connection, serializer=JSONSerializer,
-                        is_async=app.config.get("JOBS_ASYNC", True))
-            for name in (STORE, SEND)}
+    return {SEND: Queue(SEND, connection=connection, serializer=JSONSerializer,
+                        is_async=app.config.get("JOBS_ASYNC", True))}
 
 
 def init_app(app: Flask) -> None:
@@ -45,21 +42,6 @@ def queue(name: str) -> Queue:
     if queues is None:
         queues = current_app.extensions[EXTENSION] = _make_queues(current_app)
     return queues[name]
-
-
-def store_job_id(submission_id: str) -> str:
-    return f"store-{submission_id}"
-
-
-def queue_store(submission_id: str, job_id: str | None = None) -> None:
-    """Ask a worker to anonymise and store a finished conversation."""
-    intervals = list(current_app.config["STORE_RETRY_INTERVALS"])
-    queue(STORE).enqueue(
-        "workers.store.store_response", submission_id,
-        job_id=job_id or store_job_id(submission_id),
-        retry=Retry(max=len(intervals), interval=intervals), job_timeout=STORE_TIMEOUT,
-        result_ttl=0, failure_ttl=FAILURE_TTL,
-        description="anonymise and store a finished conversation")
 
 
 def queue_provider_deletion(tenant_id: int, delay: int | None = None) -> None:

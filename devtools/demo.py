@@ -173,10 +173,11 @@ def run_demo(host: str, port: int) -> None:
         server, redis_url = start_embedded_redis(instance)
         os.environ["REDIS_URL"] = redis_url  # for the worker and sweeper
     os.environ.setdefault("CHATSURVEY_SECRET_KEY", demo_secret_key(instance))
+    os.environ.setdefault("CHATSURVEY_REQUIRE_REDIS_AOF", "false")  # a demo may forget
     base = f"http://{host}:{port}"
     os.environ.setdefault("CHATSURVEY_PUBLIC_BASE_URL", base)
     # Plain http on localhost: a Secure, __Host- cookie is refused by some browsers there.
-    app = create_app({"DEMO": True, "REDIS_URL": redis_url,
+    app = create_app({"DEMO": True, "REDIS_URL": redis_url, "REQUIRE_REDIS_AOF": False,
                       "ADMIN_SESSION_COOKIE": "chatsurvey-demo-admin",
                       "ADMIN_SESSION_COOKIE_SECURE": False})
     with app.app_context():

@@ -66,6 +66,7 @@ def make_app(redis_url, database_url):
             "REDIS_URL": redis_url,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "LOCALES_DIR": str(FIXTURE_FLOWS / "locales"),
+            "REQUIRE_REDIS_AOF": False,  # the embedded test Redis keeps no AOF
         }
         settings.update(config or {})
         settings.update(overrides)

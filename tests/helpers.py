@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import json
 from pathlib import Path
 from textwrap import dedent
-from unittest import mock
-
-from redis.connection import AbstractConnection
 
 from chatsurvey.engine import (
     Catalogue,
@@ -129,17 +125,37 @@ def open_round(tenant, version, keyword=None, **kwargs):
     return survey_round
 
 
-@contextmanager
-def redis_round_trips() -> Iterator[Callable[[], int]]:
-    """Count the requests sent to Redis (a pipeline or a script is one) inside the block."""
-    sent = 0
-    # On AbstractConnection: the embedded server's unix-socket connection is not a Connection.
-    real = AbstractConnection.send_packed_command
+def waiting() -> list[dict]:
+    """The transcripts of finished conversations waiting in the outbox, oldest first."""
+    from chatsurvey.conversations.keyspace import outbox_keys
+    from chatsurvey.extensions import redis_client
 
-    def counting(self, command, check_health=True):
-        nonlocal sent
-        sent += 1
-        return real(self, command, check_health)
+    found = []
+    for key in outbox_keys():
+        found += [(entry_id, fields) for entry_id, fields in redis_client().xrange(key)]
+    return [json.loads(fields[b"t"]) for _, fields in sorted(found, key=lambda e: e[0])]
 
-    with mock.patch.object(AbstractConnection, "send_packed_command", counting):
-        yield lambda: sent
+
+def store_waiting(consumer: str = "test-worker") -> None:
+    """Store every finished conversation waiting in the outbox, as a worker would."""
+    import threading
+
+    from chatsurvey.responses.store import drain
+
+    drain(consumer, threading.Event(), burst=True)
+
+
+def record_of(key: str) -> dict:
+    """A conversation record's lines by name (``v``, ``i``, ``m``, ``s``, ``o``: see
+    chatsurvey/conversations/keyspace.py), decoded; ``s`` only while in progress."""
+    from chatsurvey.conversations.keyspace import Conversation
+    from chatsurvey.extensions import redis_client
+
+    lines = redis_client().get(key).decode().split("\n", 4)
+    raw = {name: value for name, value in zip("vimso", lines, strict=True) if value}
+    for name in ("m", "s", "o"):
+        if name in raw:
+            raw[name] = json.loads(raw[name])
+    if "m" in raw:  # by name: the whole of Conversation.META, or (once ended) whose it was
+        raw["m"] = dict(zip(Conversation.META, raw["m"], strict=False))
+    return raw

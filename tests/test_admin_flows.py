@@ -116,14 +116,13 @@ def test_publishing_a_sub_flow_repins_the_router(app, client, staff):
 
 
 def test_running_conversations_are_counted_per_version(app, client, staff):
-    from chatsurvey.conversations.keyspace import IDLE, record_key
+    from chatsurvey.conversations.keyspace import record_key
     from chatsurvey.extensions import redis_client
 
     redis = redis_client(app)
     for n in range(3):
-        redis.set(record_key(f"c{n}"), json.dumps({"flow_id": "pets", "flow_version": 1})
-                  + "\n{}")
-        redis.zadd(IDLE, {f"c{n}": 1000 + n})
+        redis.set(record_key(f"c{n}"), "\n".join(
+            ["1", f"c{n}", json.dumps([1, 1, "web", "pets", 1, 0, 0, None]), "{}", ""]))
     as_analyst(client, staff)
     post(client, "/admin/flows/pets/publish", {"source": pets_source(app).replace(
         '"Do you have a pet?"', '"Any pets?"')})

@@ -64,6 +64,32 @@ def test_health_check(client):
     assert response.json == {"status": "ok", "redis": "ok", "database": "ok"}
 
 
+def test_without_an_aof_health_fails_and_the_service_refuses_to_start(make_app):
+    from chatsurvey.extensions import redis_client
+    from chatsurvey.health import refuse_without_aof
+
+    app = make_app(REQUIRE_REDIS_AOF=True)
+    if redis_client(app).info("persistence")["aof_enabled"]:
+        pytest.skip("the test Redis keeps an AOF: nothing to refuse")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503 and response.json["redis"].startswith("no append-only")
+    with pytest.raises(SystemExit, match="appendonly yes"):
+        refuse_without_aof(app)
+
+
+def test_with_an_aof_the_service_starts(make_app, monkeypatch):
+    from redis import Redis
+
+    from chatsurvey.health import refuse_without_aof
+
+    app = make_app(REQUIRE_REDIS_AOF=True)
+    real_info = Redis.info
+    monkeypatch.setattr(Redis, "info", lambda self, section=None, *a, **k: (
+        {"aof_enabled": 1} if section == "persistence" else real_info(self, section, *a, **k)))
+    assert app.test_client().get("/healthz").status_code == 200
+    refuse_without_aof(app)
+
+
 def test_health_check_reports_a_dead_redis(make_app):
     app = make_app(REDIS_URL="redis://127.0.0.1:1/0")
     response = app.test_client().get("/healthz")

@@ -5,29 +5,30 @@ redis-server with AOF on, `chatsurvey worker` and `chatsurvey sweeper`
 subprocesses, and the response store (SQLite, or PostgreSQL when
 TEST_DATABASE_URL says so). While the conversations run:
 
-* a worker is killed with kill -9 (its whole process group: the worker and its
-  RQ scheduler, as when a machine or container dies) while it runs a store job
-  (wherever in the job that happens to be), and a new one started; the time
-  until the killed job has run again is printed;
+* a worker is killed with kill -9 (its whole process group, as when a machine
+  or container dies) while it holds a batch from the outbox (wherever in the
+  batch that happens to be), and a new one started; the time until the killed
+  worker's batch is stored is printed;
 * Redis is stopped (SIGTERM) and started again mid-survey, with conversations
   half-way through; they carry on from what AOF kept;
 * the database goes away while jobs run: on PostgreSQL every connection goes
   through a TCP proxy that is cut (open connections reset, new ones refused);
   on SQLite another process holds an exclusive lock on the file, so every
   read and write fails with "database is locked" after the busy timeout;
-* every store job is delivered twice (each hand-off enqueues a second job).
+* every finished conversation is delivered twice (each hand-off adds a second
+  copy of its outbox entry).
 
 Like Twilio and the chat widget, the driver sends a message again (same
 message id) when a request fails. Like a process supervisor, the test starts
-a worker again if one exits. Retry intervals and the orphan delay are shortened
-so the test fits in a couple of minutes; the heartbeat grace is the default.
+a worker again if one exits. The retry interval is shortened so the test fits
+in a couple of minutes; the delay before a dead worker's batch is claimed is
+the default.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 import signal
 import sqlite3
 import subprocess
@@ -38,15 +39,13 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 from sqlalchemy import func, select
 
-from chatsurvey import jobs
-from chatsurvey.conversations.keyspace import DONE
+from chatsurvey.conversations.keyspace import STORE_GROUP, SessionStore, outbox_keys, sessions
 from chatsurvey.extensions import db, redis_client
 from chatsurvey.responses.models import Response
 from tests.chaos.servers import Proxy, RedisServer
-from tests.helpers import PROJECT, open_round, publish_fixture_flows, seed_tenant
+from tests.helpers import PROJECT, open_round, publish_fixture_flows, seed_tenant, waiting
 
 pytestmark = [pytest.mark.redis, pytest.mark.chaos, pytest.mark.slow, pytest.mark.timeout(300)]
 
@@ -56,9 +55,8 @@ IN_FLIGHT = 25
 KILL_AT, REDIS_RESTART_AT, DB_OUTAGE_AT = 150, 400, 650
 """Conversations finished when each fault is set off."""
 DB_OUTAGE_SECONDS = 7
-RETRY_INTERVALS = [1, 1, 2, 2, 3, 3, 5]
+RETRY_SECONDS = 1
 SWEEP_INTERVAL = 2
-ORPHAN_AFTER = 10
 SECRET = "chaos-test-secret-key-not-for-production"
 ANSWERS = [{"value": "en"}, {"value": "yes"}, {"value": 4}, {"value": "yes"}]
 """The router flow for a 4-7 year old: language, consent, two questions."""
@@ -80,14 +78,14 @@ class Workers:
             name = f"chaos-{os.getpid()}-{self.started}"
             with open(self.logs / f"{name}.log", "wb") as log:
                 self.processes[name] = subprocess.Popen(
-                    [sys.executable, "-m", "chatsurvey", "worker", "--queue", jobs.STORE,
+                    [sys.executable, "-m", "chatsurvey", "worker", "--queue", "store",
                      "--name", name],
                     cwd=PROJECT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                     start_new_session=True)
             return name
 
     def kill(self, name: str) -> None:
-        """kill -9 the worker and everything it started (its RQ scheduler)."""
+        """kill -9 the worker and everything it started."""
         with self.lock:
             process = self.processes.pop(name)
             with contextlib.suppress(ProcessLookupError):
@@ -191,15 +189,13 @@ def test_a_thousand_conversations_through_every_fault(make_app, database_url, re
                                                       tmp_path, monkeypatch):
     outage = DatabaseOutage(database_url)
     app = make_app(REDIS_URL=redis_server.url, SQLALCHEMY_DATABASE_URI=outage.url,
-                   SECRET_KEY=SECRET, STORE_RETRY_INTERVALS=tuple(RETRY_INTERVALS),
-                   RATELIMIT_ENABLED=False)  # one client drives a thousand young people
+                   SECRET_KEY=SECRET, RATELIMIT_ENABLED=False)  # one client, a thousand people
     env = dict(os.environ)
     env.update({
         "REDIS_URL": redis_server.url, "DATABASE_URL": outage.url,
         "CHATSURVEY_SECRET_KEY": SECRET, "CHATSURVEY_LOCALES_DIR": app.config["LOCALES_DIR"],
-        "CHATSURVEY_STORE_RETRY_INTERVALS": str(RETRY_INTERVALS),
+        "CHATSURVEY_STORE_RETRY_SECONDS": str(RETRY_SECONDS),
         "CHATSURVEY_SWEEP_INTERVAL": str(SWEEP_INTERVAL),
-        "CHATSURVEY_ORPHAN_AFTER": str(ORPHAN_AFTER),
     })
     logs = tmp_path / "logs"
     logs.mkdir()
@@ -213,17 +209,21 @@ def test_a_thousand_conversations_through_every_fault(make_app, database_url, re
 
     handed_off: list[str] = []
     delivered_twice: list[str] = []
-    real_queue_store = jobs.queue_store
+    real_end = SessionStore.end
 
-    def deliver_twice(submission_id: str, job_id: str | None = None) -> None:
-        handed_off.append(submission_id)
-        real_queue_store(submission_id)
-        # Redis may go away between the two (the restart): the turn then fails, the young
-        # person's message is sent again and replayed, and only the first copy exists.
-        real_queue_store(submission_id, job_id=jobs.store_job_id(submission_id) + "-again")
-        delivered_twice.append(submission_id)
+    def deliver_twice(store, record, conversation, outcomes, **kwargs) -> bool:
+        ended = real_end(store, record, conversation, outcomes, **kwargs)
+        submission_id = kwargs.get("submission_id")
+        if ended and submission_id:
+            handed_off.append(submission_id)
+            # Redis may go away between the two (the restart): the turn has ended all the
+            # same, and only the first copy exists.
+            stream = outbox_keys()[int(record.key.split(":")[2][2:-1])]
+            store.redis.xadd(stream, {"s": submission_id, "t": kwargs["transcript"]})
+            delivered_twice.append(submission_id)
+        return ended
 
-    monkeypatch.setattr(jobs, "queue_store", deliver_twice)
+    monkeypatch.setattr(SessionStore, "end", deliver_twice)
     killed: dict = {}
     faults: list[threading.Thread] = []
     try:
@@ -265,7 +265,6 @@ def test_a_thousand_conversations_through_every_fault(make_app, database_url, re
             workers.supervise()
         driven = time.monotonic() - began
         with app.app_context():
-            redis = redis_client()
             for fault in faults:
                 fault.join()
 
@@ -273,17 +272,13 @@ def test_a_thousand_conversations_through_every_fault(make_app, database_url, re
 
             def settled() -> bool:
                 workers.supervise()
-                return (not redis.zcard(DONE) and not redis.keys("cs:t:*")
-                        and jobs.queue(jobs.STORE).count == 0 and "recovered" in killed)
+                return not waiting() and not pending() and "stored" in killed
 
             deadline = time.monotonic() + 90
             while not settled():
                 assert time.monotonic() < deadline, (
-                    f"not settled: {redis.zcard(DONE)} transcripts waiting, killed job {killed}"
-                    f" {redis.hgetall(killed['job_key'])} "
-                    f"{StartedJobRegistry(queue=jobs.queue(jobs.STORE)).get_job_ids()} "
-                    f"{ScheduledJobRegistry(queue=jobs.queue(jobs.STORE)).get_job_ids()}"
-                    f"{FailedJobRegistry(queue=jobs.queue(jobs.STORE)).get_job_ids()}")
+                    f"not settled: {len(waiting())} waiting, {pending()} taken, "
+                    f"killed worker {killed}")
                 time.sleep(0.1)
             total = time.monotonic() - began
 
@@ -292,13 +287,8 @@ def test_a_thousand_conversations_through_every_fault(make_app, database_url, re
                   f"all stored after {total:.1f} s; {driver.failed_requests} requests sent "
                   f"again; workers exited by themselves: {workers.exits}")
             log = workers.log_text()
-            finished_jobs = set(re.findall(r"Job OK \((store-[^)]*)\)", log))
-            print(f"chaos: {len(finished_jobs)} of {2 * CONVERSATIONS} store jobs finished")
-            stored = f"{killed['stored']:.1f} s" if "stored" in killed else "never"
-            print(f"chaos: kill -9 of a worker mid-job ({killed['job']}): the job ran again "
-                  f"{killed['recovered']:.1f} s after the kill; its response was stored "
-                  f"{stored} after the kill "
-                  f"({'before' if killed['stored_before'] else 'not yet at'} the kill)")
+            print(f"chaos: kill -9 of a worker holding a batch of {killed['held']}: its batch "
+                  f"was stored {killed['stored']:.1f} s after the kill")
             # Nothing needed a supervisor: workers and the sweeper rode out every fault.
             assert not workers.exits, f"workers exited: {workers.exits}"
             assert sweeper.poll() is None, "the sweeper stopped"
@@ -306,21 +296,11 @@ def test_a_thousand_conversations_through_every_fault(make_app, database_url, re
             assert len(ids) == CONVERSATIONS, "a response is missing"
             assert db.session.scalar(select(func.count(func.distinct(Response.id)))) == len(ids)
             assert set(ids) == set(handed_off), "a response that was not handed off"
-            assert not redis.keys("cs:t:*") and not redis.zcard(DONE), "a transcript left behind"
-            assert FailedJobRegistry(queue=jobs.queue(jobs.STORE)).count == 0, log[-3000:]
-            # Every job really was delivered twice: every second copy was taken by a
-            # worker, after (or while) its first copy or a batch stored the response.
-            # (A second copy Redis never got, because it went away just after the
-            # first, is not counted; a first copy whose conversation a batch stored
-            # leaves the queue untaken. The counts above show that every response was
-            # stored once all the same.)
-            taken = set(re.findall(r"store: anonymise [^(]*\((store-[0-9a-f]{32}(?:-again)?)\)",
-                                   log))
-            second_copies = {jobs.store_job_id(s) + "-again" for s in delivered_twice}
-            missed = second_copies - taken
-            assert not missed, f"second copies never taken: {sorted(missed)}"
-            assert len(second_copies) >= CONVERSATIONS - 5, "the faults stopped most second copies"
-            assert len(taken) < 2 * CONVERSATIONS, "no batch stored another job's conversation"
+            assert not waiting() and not pending(), "a finished conversation left behind"
+            assert sessions().waiting() == (0, 0), "a conversation set aside"
+            # Every finished conversation really was delivered twice. (A second copy Redis
+            # never got, because it went away just after the first, is not counted.)
+            assert len(delivered_twice) >= CONVERSATIONS - 5, "the faults stopped most copies"
             # The database outage really happened to jobs (not between them).
             assert "OperationalError" in log, "no job met the database outage"
     finally:
@@ -337,44 +317,61 @@ def test_a_thousand_conversations_through_every_fault(make_app, database_url, re
             db.drop_all()
 
 
+def pending(consumer: str | None = None) -> int:
+    """Outbox entries taken by a worker and not yet stored (by ``consumer``, if given)."""
+    redis = redis_client()
+    total = 0
+    for key in outbox_keys():
+        with contextlib.suppress(Exception):  # no group yet
+            if consumer is None:
+                total += redis.xpending(key, STORE_GROUP)["pending"]
+            else:
+                total += sum(c["pending"] for c in redis.xinfo_consumers(key, STORE_GROUP)
+                             if c["name"] in (consumer, consumer.encode()))
+    return total
+
+
+def held_by(consumer: str) -> list[tuple[str, bytes]]:
+    """The outbox entries (stream, entry id) a worker has taken and not yet stored."""
+    redis = redis_client()
+    held = []
+    for key in outbox_keys():
+        with contextlib.suppress(Exception):  # no group yet
+            held += [(key, p["message_id"]) for p in redis.xpending_range(
+                key, STORE_GROUP, min="-", max="+", count=1000, consumername=consumer)]
+    return held
+
+
 def kill_mid_job(app, workers: Workers, killed: dict) -> None:
-    """kill -9 a worker while it runs a store job, start another; note what it ran, and when."""
+    """kill -9 a worker while it holds a batch, start another; note when it is stored."""
     with app.app_context():
-        redis = redis_client()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             with workers.lock:
                 for name in list(workers.processes):
-                    running = [m.decode().rsplit(":", 1)[0]
-                               for m in redis.smembers(f"rq:worker:{name}:executions")]
-                    if running and not running[0].endswith("-again"):
+                    held = held_by(name)
+                    if held:
                         workers.kill(name)
                         at = time.monotonic()
                         workers.start()
-                        submission = running[0].removeprefix("store-")
-                        stored = db.session.get(Response, submission) is not None
-                        db.session.remove()
-                        killed.update(job=running[0], job_key=f"rq:job:{running[0]}",
-                                      submission=submission, at=at, stored_before=stored)
+                        killed.update(name=name, held=len(held), entries=held, at=at)
                         break
             if killed:
-                watch_recovery(redis, killed)
+                watch_recovery(killed)
                 return
             time.sleep(0.001)
-        killed["error"] = "no worker was ever caught running a job"
+        killed["error"] = "no worker was ever caught holding a batch"
 
 
-def watch_recovery(redis, killed: dict) -> None:
-    """Note when the killed job has run again (RQ deletes a finished job: result_ttl=0)
-    and when its response is stored."""
+def watch_recovery(killed: dict) -> None:
+    """Note when every entry the killed worker held is stored (and so deleted)."""
     deadline = time.monotonic() + 110
-    while ("recovered" not in killed or "stored" not in killed) and time.monotonic() < deadline:
+    redis = redis_client()
+    while "stored" not in killed and time.monotonic() < deadline:
         try:
-            if "stored" not in killed and db.session.get(Response, killed["submission"]):
+            if not any(redis.xrange(key, entry_id, entry_id)
+                       for key, entry_id in killed["entries"]):
                 killed["stored"] = time.monotonic() - killed["at"]
-            db.session.remove()
-            if not redis.exists(killed["job_key"]):
-                killed["recovered"] = time.monotonic() - killed["at"]
-        except Exception:  # Redis or the database is away for a moment: look again
-            db.session.remove()
+        except Exception:  # Redis is away for a moment: look again
+            pass
         time.sleep(0.05)

@@ -1,29 +1,24 @@
 """Conversations in Redis: turns, replays, races, expiry, versions and the hand-off."""
 
-import json
 import threading
 
 import pytest
 from flask import current_app
 
 from chatsurvey import conversations
-from chatsurvey.conversations import NotFound, Outcome
+from chatsurvey.conversations import NotFound
 from chatsurvey.conversations.keyspace import (
-    DONE,
-    IDLE,
-    Busy,
-    LockLost,
-    lock_key,
+    GROUPS,
+    finished_key,
+    outbox_keys,
     pointer_key,
     record_key,
     sessions,
-    transcript_key,
 )
 from chatsurvey.engine import Expire, QuickExit
 from chatsurvey.extensions import db, redis_client
 from chatsurvey.flows.publish import publish_version
-from chatsurvey.jobs import STORE, queue, store_job_id
-from tests.helpers import FIXTURE_FLOWS, open_round
+from tests.helpers import FIXTURE_FLOWS, open_round, record_of, waiting
 
 pytestmark = pytest.mark.redis
 
@@ -39,14 +34,29 @@ def say(survey, outcome, *messages):
     return outcome
 
 
+def turns(key):
+    return record_of(key)["s"]["t"]
+
+
 def test_a_conversation_starts_in_redis(survey):
     outcome = begin(survey, message_id="start-1")
     assert outcome.status == "active" and outcome.replies[0]["text"].startswith("Which language")
-    raw = redis_client().get(record_key(outcome.conversation))
-    meta, packed = raw.decode().split("\n")
-    assert json.loads(meta)["flow_id"] == "router" and json.loads(packed)["f"] == "router"
+    record = record_of(record_key(outcome.conversation))
+    assert record["m"]["flow_id"] == "router" and record["s"]["f"] == "router"
+    assert record["v"] == "1" and record["i"] == outcome.conversation
+    assert record["o"][0] == "start:start-1"
     assert redis_client().ttl(record_key(outcome.conversation)) > 2 * 3600
-    assert redis_client().zscore(IDLE, outcome.conversation) is not None
+
+
+def test_every_key_of_a_conversation_or_sender_shares_a_hash_tag(survey):
+    outcome = begin(survey)
+    key = record_key(outcome.conversation)
+    tag = key.split(":")[2]
+    assert tag.startswith("{g") and tag.endswith("}")
+    pointer = pointer_key(survey.tenant_id, "abc")
+    assert finished_key(pointer, 7).split(":")[2] == pointer.split(":")[2]
+    assert len(set(outbox_keys())) == GROUPS
+    assert f"cs:o:{tag}" in outbox_keys()  # the outbox stream it finishes into
 
 
 def test_the_council_s_first_language_is_used(survey, app):
@@ -55,14 +65,14 @@ def test_the_council_s_first_language_is_used(survey, app):
     assert begin(survey).replies[-1]["lang"] == "en"  # the question is written in all three
     outcome = begin(survey, locale="ar")
     assert outcome.replies[-1]["dir"] == "ltr"
-    assert json.loads(redis_client().get(record_key(outcome.conversation)).decode()
-                      .split("\n")[1])["x"][1] == "ar"
+    assert record_of(record_key(outcome.conversation))["s"]["x"][1] == "ar"
 
 
 def test_a_turn_advances_and_saves(survey):
     outcome = say(survey, begin(survey), "English", "yes")
     assert outcome.status == "active"
     assert outcome.replies[-1]["text"] == "How old are you?"
+    assert record_of(record_key(outcome.conversation))["v"] == "3"
 
 
 def test_a_replayed_message_gets_the_same_reply_and_changes_nothing(survey):
@@ -72,11 +82,20 @@ def test_a_replayed_message_gets_the_same_reply_and_changes_nothing(survey):
     again = conversations.reply(cid, tenant, "SM-same", "yes")
     assert again.replayed and not first.replayed
     assert again.replies == first.replies and again.status == first.status
-    record = redis_client().get(record_key(cid)).decode().split("\n")[1]
-    assert json.loads(record)["t"] == 2  # two turns, not three
+    assert turns(record_key(cid)) == 2  # two turns, not three
 
 
-def test_concurrent_messages_to_one_conversation_are_serialised(survey):
+def test_an_older_message_sent_again_changes_nothing_and_says_nothing_again(survey):
+    outcome = say(survey, begin(survey), "English")
+    cid, tenant = outcome.conversation, survey.tenant_id
+    conversations.reply(cid, tenant, "first", "yes")
+    conversations.reply(cid, tenant, "second", "5")
+    late = conversations.reply(cid, tenant, "first", "yes")  # a retry that arrived late
+    assert late.replayed and late.replies == []
+    assert turns(record_key(cid)) == 3
+
+
+def test_concurrent_messages_to_one_conversation_are_all_counted(survey):
     outcome = say(survey, begin(survey), "English", "yes", "12")
     cid, tenant = outcome.conversation, survey.tenant_id
     real_app = current_app._get_current_object()
@@ -95,28 +114,37 @@ def test_concurrent_messages_to_one_conversation_are_serialised(survey):
     for thread in threads:
         thread.join()
     assert errors == []
-    record = redis_client().get(record_key(cid)).decode().split("\n")[1]
-    assert json.loads(record)["t"] == 3 + 8  # every turn counted: none lost to a race
+    assert turns(record_key(cid)) == 3 + 8  # every turn counted: none lost to a race
 
 
-def test_a_long_held_lock_makes_the_turn_give_up(survey, app):
+def test_a_save_over_a_changed_record_writes_nothing(survey):
     outcome = begin(survey)
-    redis_client().set(lock_key(outcome.conversation), "someone-else", px=60000)
-    sessions().lock_wait = 0.05
-    with pytest.raises(Busy):
-        conversations.reply(outcome.conversation, survey.tenant_id, "m1", "English")
+    store, key = sessions(), record_key(outcome.conversation)
+    stale = store.read(key)
+    conversations.reply(outcome.conversation, survey.tenant_id, "m1", "English")
+    before = record_of(key)
+    conversation = stale.conversation
+    assert not store.save(stale, conversation, stale.outcomes.then("m2", "active", []))
+    assert record_of(key) == before
 
 
-def test_a_turn_that_outlives_its_lock_writes_nothing(survey):
-    outcome = begin(survey)
+def test_stop_wins_over_a_turn_saved_meanwhile(survey, monkeypatch):
+    """A STOP read version n; another message saved n+1 before STOP saved: STOP withdraws."""
+    outcome = say(survey, begin(survey), "English", "yes", "5")
+    cid, key = outcome.conversation, record_key(outcome.conversation)
     store = sessions()
-    before = redis_client().get(record_key(outcome.conversation))
-    with pytest.raises(LockLost), store.turn(outcome.conversation, survey.tenant_id,
-                                             "m1") as turn:
-        redis_client().set(lock_key(outcome.conversation), "stolen")
-        turn.save(turn.conversation, "{}")
-    assert redis_client().get(record_key(outcome.conversation)) == before
-    assert store.outcome(survey.tenant_id, "m1") is None
+    real_read = store.read
+
+    def read_then_another_message_lands(k):
+        record = real_read(k)
+        monkeypatch.setattr(store, "read", real_read)
+        conversations.reply(cid, survey.tenant_id, "meanwhile", "3")
+        return record
+
+    monkeypatch.setattr(store, "read", read_then_another_message_lands)
+    stopped = conversations.reply(cid, survey.tenant_id, "stop-id", "stop")
+    assert stopped.status == "withdrawn"
+    assert "s" not in record_of(key) and waiting() == []
 
 
 def test_unknown_and_foreign_conversations_are_not_found(survey):
@@ -125,33 +153,56 @@ def test_unknown_and_foreign_conversations_are_not_found(survey):
     outcome = begin(survey)
     with pytest.raises(NotFound):
         conversations.reply(outcome.conversation, survey.tenant_id + 1, "m1", "yes")
-    assert redis_client().get(lock_key(outcome.conversation)) is None  # lock released
+    with pytest.raises(NotFound):
+        conversations.reply(outcome.conversation, survey.tenant_id, "m1", "yes",
+                            round_id=survey.id + 1)
 
 
-def test_a_finished_conversation_is_handed_off(survey):
+def test_a_finished_conversation_is_handed_off_in_the_same_step(survey):
     outcome = say(survey, begin(survey), "English", "yes", "5", "3", "yes")
     assert outcome.status == "complete"
-    assert redis_client().get(record_key(outcome.conversation)) is None
-    [submission] = [s.decode() for s in redis_client().zrange(DONE, 0, -1)]
-    record = json.loads(redis_client().get(transcript_key(submission)))
-    assert record["answers"] == {"age": 5, "happy_yesterday": 3, "feels_safe": "yes"}
-    assert record["tenant_id"] == survey.tenant_id and record["round_id"] == survey.id
-    assert record["survey"] == "little-ones" and record["age_band"] == "4-7"
-    assert record["started_at"] <= record["finished_at"]
-    assert queue(STORE).fetch_job(store_job_id(submission)).args == [submission]
-    assert redis_client().zscore(IDLE, outcome.conversation) is None
+    record = record_of(record_key(outcome.conversation))
+    assert "s" not in record and record["m"] == {"tenant_id": survey.tenant_id,
+                                                  "round_id": survey.id}
+    [kept] = waiting()
+    assert kept["answers"] == {"age": 5, "happy_yesterday": 3, "feels_safe": "yes"}
+    assert kept["tenant_id"] == survey.tenant_id and kept["round_id"] == survey.id
+    assert kept["survey"] == "little-ones" and kept["age_band"] == "4-7"
+    assert kept["started_at"] <= kept["finished_at"]
+    assert len(kept["submission_id"]) == 32
+
+
+def test_what_is_left_after_the_end_carries_no_time_and_expires_on_a_day(survey):
+    outcome = say(survey, begin(survey), "English", "yes", "5", "3", "yes")
+    key = record_key(outcome.conversation)
+    assert set(record_of(key)) == {"v", "i", "m", "o"}
+    now = int(sessions().clock())
+    expires = now + redis_client().ttl(key)
+    assert abs((expires - current_app.config["ENDED_TTL"]) % 86400) <= 2 or \
+        abs((expires - current_app.config["ENDED_TTL"]) % 86400 - 86400) <= 2
+
+
+def test_the_last_message_is_replayed_after_the_end(survey):
+    outcome = say(survey, begin(survey), "English", "yes", "5", "3")
+    cid = outcome.conversation
+    done = conversations.reply(cid, survey.tenant_id, "last", "yes")
+    again = conversations.reply(cid, survey.tenant_id, "last", "yes")
+    assert again.replayed and again.replies == done.replies and again.status == "complete"
+    assert len(waiting()) == 1
+    assert conversations.replayed(cid, survey.tenant_id, "last").replies == done.replies
+    assert conversations.replayed(cid, survey.tenant_id + 1, "last") is None
 
 
 def test_stop_discards_everything(survey):
     outcome = say(survey, begin(survey), "English", "yes", "5", "3", "stop")
     assert outcome.status == "withdrawn"
-    assert redis_client().zcard(DONE) == 0 and queue(STORE).count == 0
-    assert redis_client().get(record_key(outcome.conversation)) is None
+    assert waiting() == []
+    assert "s" not in record_of(record_key(outcome.conversation))
 
 
 def test_declining_keeps_nothing(survey):
     outcome = say(survey, begin(survey), "English", "no")
-    assert outcome.status == "declined" and redis_client().zcard(DONE) == 0
+    assert outcome.status == "declined" and waiting() == []
 
 
 @pytest.mark.parametrize("leave", [None, Expire(), QuickExit()],
@@ -159,12 +210,11 @@ def test_declining_keeps_nothing(survey):
 def test_closing_keeps_consented_answers_as_partial(survey, leave):
     kept = say(survey, begin(survey), "English", "yes", "5", "3")
     assert conversations.close(kept.conversation, resume=leave).status == "partial"
-    [submission] = [s.decode() for s in redis_client().zrange(DONE, 0, -1)]
-    record = json.loads(redis_client().get(transcript_key(submission)))
+    [record] = waiting()
     assert record["status"] == "partial" and record["answers"]["happy_yesterday"] == 3
     nothing = say(survey, begin(survey), "English", "yes")
     conversations.close(nothing.conversation)
-    assert redis_client().zcard(DONE) == 1  # consent but no answer: nothing kept
+    assert len(waiting()) == 1  # consent but no answer: nothing kept
     with pytest.raises(NotFound):
         conversations.close(nothing.conversation)
 
@@ -172,11 +222,12 @@ def test_closing_keeps_consented_answers_as_partial(survey, leave):
 def test_abandoned_conversations_become_due(survey):
     store = sessions()
     outcome = begin(survey)
-    assert outcome.conversation not in store.due()
-    later = store.clock() + store.ttl_web + 1
-    assert store.due(now=later) == [outcome.conversation]
-    store.forget_idle(outcome.conversation)
-    assert store.due(now=later) == []
+    key = record_key(outcome.conversation)
+    assert key not in store.due()
+    redis_client().expire(key, store.grace - 1)  # as if idle past its timeout
+    assert store.due() == [key]
+    assert conversations.expire(key).status == "partial"  # no consent yet: nothing kept
+    assert store.due() == [] and waiting() == []
 
 
 def test_a_conversation_finishes_on_the_version_it_started_on(survey, app):
@@ -192,18 +243,20 @@ def test_a_conversation_finishes_on_the_version_it_started_on(survey, app):
     assert outcome.replies[-1]["text"].startswith("How happy did you feel")
 
 
-def test_sms_pointer_start_race(survey):
+def test_sms_start_race(survey):
     pointer = pointer_key(survey.tenant_id, "abc123")
     first = conversations.begin(survey, "sms", pointer=pointer, message_id="SM1")
     assert first is not None and sessions().find(pointer) == first.conversation
     assert conversations.begin(survey, "sms", pointer=pointer, message_id="SM2") is None
-    assert Outcome.load(sessions().outcome(survey.tenant_id, "SM1")).replies == first.replies
+    again = conversations.begin(survey, "sms", pointer=pointer, message_id="SM1")
+    assert again.replayed and again.replies == first.replies
     assert redis_client().ttl(pointer) > 6 * 24 * 3600
-    done = say(survey, first, "English", "no")
+    conversations.reply_to_sender(pointer, survey.tenant_id, "SM3", "English")
+    done = conversations.reply_to_sender(pointer, survey.tenant_id, "SM4", "no")
     assert done.status == "declined" and sessions().find(pointer) is None
 
 
-def test_an_sms_sender_is_answered_in_the_conversation_their_pointer_leads_to(survey):
+def test_an_sms_sender_is_answered_in_the_conversation_they_are_in(survey):
     pointer = pointer_key(survey.tenant_id, "def456")
     tenant = survey.tenant_id
     assert conversations.reply_to_sender(pointer, tenant, "SM0", "hi") is None  # in none yet
@@ -211,53 +264,42 @@ def test_an_sms_sender_is_answered_in_the_conversation_their_pointer_leads_to(su
     answered = conversations.reply_to_sender(pointer, tenant, "SM2", "English")
     assert answered.conversation == first.conversation and not answered.replayed
     assert answered.replies[-1]["text"].startswith("Do you want to take part?")
-    redis_client().set(lock_key(first.conversation), "someone-else", px=60000)
-    sessions().lock_wait = 0.05
-    with pytest.raises(Busy):
-        conversations.reply_to_sender(pointer, tenant, "SM3", "yes")
-    redis_client().delete(lock_key(first.conversation))
     ended = conversations.reply_to_sender(pointer, tenant, "SM3", "no")
     assert ended.status == "declined" and sessions().find(pointer) is None
     again = conversations.reply_to_sender(pointer, tenant, "SM3", "no")  # Twilio retried
     assert again.replayed and again.replies == ended.replies
+    # The same sender starts again in the same record: a new conversation.
+    second = conversations.begin(survey, "sms", pointer=pointer, message_id="SM4")
+    assert second is not None and second.conversation != first.conversation
 
 
-def test_a_sender_s_pointer_to_a_lost_conversation_is_not_found(survey):
-    pointer = pointer_key(survey.tenant_id, "ghi789")
+def test_an_sms_sender_who_finishes_gets_a_marker_with_the_same_tag(survey):
+    pointer = pointer_key(survey.tenant_id, "jkl012")
     first = conversations.begin(survey, "sms", pointer=pointer, message_id="SM1")
-    redis_client().delete(record_key(first.conversation))
-    with pytest.raises(NotFound) as gone:
-        conversations.reply_to_sender(pointer, survey.tenant_id, "SM2", "English")
-    assert gone.value.args[0] == first.conversation
-    assert redis_client().get(lock_key(first.conversation)) is None  # lock released
+    for i, text in enumerate(("English", "yes", "5", "3", "yes")):
+        outcome = conversations.reply_to_sender(pointer, survey.tenant_id, f"SM{i + 2}", text)
+    assert outcome.status == "complete" and outcome.conversation == first.conversation
+    assert sessions().finished(pointer, survey.id)
+    assert len(waiting()) == 1
 
 
 def test_a_start_replayed_returns_the_same_conversation(survey):
-    first = conversations.begin(survey, "web", message_id="start-again")
-    again = conversations.begin(survey, "web", message_id="start-again")
-    assert again.conversation == first.conversation and again.replayed
-    assert redis_client().zcard(IDLE) == 1
+    token = conversations.start_token(survey.id, "start-again", "secret-of-the-client")
+    first = begin(survey, message_id="start-again", cid=token)
+    again = begin(survey, message_id="start-again", cid=token)
+    assert again.conversation == first.conversation == token and again.replayed
+    assert len(list(sessions().running())) == 1
+    other = conversations.start_token(survey.id, "start-again", "another-secret")
+    assert other != token
 
 
-def test_a_message_id_of_another_conversation_is_not_replayed_here(survey):
+def test_a_message_id_of_another_conversation_is_its_own_here(survey):
     one, two = begin(survey), begin(survey)
-    conversations.reply(one.conversation, survey.tenant_id, "shared-id", "English")
-    with pytest.raises(NotFound):
-        conversations.reply(two.conversation, survey.tenant_id, "shared-id", "English")
+    first = conversations.reply(one.conversation, survey.tenant_id, "shared-id", "English")
+    second = conversations.reply(two.conversation, survey.tenant_id, "shared-id", "English")
+    assert not first.replayed and not second.replayed
 
 
 def test_the_council_s_name_is_given_to_the_flow(survey):
     outcome = say(survey, begin(survey), "English")
     assert outcome.replies[0]["text"] == "Hello from Testshire Council!"
-
-
-@pytest.mark.parametrize("text", ["Plain words", 'He said "no" \\ then </script>',
-                                  "Sut wyt ti’n teimlo? 😊", "كيف حالك؟", "line\nbreak\ttab"])
-def test_an_outcome_is_encoded_as_plain_json(text):
-    """The outcome is written by hand from the replies' JSON: it must read back the same."""
-    replies = [{"type": "question", "text": text, "options": [{"value": "a", "label": text}]}]
-    outcome = Outcome("conv-id", "active", replies)
-    assert json.loads(outcome.dump()) == {"conversation": "conv-id", "status": "active",
-                                          "replies": replies}
-    assert json.loads(outcome.turn_json()) == {"status": "active", "replies": replies}
-    assert Outcome.load(outcome.dump()).replies == replies

@@ -29,14 +29,13 @@ import pytest
 from sqlalchemy import MetaData, select
 from twilio.request_validator import RequestValidator
 
-from chatsurvey.cli.workers import make_worker
 from chatsurvey.conversations.keyspace import pointer_key, sessions
 from chatsurvey.crypto import crypto
 from chatsurvey.extensions import db
 from chatsurvey.invitations.models import OptOut
-from chatsurvey.jobs import STORE
 from chatsurvey.responses.models import Response
 from devtools.phone import reply_texts
+from tests.helpers import store_waiting
 
 pytestmark = pytest.mark.redis
 
@@ -185,7 +184,7 @@ def test_no_table_holds_an_identifier(app, client, survey):
         web_conversation(client, survey, seen, [
             {"text": "English"}, {"value": "yes"}, {"text": str(AGES["web"])}, {"value": 3}],
             exit_early=True)
-        make_worker([STORE]).work(burst=True)
+        store_waiting()
         finished = time.time()
         assert db.session.query(Response).count() == 4
         assert OptOut.exists(survey.tenant_id, crypto().phone_hash(STOPPING_SENDER))

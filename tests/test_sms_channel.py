@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
 import time
@@ -13,12 +12,12 @@ from twilio.request_validator import RequestValidator
 
 import chatsurvey.invitations.models  # noqa: F401  (the SMS tables, until app.py imports them)
 from chatsurvey import conversations
-from chatsurvey.conversations.keyspace import lock_key, pointer_key, record_key, sessions
+from chatsurvey.conversations.keyspace import finished_key, pointer_key, sessions
 from chatsurvey.crypto import crypto
 from chatsurvey.extensions import db, redis_client
 from chatsurvey.invitations.models import Invitation, OptOut
 from devtools.phone import Phone, reply_texts
-from tests.helpers import open_round, publish_fixture_flows, redis_round_trips, seed_tenant
+from tests.helpers import open_round, publish_fixture_flows, record_of, seed_tenant, waiting
 
 pytestmark = pytest.mark.redis
 
@@ -55,9 +54,9 @@ def pointer(sender=SENDER, tenant_id=None):
     return pointer_key(tenant_id, crypto().phone_hash(sender))
 
 
-def turns(cid) -> int:
-    raw = redis_client().get(record_key(cid)).decode().split("\n")[1]
-    return json.loads(raw)["t"]
+def turns(key) -> int:
+    """Turns taken in the conversation of the sender whose record is ``key``."""
+    return record_of(key)["s"]["t"]
 
 
 def conversation_keys() -> list[bytes]:
@@ -81,7 +80,7 @@ def test_any_text_starts_the_survey_in_one_message(client, survey):
     assert message.startswith("Which language?") and "1" in message
     assert "<Message>" in response.get_data(as_text=True)
     cid = sessions().find(pointer(tenant_id=survey.tenant_id))
-    assert cid is not None and turns(cid) == 0  # "hi" started the flow; it was not an answer
+    assert cid is not None and turns(pointer(tenant_id=survey.tenant_id)) == 0  # "hi" started the flow; it was not an answer
 
 
 def test_the_replies_of_one_turn_are_joined_into_one_sms(client, survey):
@@ -233,25 +232,26 @@ def test_a_replayed_first_message_gets_the_same_twiml_and_starts_nothing_new(cli
     again = text(client, "hi", sid=sid)
     assert again.status_code == 200 and again.get_data() == first.get_data()
     assert sessions().find(pointer(tenant_id=survey.tenant_id)) == cid
-    assert len(redis_client().keys("cs:c:*")) == 1
+    assert len(redis_client().keys("cs:s:*")) == 1
+    assert record_of(pointer(tenant_id=survey.tenant_id))["v"] == "1"
 
 
 def test_a_replayed_answer_changes_nothing(client, survey):
     text(client, "hi")
-    cid = sessions().find(pointer(tenant_id=survey.tenant_id))
+    key = pointer(tenant_id=survey.tenant_id)
     sid = new_sid()
     first = text(client, "English", sid=sid)
-    assert turns(cid) == 1
+    assert turns(key) == 1
     for _ in range(3):
         assert text(client, "English", sid=sid).get_data() == first.get_data()
-    assert turns(cid) == 1
+    assert turns(key) == 1
     assert texts(text(client, "yes"))[0].startswith("Your age?")  # then on as normal
 
 
 def test_concurrent_replies_to_one_conversation_are_all_taken_in_turn(app, client, survey):
     text(client, "hi")
     text(client, "English")
-    cid = sessions().find(pointer(tenant_id=survey.tenant_id))
+    key = pointer(tenant_id=survey.tenant_id)
     results = []
 
     def send(i):
@@ -264,8 +264,7 @@ def test_concurrent_replies_to_one_conversation_are_all_taken_in_turn(app, clien
     for thread in threads:
         thread.join()
     assert results == [200] * 8
-    assert turns(cid) == 1 + 8
-    assert redis_client().get(lock_key(cid)) is None
+    assert turns(key) == 1 + 8
 
 
 def test_two_first_messages_at_once_make_one_conversation(app, client, survey):
@@ -283,20 +282,42 @@ def test_two_first_messages_at_once_make_one_conversation(app, client, survey):
     for thread in threads:
         thread.join()
     assert results == [200] * 6
-    assert len(redis_client().keys("cs:c:*")) == 1
-    assert len(redis_client().keys("cs:p:*")) == 1
+    assert len(redis_client().keys("cs:s:*")) == 1
+    assert turns(pointer(tenant_id=survey.tenant_id)) == 5  # one started it, five answered in it
 
 
-def test_a_locked_conversation_answers_503_so_twilio_retries(client, survey):
+def test_a_busy_conversation_answers_503_so_twilio_retries(client, survey, monkeypatch):
+    from chatsurvey.conversations.keyspace import SessionStore
+
     text(client, "hi")
-    cid = sessions().find(pointer(tenant_id=survey.tenant_id))
-    redis_client().set(lock_key(cid), "someone-else", px=60000)
-    sessions().lock_wait = 0.05
+    key = pointer(tenant_id=survey.tenant_id)
     sid = new_sid()
-    response = text(client, "English", sid=sid)
-    assert response.status_code == 503 and turns(cid) == 0
-    redis_client().delete(lock_key(cid))
-    assert text(client, "English", sid=sid).status_code == 200 and turns(cid) == 1
+    with monkeypatch.context() as patch:  # other messages keep changing it
+        patch.setattr(SessionStore, "save", lambda *args, **kwargs: False)
+        response = text(client, "English", sid=sid)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    assert turns(key) == 0
+    assert text(client, "English", sid=sid).status_code == 200 and turns(key) == 1
+
+
+def test_redis_away_answers_503_so_twilio_retries_and_keeps_nothing(client, survey,
+                                                                    monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from chatsurvey.conversations.keyspace import SessionStore
+
+    text(client, "hi")
+
+    def away(*args, **kwargs):
+        raise RedisConnectionError("Connection refused")
+
+    sid = new_sid()
+    with monkeypatch.context() as patch:
+        patch.setattr(SessionStore, "read", away)
+        response = text(client, "English", sid=sid)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert turns(pointer(tenant_id=survey.tenant_id)) == 0
+    assert texts(text(client, "English", sid=sid))[0].startswith("Hello")
 
 
 # -- expiry ------------------------------------------------------------------------------
@@ -316,42 +337,22 @@ def test_an_expired_conversation_is_gone_and_a_new_text_starts_afresh(client, su
     key = pointer(tenant_id=survey.tenant_id)
     cid = sessions().find(key)
     redis = redis_client()
-    assert redis.ttl(key) > 6 * 24 * 3600 and redis.ttl(record_key(cid)) > 6 * 24 * 3600
+    assert redis.ttl(key) > 6 * 24 * 3600
     redis.pexpire(key, 1)
-    redis.pexpire(record_key(cid), 1)
-    _wait_gone(key, record_key(cid))
+    _wait_gone(key)
     [message] = texts(text(client, "yes"))
     assert message.startswith("Which language?")  # "yes" starts afresh, not an answer
     new = sessions().find(key)
-    assert new not in (None, cid) and turns(new) == 0
+    assert new not in (None, cid) and turns(key) == 0
 
 
-def test_a_pointer_left_behind_by_a_lost_record_is_replaced(client, survey):
-    text(client, "hi")
-    key = pointer(tenant_id=survey.tenant_id)
-    cid = sessions().find(key)
-    redis_client().delete(record_key(cid))
-    assert texts(text(client, "hello"))[0].startswith("Which language?")
-    assert sessions().find(key) not in (None, cid)
-
-
-def test_an_answer_by_sms_costs_three_redis_round_trips(client, survey):
-    text(client, "hi")
-    text(client, "English")  # the scripts are loaded into Redis by now
-    with redis_round_trips() as sent:
-        [message] = texts(text(client, "yes"))
-    assert message == "Your age?" and sent() == 3  # flood check, find+lock, save
-
-
-def test_a_replayed_sms_costs_two_round_trips_even_after_the_end(client, survey):
+def test_a_replayed_sms_is_answered_the_same_even_after_the_end(client, survey):
     text(client, "hi")
     text(client, "English")
     sid = new_sid()
     first = texts(text(client, "no", sid=sid))  # no consent: the conversation ends
     assert sessions().find(pointer(tenant_id=survey.tenant_id)) is None
-    with redis_round_trips() as sent:
-        assert texts(text(client, "no", sid=sid)) == first
-    assert sent() == 2  # flood check, the stored outcome
+    assert texts(text(client, "no", sid=sid)) == first
 
 
 # -- STOP, START, HELP ---------------------------------------------------------------------
@@ -364,9 +365,9 @@ def test_stop_ends_the_conversation_discards_answers_and_opts_out(client, survey
     cid = sessions().find(pointer(tenant_id=survey.tenant_id))
     response = text(client, "Stop")
     assert response.status_code == 200 and texts(response) == []  # Twilio confirms STOP itself
-    assert redis_client().get(record_key(cid)) is None
-    assert sessions().find(pointer(tenant_id=survey.tenant_id)) is None
-    assert not redis_client().keys("cs:t:*")  # nothing handed on to be stored
+    assert cid is not None and sessions().find(pointer(tenant_id=survey.tenant_id)) is None
+    assert "s" not in record_of(pointer(tenant_id=survey.tenant_id))
+    assert waiting() == []  # nothing handed on to be stored
     assert OptOut.exists(survey.tenant_id, crypto().phone_hash(SENDER))
 
 
@@ -429,9 +430,9 @@ def test_help_sends_the_council_s_help_text(client, survey):
 
 def test_help_in_a_conversation_leaves_it_where_it_was(client, survey):
     text(client, "hi")
-    cid = sessions().find(pointer(tenant_id=survey.tenant_id))
+    assert sessions().find(pointer(tenant_id=survey.tenant_id)) is not None
     assert texts(text(client, "help")) == ["Testshire survey. Text STOP to leave."]
-    assert turns(cid) == 0
+    assert turns(pointer(tenant_id=survey.tenant_id)) == 0
     assert texts(text(client, "English"))[0].startswith("Hello")
 
 
@@ -500,9 +501,7 @@ def test_with_two_open_rounds_an_invited_phone_gets_its_round(client, survey):
     db.session.commit()
     [message] = texts(text(client, "YES"))
     assert message.startswith("Hi! This is a short chat about pets.")
-    cid = sessions().find(pointer(tenant_id=survey.tenant_id))
-    meta = json.loads(redis_client().get(record_key(cid)).decode().split("\n")[0])
-    assert meta["round_id"] == other.id
+    assert record_of(pointer(tenant_id=survey.tenant_id))["m"]["round_id"] == other.id
 
 
 def test_a_finished_conversation_lets_the_next_text_start_again(client, survey):
@@ -533,11 +532,10 @@ def test_someone_who_finished_is_thanked_not_surveyed_again(client, survey):
     # Nothing about the marker links it to the answers: it names the round, not the response,
     # and it goes with the whole round's, at a midnight after the round closes.
     keys = [k.decode() for k in redis_client().scan_iter("cs:f:*")]
-    assert keys == [f"cs:f:{survey.tenant_id}:{survey.id}"]
-    assert redis_client().zrange(keys[0], 0, -1, withscores=True) == [
-        (pointer(tenant_id=survey.tenant_id).split(":")[-1].encode(), 0.0)]
+    assert keys == [finished_key(pointer(tenant_id=survey.tenant_id), survey.id)]
+    assert keys[0].endswith(f":{survey.tenant_id}:{crypto().phone_hash(SENDER)}:{survey.id}")
     expires = time.time() + redis_client().ttl(keys[0])  # EXPIRETIME needs Redis 7
-    assert min(expires % 86400, 86400 - expires % 86400) < 3
+    assert min(expires % 86400, 86400 - expires % 86400) < 3, "at a midnight: dates nobody"
     assert expires >= survey.closes_at.timestamp() + current_app.config[
         "SMS_FINISHED_AFTER_CLOSE"]
     # Someone else, texting the same number, still gets the survey.
@@ -579,9 +577,11 @@ def test_the_terminal_phone_signs_like_twilio(survey, app):
 
 def test_conversations_started_by_sms_are_sms_conversations(client, survey):
     text(client, "hi")
-    cid = sessions().find(pointer(tenant_id=survey.tenant_id))
-    outcome = conversations.reply(cid, survey.tenant_id, "direct", "English")
+    outcome = conversations.reply_to_sender(pointer(tenant_id=survey.tenant_id),
+                                            survey.tenant_id, "direct", "English")
     assert outcome.replies and "segments" in outcome.replies[-1]
+    with pytest.raises(conversations.NotFound):  # not a web conversation's token
+        conversations.reply(outcome.conversation, survey.tenant_id, "direct-2", "yes")
 
 
 def test_the_phone_command_texts_a_running_server(app, survey):

@@ -14,10 +14,10 @@ import time
 import pytest
 
 from chatsurvey.cli import main
-from chatsurvey.conversations.keyspace import record_key, sessions
 from chatsurvey.crypto import crypto
 from chatsurvey.extensions import redis_client
 from chatsurvey.invitations.models import OptOut
+from tests.helpers import record_of
 from tests.test_sms_channel import SENDER, pointer, text, texts
 
 pytestmark = pytest.mark.redis
@@ -35,11 +35,7 @@ def test_a_flood_from_one_number_is_met_with_silence(app, client, survey):
     limit = 15  # the promise: at most 15 messages in 30 seconds are answered
     assert _answered(responses) <= limit
     assert all(texts(r) == [] for r in responses[limit:]), "past the limit: no reply at all"
-    cid = sessions().find(pointer(tenant_id=survey.tenant_id))
-    raw = redis_client().get(record_key(cid)).decode().split("\n")[1]
-    import json
-
-    assert json.loads(raw)["t"] < limit, "the flood did not answer the survey either"
+    assert record_of(pointer(tenant_id=survey.tenant_id))["s"]["t"] < limit, "the flood did not answer the survey either"
 
 
 def test_another_number_is_still_answered_during_a_flood(client, survey):

@@ -3,26 +3,25 @@
 import json
 
 import pytest
-from rq.registry import FailedJobRegistry
 from sqlalchemy.exc import OperationalError
 
 from chatsurvey import conversations
 from chatsurvey.cli import main
-from chatsurvey.cli.workers import make_worker
-from chatsurvey.conversations.keyspace import DONE, sessions, transcript_key
+from chatsurvey.conversations.keyspace import STORE_GROUP, outbox_keys, sessions
 from chatsurvey.extensions import db, redis_client
-from chatsurvey.jobs import STORE, queue, queue_store, store_job_id
-from chatsurvey.responses import store as response_store
 from chatsurvey.responses.models import Comment, Response
-from chatsurvey.responses.store import store_response
+from chatsurvey.responses.store import store_batch
 from chatsurvey.sweeper import sweep
+from tests.helpers import store_waiting, waiting
 
 pytestmark = pytest.mark.redis
+SHORT = ("English", "yes", "5", "3", "yes")
 
 
-@pytest.fixture
-def fast_retries(app):
-    app.config["STORE_RETRY_INTERVALS"] = (0, 0)
+@pytest.fixture(autouse=True)
+def quick(app, survey):
+    app.config["STORE_HOLD"] = 0
+    sessions().ensure_outbox()
 
 
 def finish(survey, *messages):
@@ -34,18 +33,30 @@ def finish(survey, *messages):
 
 
 def submissions():
-    return [s.decode() for s in redis_client().zrange(DONE, 0, -1)]
+    return [t["submission_id"] for t in waiting()]
 
 
-def work():
-    make_worker([STORE]).work(burst=True)
+def entries():
+    """Every outbox entry: (stream, entry id, fields)."""
+    return [(key, entry_id, fields) for key in outbox_keys()
+            for entry_id, fields in redis_client().xrange(key)]
+
+
+def pending():
+    return sum(redis_client().xpending(key, STORE_GROUP)["pending"] for key in outbox_keys())
+
+
+def runner():
+    from flask import current_app
+
+    return current_app.test_cli_runner()
 
 
 def test_a_finished_conversation_is_stored_once(survey):
     finish(survey, "English", "yes", "12", "7", "never", "2", "1", "my carer Kevin hits me",
            "yes", "call 07700 900123")
     [submission] = submissions()
-    work()
+    store_waiting()
     response = db.session.get(Response, submission)
     assert response.survey == "demo" and response.age_band == "11-17"
     assert response.answers == {"happy_yesterday_10": 7, "lonely": "never",
@@ -54,90 +65,90 @@ def test_a_finished_conversation_is_stored_once(survey):
     texts = {c.key: c for c in response.comments}
     assert texts["music_kind"].text == "my carer [name] hits me" and texts["music_kind"].flagged
     assert texts["better"].text == "call [phone]" and texts["better"].status == "pending"
-    assert redis_client().get(transcript_key(submission)) is None and submissions() == []
-    assert store_response(submission) == "already stored"
-    assert db.session.query(Response).count() == 1
+    assert entries() == [] and pending() == 0  # nothing left naming it, with or without a time
 
 
-def test_a_job_delivered_twice_stores_one_response(survey):
-    finish(survey, "English", "yes", "5", "3", "yes")
+def test_an_entry_delivered_twice_stores_one_response(survey):
+    finish(survey, *SHORT)
+    [(stream, _, fields)] = entries()
+    redis_client().xadd(stream, fields)  # the same finished conversation, twice
+    store_waiting()
+    assert db.session.query(Response).count() == 1 and entries() == []
+
+
+def test_a_worker_that_died_after_the_commit_leaves_nothing_twice(survey, monkeypatch):
+    finish(survey, *SHORT)
+    store = sessions()
+    monkeypatch.setattr(store, "done", lambda taken: None)  # dies before the delete
+    assert store_batch("dies") == 1
+    monkeypatch.undo()
+    sessions().ensure_outbox()
+    assert db.session.query(Response).count() == 1 and len(entries()) == 1
+    assert store_batch("dies") == 1  # it starts again and finds its batch: already stored
+    assert db.session.query(Response).count() == 1 and entries() == [] and pending() == 0
+
+
+def test_a_dead_worker_s_batch_is_taken_over_by_another(survey, app, monkeypatch):
+    for _ in range(3):
+        finish(survey, *SHORT)
+    monkeypatch.setattr(db.session, "commit", lambda: (_ for _ in ()).throw(
+        OperationalError("INSERT", {}, Exception("killed"))))
+    with pytest.raises(OperationalError):
+        store_batch("dead-worker")
+    monkeypatch.undo()
+    assert pending() == 3
+    app.config["STORE_CLAIM_AFTER"] = 60
+    assert store_batch("live-worker") == 0  # not idle long enough to be taken over
+    app.config["STORE_CLAIM_AFTER"] = 0
+    assert store_batch("live-worker") == 3
+    assert db.session.query(Response).count() == 3 and entries() == [] and pending() == 0
+
+
+def test_a_database_outage_keeps_everything_waiting_and_visible(survey, monkeypatch):
+    finish(survey, *SHORT)
     [submission] = submissions()
-    queue_store(submission, job_id=store_job_id(submission) + "-again")
-    work()
-    assert db.session.query(Response).count() == 1
+
+    def outage():
+        raise OperationalError("INSERT", {}, Exception("database went away"))
+
+    monkeypatch.setattr(db.session, "commit", outage)
+    with pytest.raises(OperationalError):
+        store_batch("w")
+    monkeypatch.undo()
+    assert submissions() == [submission]  # nothing lost
+    status = runner().invoke(main, ["jobs"])
+    assert status.exit_code == 0, status.exception
+    assert "not yet stored: 1" in status.output
+    assert store_batch("w") == 1 and db.session.query(Response).count() == 1
 
 
-def test_a_worker_that_died_after_the_commit_leaves_nothing_twice(survey):
-    finish(survey, "English", "yes", "5", "3", "yes")
-    [submission] = submissions()
-    raw = redis_client().get(transcript_key(submission))
-    assert store_response(submission) == "stored"
-    redis_client().set(transcript_key(submission), raw)  # as if the delete never happened
-    redis_client().zadd(DONE, {submission: 1})
-    assert store_response(submission) == "already stored"
-    assert redis_client().get(transcript_key(submission)) is None and submissions() == []
-    assert db.session.query(Response).count() == 1
+def test_a_transcript_that_cannot_be_read_is_set_aside_not_the_batch(survey, monkeypatch):
+    for _ in range(3):
+        finish(survey, *SHORT)
+    first, broken, other = entries()
+    redis_client().xdel(broken[0], broken[1])
+    redis_client().xadd(broken[0], {"s": broken[2][b"s"], "t": b"{not json"})
+    store_waiting()
+    assert db.session.query(Response).count() == 2 and entries() == []
+    status = runner().invoke(main, ["jobs"]).output
+    assert "not yet stored: 0; set aside" in status and "anonymised, see the worker's log): 1" \
+        in status
+    assert "1 job put back" in runner().invoke(main, ["jobs", "retry", "--all"]).output
+    assert len(entries()) == 1
 
 
-def test_a_lost_transcript_is_reported_not_invented(app):
-    with app.app_context():
-        redis_client().zadd(DONE, {"f" * 32: 1})
-        assert store_response("f" * 32) == "nothing to store"
-        assert submissions() == []
+def test_a_batch_stores_everything_waiting_and_skips_what_was_stored_meanwhile(survey):
+    from chatsurvey.responses.store import _anonymised, insert_responses
 
-
-def test_a_database_outage_is_retried_then_kept_visible(survey, monkeypatch, fast_retries):
-    finish(survey, "English", "yes", "5", "3", "yes")
-    [submission] = submissions()
-    real_commit = db.session.commit
-    failures = {"left": 2}
-
-    def flaky_commit():
-        if failures["left"]:
-            failures["left"] -= 1
-            raise OperationalError("INSERT", {}, Exception("database went away"))
-        return real_commit()
-
-    monkeypatch.setattr(db.session, "commit", flaky_commit)
-    work()  # fails twice, stored on the third try
-    assert db.session.query(Response).count() == 1
-
-    finish(survey, "English", "yes", "5", "3", "yes")
-    failures["left"] = 99
-    work()
-    [second] = submissions()
-    failed = FailedJobRegistry(queue=queue(STORE))
-    assert failed.get_job_ids() == [store_job_id(second)]
-    assert redis_client().get(transcript_key(second)) is not None  # nothing lost
-    runner = survey_runner()
-    result = runner.invoke(main, ["jobs"])
-    assert result.exit_code == 0, result.exception
-    status = result.output
-    assert "1 failed" in status and "database went away" in status
-    assert "not yet stored: 1" in status
-    assert sweep()["orphans"] == 0  # a failed job is left for a person to see
-    monkeypatch.setattr(db.session, "commit", real_commit)
-    assert "1 job put back" in runner.invoke(main, ["jobs", "retry", "--all"]).output
-    work()
-    assert db.session.query(Response).count() == 2 and submissions() == []
-
-
-def survey_runner():
-    from flask import current_app
-
-    return current_app.test_cli_runner()
-
-
-def test_the_sweeper_gives_lost_transcripts_a_job(survey, app):
-    finish(survey, "English", "yes", "5", "3", "yes")
-    [submission] = submissions()
-    queue(STORE).empty()  # the job was lost (say, a Redis fail-over)
-    assert sweep()["orphans"] == 0  # too recent to call it lost
-    later = redis_client().zscore(DONE, submission) + app.config["ORPHAN_AFTER"] + 1
-    assert sweep(now=later)["orphans"] == 1
-    assert sweep(now=later)["orphans"] == 0  # queued now: not enqueued again
-    work()
-    assert db.session.query(Response).count() == 1
+    for _ in range(5):
+        finish(survey, *SHORT)
+    raced = entries()[2][2]
+    insert_responses([_anonymised(json.loads(raced[b"t"]), {})])  # another worker stored it
+    db.session.commit()
+    ids = set(submissions())
+    assert store_batch("w") == 5
+    assert {r.id for r in db.session.query(Response)} == ids
+    assert entries() == [] and pending() == 0
 
 
 def test_the_sweeper_closes_abandoned_conversations(survey):
@@ -146,132 +157,41 @@ def test_the_sweeper_closes_abandoned_conversations(survey):
         conversations.reply(kept.conversation, survey.tenant_id, f"k{i}", m)
     dropped = conversations.begin(survey, "web")
     store = sessions()
-    result = sweep(now=store.clock() + store.ttl_web + 1)
-    assert result["closed"] == 2
-    work()
+    for key in (k for batch in store.records() for k in batch):
+        redis_client().expire(key, store.grace - 1)  # idle past their timeout
+    assert sweep()["closed"] == 2
+    store_waiting()
     [response] = db.session.query(Response).all()
     assert response.status == "partial" and response.answers == {"happy_yesterday_10": 6}
-    assert store.due(now=store.clock() + 10 * store.ttl_web) == []
-    assert dropped.conversation not in store.due()
+    assert store.due() == [] and list(store.running()) == []
+    assert dropped.conversation
 
 
-def test_the_sweeper_forgets_idle_entries_of_vanished_conversations(survey):
-    store = sessions()
-    redis_client().zadd("cs:idle", {"ghost": 1})
-    assert sweep()["closed"] == 0 and store.due(now=2) == []
+def test_the_sweeper_leaves_conversations_in_progress_alone(survey):
+    conversations.begin(survey, "web")
+    assert sweep()["closed"] == 0 and len(list(sessions().running())) == 1
 
 
 def test_comments_wait_for_review(survey):
     finish(survey, "English", "yes", "12", "7", "never", "1", "0", "no thanks")
-    work()
+    store_waiting()
     comment = db.session.query(Comment).one()
     assert comment.status == "pending" and comment.text == "no thanks"
     assert json.loads(json.dumps(comment.found)) == {}
 
 
-def test_a_councils_own_redaction_terms_apply_and_a_new_one_applies_soon(survey, monkeypatch):
-
+def test_a_councils_own_redaction_terms_apply_and_a_new_one_applies_at_once(survey):
     tenant = survey.tenant
     tenant.redact_terms = ["Zorbly"]
     db.session.commit()
     answers = ("English", "yes", "12", "7", "never", "2", "1", "football at zorbly and quendale",
                "more trips")
     finish(survey, *answers)
-    work()
+    store_waiting()
     tenant.redact_terms = ["Zorbly", "Quendale"]
     db.session.commit()
     finish(survey, *answers)
-    work()  # within REDACT_TERMS_TTL: the terms read for the first response still apply
-    monkeypatch.setattr(response_store, "REDACT_TERMS_TTL", 0.0)
-    from flask import current_app
-
-    assert current_app.extensions["chatsurvey.redact_terms"]  # what the first job read
-    finish(survey, *answers)
-    work()
+    store_waiting()
     comments = db.session.query(Comment).filter_by(key="music_kind").order_by(Comment.id).all()
     assert [c.text for c in comments] == [
-        "football at [removed] and quendale", "football at [removed] and quendale",
-        "football at [removed] and [removed]"]
-
-
-# -- batches -------------------------------------------------------------------
-
-SHORT = ("English", "yes", "5", "3", "yes")
-
-
-def test_one_job_stores_the_conversations_waiting_and_their_jobs_leave_the_queue(survey):
-    from rq.job import Job
-
-    for _ in range(5):
-        finish(survey, *SHORT)
-    waiting = submissions()
-    assert len(waiting) == 5 and queue(STORE).count == 5
-    first = queue(STORE).job_ids[0].removeprefix("store-")
-    assert store_response(first) == "stored, with 4 more"
-    assert {r.id for r in db.session.query(Response)} == set(waiting)
-    assert submissions() == [] and not redis_client().keys("cs:t:*")
-    assert queue(STORE).count == 1  # the first job's own entry: a worker would take it next
-    assert not redis_client().keys("cs:k:*")  # claims given back
-    leftover = [Job.key_for(store_job_id(s)) for s in waiting if s != first]
-    assert all(0 < redis_client().ttl(key) <= 600 for key in leftover)  # records expire
-    work()  # the first job again (as if delivered twice): nothing stored twice
-    assert db.session.query(Response).count() == 5
-
-
-def test_a_batch_of_one_stores_each_conversation_in_its_own_job(survey, app):
-    app.config["STORE_BATCH"] = 1
-    for _ in range(3):
-        finish(survey, *SHORT)
-    first = submissions()[0]
-    assert store_response(first) == "stored"
-    assert len(submissions()) == 2 and queue(STORE).count == 3
-
-
-def test_conversations_another_worker_claimed_are_left_to_it(survey):
-    from chatsurvey.responses.store import claim_key
-
-    for _ in range(3):
-        finish(survey, *SHORT)
-    first, taken, free = submissions()
-    redis_client().set(claim_key(taken), "another job", ex=60)
-    assert store_response(first) == "stored, with 1 more"
-    assert submissions() == [taken]
-    assert redis_client().get(claim_key(taken)) == b"another job"
-
-
-def test_a_batch_that_meets_a_response_stored_meanwhile_stores_its_own_alone(survey, app):
-    from chatsurvey.responses.store import _anonymised, insert_responses
-
-    for _ in range(3):
-        finish(survey, *SHORT)
-    first, raced, other = submissions()
-    # Another worker stored `raced` and has not yet deleted its transcript.
-    insert_responses([_anonymised(redis_client().get(transcript_key(raced)))])
-    db.session.commit()
-    assert store_response(first) == "stored"
-    assert sorted(submissions()) == sorted([raced, other])
-    assert not redis_client().keys("cs:k:*") and queue(STORE).count == 3
-    work()  # their own jobs finish the work
-    assert {r.id for r in db.session.query(Response)} == {first, raced, other}
-    assert submissions() == []
-
-
-def test_a_transcript_that_cannot_be_read_fails_its_own_job_not_the_batch(survey, fast_retries):
-    for _ in range(3):
-        finish(survey, *SHORT)
-    first, broken, other = submissions()
-    redis_client().set(transcript_key(broken), b"{not json")
-    assert store_response(first) == "stored, with 1 more"
-    assert submissions() == [broken] and not redis_client().keys("cs:k:*")
-    assert {r.id for r in db.session.query(Response)} == {first, other}
-
-
-def test_a_failed_job_whose_conversation_a_batch_stores_keeps_its_record(survey):
-    from rq.job import Job
-
-    for _ in range(2):
-        finish(survey, *SHORT)
-    first, failed = submissions()
-    queue(STORE).remove(store_job_id(failed))  # as if it had failed and sat in the registry
-    assert store_response(first) == "stored, with 1 more"
-    assert redis_client().ttl(Job.key_for(store_job_id(failed))) == -1  # RQ's, left alone
+        "football at [removed] and quendale", "football at [removed] and [removed]"]

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from chatsurvey.conversations.keyspace import DONE, record_key, transcript_key
+from chatsurvey.conversations.keyspace import outbox_keys
 from chatsurvey.extensions import db, redis_client
 from tests.browser import (
     PHONE,
@@ -25,6 +25,7 @@ from tests.browser import (
     speech_spy,
     static_site,
 )
+from tests.helpers import record_of, waiting
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.slow]
 
@@ -56,8 +57,8 @@ def accessible(target, name):
 
 
 def stored_answers():
-    [submission] = [s.decode() for s in redis_client().zrange(DONE, 0, -1)]
-    return json.loads(redis_client().get(transcript_key(submission)))
+    [record] = waiting()
+    return record
 
 
 def nothing_kept_in_the_browser(page):
@@ -218,7 +219,7 @@ def test_quick_exit_leaves_clears_and_keeps_consented_answers(page, live, survey
     page.go_back()
     assert page.url == f"{live}/healthz?before=1", "Back does not return to the survey"
     for _ in range(50):
-        if redis_client().zcard(DONE):
+        if waiting():
             break
         page.wait_for_timeout(100)
     record = stored_answers()
@@ -243,9 +244,8 @@ def test_a_lost_response_is_sent_again_and_answered_once(page, live, survey):
     page.get_by_role("button", name="Yes").wait_for()
     assert len(sent) == 2 and sent[0] == sent[1], "the same message, with the same id"
     assert page.get_by_text("Nobody will know it was you.").count() == 1
-    [key] = redis_client().keys(record_key("*"))
-    record = redis_client().get(key).decode().split("\n")[1]
-    assert json.loads(record)["t"] == 1, "the server counted one turn"
+    [key] = redis_client().keys("cs:c:*")
+    assert record_of(key.decode())["s"]["t"] == 1, "the server counted one turn"
 
 
 def test_the_widget_on_a_council_page(page, browser, live, survey):
@@ -363,8 +363,9 @@ def test_delete_my_answers_is_on_every_question_and_asks_first(page, live, surve
     assert page.get_by_text("Your answers are deleted").is_visible()
     screenshot(page, "10-deleted")
     accessible(page, "deleted")
-    assert redis_client().zcard(DONE) == 0, "nothing waits to be stored"
-    assert redis_client().keys(record_key("*")) == [], "the conversation is gone"
+    assert waiting() == [], "nothing waits to be stored"
+    [key] = redis_client().keys("cs:c:*")
+    assert "s" not in record_of(key.decode()), "the conversation is gone"
     nothing_kept_in_the_browser(page)
 
 
@@ -391,17 +392,17 @@ def test_quick_exit_keeps_what_it_says_and_delete_deletes(page, live, survey):
     page.get_by_role("button", name="Quick exit").click()
     page.wait_for_url(f"{live}/healthz")
     for _ in range(50):
-        if redis_client().zcard(DONE):
+        if waiting():
             break
         page.wait_for_timeout(100)
     assert stored_answers()["answers"]["happy_yesterday"] == 3, "quick exit kept the answers"
-    redis_client().delete(DONE)
+    redis_client().delete(*outbox_keys())
 
     to_the_safe_question(page, live, survey)
     page.get_by_role("button", name="Delete my answers").click()
     page.get_by_role("button", name="Yes, delete them").click()
     page.get_by_text("The chat has finished").wait_for()
-    assert redis_client().zcard(DONE) == 0, "delete kept nothing"
+    assert waiting() == [], "delete kept nothing"
 
 
 HELP = ("Need help now? Call Childline on 0800 1111 or Samaritans on 116 123. "

@@ -1,4 +1,4 @@
-"""A worker killed with kill -9 in the middle of a job: the sweeper gets the job run again."""
+"""A worker killed with kill -9 in the middle of a batch: another worker stores it."""
 
 import os
 import signal
@@ -7,28 +7,36 @@ import sys
 import time
 
 import pytest
-from rq import Retry
-from rq.executions import Execution, ExecutionRegistry
-from rq.registry import FailedJobRegistry, StartedJobRegistry
+from redis.exceptions import ResponseError
 
-from chatsurvey.cli.workers import make_worker
+from chatsurvey import conversations
+from chatsurvey.conversations.keyspace import STORE_GROUP, outbox_keys
 from chatsurvey.extensions import db, redis_client
-from chatsurvey.jobs import STORE, queue
-from chatsurvey.sweeper import sweep
-from tests.helpers import PROJECT
+from chatsurvey.responses.models import Response
+from tests.helpers import PROJECT, waiting
 
 pytestmark = [pytest.mark.redis, pytest.mark.chaos, pytest.mark.slow]
+RECOVERY_TARGET = 30
 
 
-def worker_env(app):
+def worker_env(app, **config):
     env = dict(os.environ)
     env.update({
         "REDIS_URL": app.config["REDIS_URL"],
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "CHATSURVEY_SECRET_KEY": app.config["SECRET_KEY"],
         "CHATSURVEY_LOCALES_DIR": app.config["LOCALES_DIR"],
+        "CHATSURVEY_REQUIRE_REDIS_AOF": "false",  # the embedded test Redis keeps none
     })
+    env.update({f"CHATSURVEY_{k}": str(v) for k, v in config.items()})
     return env
+
+
+def start_worker(app, *args, **config):
+    return subprocess.Popen([sys.executable, "-m", "chatsurvey", "worker", *args],
+                            cwd=PROJECT, env=worker_env(app, **config),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
 
 
 def wait_for(predicate, seconds, message):
@@ -40,114 +48,71 @@ def wait_for(predicate, seconds, message):
     raise AssertionError(message)
 
 
-def test_a_killed_worker_s_job_runs_again(app, tmp_path):
-    marker = tmp_path / "marker"
-    with app.app_context():
-        job = queue(STORE).enqueue("tests.jobs_for_tests.sleepy", 30, str(marker),
-                                   retry=Retry(max=1), job_timeout=45)
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "chatsurvey", "worker", "--queue", STORE, "--burst"],
-            cwd=PROJECT, env=worker_env(app), stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
-        registry = StartedJobRegistry(queue=queue(STORE))
-        try:
-            wait_for(lambda: job.id in registry.get_job_ids(), 30, "the worker never took the job")
-            worker.send_signal(signal.SIGKILL)
-        finally:
-            worker.wait(10)
-        assert not marker.exists()
-        # Until its heartbeat runs out the job still looks like it is running ...
-        assert sweep()["abandoned_jobs"] == 0
-        # ... and once it has, the sweeper puts it back (RQ alone would wait minutes).
-        later = redis_client().time()[0] + 45 + app.config["HEARTBEAT_GRACE"] + 1
-        assert sweep(now=later)["abandoned_jobs"] == 1
-        assert queue(STORE).job_ids == [job.id]
-        job.args = [0, str(marker)]  # this time, do not dawdle
-        job.save()
-        make_worker([STORE]).work(burst=True)
-        assert marker.read_text() == "done"
+def pending():
+    try:
+        return sum(redis_client().xpending(key, STORE_GROUP)["pending"] for key in outbox_keys())
+    except ResponseError:  # no consumer group yet: no worker has started
+        return 0
 
 
-def test_a_job_re_run_soon_after_its_worker_died_can_finish(app, tmp_path):
-    """RQ keeps a dead run listed for a minute after its record expired: the re-run must
-    still finish (and not count a stored response as a failure)."""
-    with app.app_context():
-        job = queue(STORE).enqueue("tests.jobs_for_tests.sleepy", 0, str(tmp_path / "marker"),
-                                   retry=Retry(max=1), result_ttl=0)
-        expired_run = Execution("0" * 32, job.id, connection=redis_client())
-        redis_client().zadd(ExecutionRegistry(job.id, connection=redis_client()).key,
-                            {expired_run.id: time.time() + 60})
-        assert not redis_client().exists(expired_run.key)
-        make_worker([STORE]).work(burst=True)
-        assert FailedJobRegistry(queue=queue(STORE)).count == 0
-        assert not redis_client().exists(f"rq:job:{job.id}")  # finished
+def test_a_batch_of_a_worker_killed_mid_batch_is_stored_by_another_within_30_s(survey, app):
+    for _ in range(5):
+        outcome = conversations.begin(survey, "web")
+        for i, message in enumerate(["English", "yes", "5", "3", "yes"]):
+            outcome = conversations.reply(outcome.conversation, survey.tenant_id, f"m{i}",
+                                          message)
+    submissions = {t["submission_id"] for t in waiting()}
+    assert len(submissions) == 5
+    db.session.remove()
+    # The first worker takes the batch and holds it (waiting for more) when it is killed.
+    dying = start_worker(app, "--queue", "store", STORE_HOLD=60, STORE_BATCH=100)
+    try:
+        wait_for(lambda: pending() == 5, 60, "the worker never took the batch")
+    finally:
+        os.killpg(dying.pid, signal.SIGKILL)
+        dying.wait(10)
+    killed = time.monotonic()
+    other = start_worker(app, "--queue", "store")
+    try:
+        def stored() -> bool:
+            db.session.remove()
+            return db.session.query(Response).count() == 5
 
-
-def test_a_job_taken_by_a_worker_that_died_at_once_is_not_lost(survey, app):
-    """Killed between taking a job and marking it started, a worker leaves the job
-    "queued" on no queue (RQ's clean-up drops it); the sweeper gives it a job again."""
-    from chatsurvey import conversations
-    from chatsurvey.conversations.keyspace import DONE
-    from chatsurvey.responses.models import Response
-
-    outcome = conversations.begin(survey, "web")
-    for i, message in enumerate(["English", "yes", "5", "3", "yes"]):
-        outcome = conversations.reply(outcome.conversation, survey.tenant_id, f"m{i}", message)
-    [submission] = [s.decode() for s in redis_client().zrange(DONE, 0, -1)]
-    redis_client().lpop(queue(STORE).key)  # taken, and the taker died: on no queue
-    later = redis_client().zscore(DONE, submission) + app.config["ORPHAN_AFTER"] + 1
-    assert sweep(now=later)["orphans"] == 1
-    make_worker([STORE]).work(burst=True)
-    assert db.session.get(Response, submission) is not None
-
-
-def test_a_job_whose_worker_died_before_starting_it_runs_again_after_its_work_was_done(
-        survey, app):
-    """Killed after registering its run but before marking the job started, a worker
-    leaves a job that RQ's clean-up drops unrun. A second delivery may have stored the
-    response meanwhile; the job still runs again (finding it stored) and goes."""
-    from rq.executions import prepare_execution
-
-    from chatsurvey import conversations
-    from chatsurvey.conversations.keyspace import DONE
-    from chatsurvey.responses.models import Response
-    from chatsurvey.responses.store import store_response
-
-    outcome = conversations.begin(survey, "web")
-    for i, message in enumerate(["English", "yes", "5", "3", "yes"]):
-        outcome = conversations.reply(outcome.conversation, survey.tenant_id, f"m{i}", message)
-    [submission] = [s.decode() for s in redis_client().zrange(DONE, 0, -1)]
-    store = queue(STORE)
-    [job_id] = store.job_ids
-    dying = make_worker([STORE], name="dies-at-once")
-    redis_client().lmove(store.key, store.intermediate_queue_key)  # RQ's dequeue
-    prepare_execution(dying, store.fetch_job(job_id))  # ... and its run is registered
-    assert store.fetch_job(job_id).get_status() == "queued"  # never marked started
-    assert store_response(submission) == "stored"  # the second delivery stores it
-    registry = StartedJobRegistry(queue=store)
-    assert sweep()["abandoned_jobs"] == 0  # its heartbeat has not run out yet
-    later = redis_client().time()[0] + dying.get_heartbeat_ttl(store.fetch_job(job_id)) + 1
-    assert sweep(now=later)["abandoned_jobs"] == 1
-    assert store.job_ids == [job_id] and not redis_client().lrange(
-        store.intermediate_queue_key, 0, -1)
-    make_worker([STORE]).work(burst=True)
-    assert not redis_client().exists(f"rq:job:{job_id}")  # it ran, found the work done, went
-    assert FailedJobRegistry(queue=store).count == 0 and registry.count == 0
-    assert db.session.get(Response, submission) is not None
+        wait_for(stored, 90, "the killed worker's batch was never stored")
+        recovery = time.monotonic() - killed
+        print(f"\nworker death: kill -9 mid-batch, the batch was stored {recovery:.1f} s "
+              "after the kill")
+        assert recovery < RECOVERY_TARGET
+        assert {r.id for r in db.session.query(Response)} == submissions
+        wait_for(lambda: pending() == 0 and not waiting(), 10, "entries left in the outbox")
+    finally:
+        os.killpg(other.pid, signal.SIGKILL)
+        other.wait(10)
 
 
 def test_an_idle_worker_stops_when_asked(app):
-    """SIGTERM (a deploy, a process manager) is not a lost Redis: the worker exits."""
+    """SIGTERM (a deploy, a process manager): the worker finishes and exits."""
     with app.app_context():
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "chatsurvey", "worker", "--queue", STORE],
-            cwd=PROJECT, env=worker_env(app), stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
+        worker = start_worker(app)
         try:
             wait_for(lambda: any(w.decode().startswith("rq:worker:")
                                  for w in redis_client().smembers("rq:workers")),
                      30, "the worker never started")
             time.sleep(1)  # past RQ's start-up, when its signal handlers are in place
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(20) == 0
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait(10)
+
+
+def test_an_outbox_only_worker_stops_when_asked(app):
+    with app.app_context():
+        worker = start_worker(app, "--queue", "store")
+        try:
+            wait_for(lambda: redis_client().exists(outbox_keys()[0]), 30,
+                     "the worker never started")
             worker.send_signal(signal.SIGTERM)
             assert worker.wait(20) == 0
         finally:

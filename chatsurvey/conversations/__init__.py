@@ -8,30 +8,32 @@ like a message. Channels only translate between their wire format and these
 calls.
 ``keyspace`` is the only code that touches a conversation's Redis keys.
 
-May import: the engine, flows (published versions), councils, rounds, jobs,
-extensions. Never a channel, the admin, the command line, reports or `workers`.
+May import: the engine, flows (published versions), councils, rounds, extensions.
+Never a channel, the admin, the command line, reports or `workers`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import secrets
+from base64 import urlsafe_b64encode
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import orjson
 from flask import current_app
 from sqlalchemy import select
 
 from chatsurvey import jobs
 from chatsurvey.conversations.keyspace import (
-    CREATED,
-    REPLAY,
+    Busy,
     Conversation,
-    SessionStore,
-    Turn,
+    Record,
+    finished_key,
+    record_key,
     sessions,
 )
 from chatsurvey.councils.models import Tenant
@@ -43,23 +45,23 @@ from chatsurvey.engine import (
     Options,
     QuickExit,
     Reply,
+    Resume,
     State,
     advance,
     resume_from,
     start,
     transcript,
 )
+from chatsurvey.engine.events import Withdrawn
 from chatsurvey.engine.runtime import check_state
 from chatsurvey.extensions import db
 from chatsurvey.flows.local import flow_for
 from chatsurvey.rounds.models import SurveyRound
 
 KEPT = ("complete", "partial", "failed")
-
-
-def encoded(value: Any) -> str:
-    """Compact JSON, UTF-8 kept as it is (orjson: the turn path encodes a few times a turn)."""
-    return orjson.dumps(value).decode("utf-8")
+ATTEMPTS = 5
+"""Reads and saves a turn tries before giving up because other messages keep changing
+the conversation (each save fails only if another one succeeded meanwhile)."""
 
 
 @dataclass
@@ -70,26 +72,15 @@ class Outcome:
     status: str
     replies: list[dict] = field(default_factory=list)
     replayed: bool = False
-    _replies_json: str | None = field(default=None, repr=False, compare=False)
 
-    def replies_json(self) -> str:
-        """The replies as JSON, encoded once per turn for both the stored outcome and the answer."""
-        if self._replies_json is None:
-            self._replies_json = encoded(self.replies)
-        return self._replies_json
+    def as_dict(self) -> dict[str, Any]:
+        """What the web chat answers for a start: conversation, status and replies."""
+        return {"conversation": self.conversation, "status": self.status,
+                "replies": self.replies}
 
-    def dump(self) -> str:
-        """The outcome as kept for a replayed message: conversation, status, replies."""
-        return (f'{{"conversation":{encoded(self.conversation)},'
-                f'"status":{encoded(self.status)},"replies":{self.replies_json()}}}')
-
-    def turn_json(self) -> str:
+    def turn_dict(self) -> dict[str, Any]:
         """What the web chat answers for a turn: status and replies."""
-        return f'{{"status":{encoded(self.status)},"replies":{self.replies_json()}}}'
-
-    @classmethod
-    def load(cls, text: str) -> Outcome:
-        return cls(**orjson.loads(text), replayed=True)
+        return {"status": self.status, "replies": self.replies}
 
 
 class NotFound(LookupError):
@@ -97,15 +88,11 @@ class NotFound(LookupError):
 
 
 def engine_options() -> Options:
-    """The engine's limits from the app's configuration (read once per app)."""
-    found = current_app.extensions.get("chatsurvey.engine_options")
-    if found is None:
-        config = current_app.config
-        found = current_app.extensions["chatsurvey.engine_options"] = Options(
-            max_steps=config["ENGINE_MAX_STEPS"], max_turns=config["ENGINE_MAX_TURNS"],
-            max_inbound_chars=config["ENGINE_MAX_INBOUND_CHARS"],
-            max_answer_chars=config["ENGINE_MAX_ANSWER_CHARS"])
-    return found
+    """The engine's limits from the app's configuration."""
+    config = current_app.config
+    return Options(max_steps=config["ENGINE_MAX_STEPS"], max_turns=config["ENGINE_MAX_TURNS"],
+                   max_inbound_chars=config["ENGINE_MAX_INBOUND_CHARS"],
+                   max_answer_chars=config["ENGINE_MAX_ANSWER_CHARS"])
 
 
 def choose_locale(tenant: Tenant, flow_locales: tuple[str, ...], wanted: str | None) -> str:
@@ -116,36 +103,81 @@ def choose_locale(tenant: Tenant, flow_locales: tuple[str, ...], wanted: str | N
     return offered[0] if offered else flow_locales[0]
 
 
+def start_token(round_id: int, message_id: str, start_secret: str) -> str:
+    """The id of the web conversation a start makes, when the client keeps a secret.
+
+    Made from the start's message id and the client's secret with the service's
+    key, so the same start sent again finds the same conversation, and someone
+    who only knows the message id cannot.
+    """
+    key = current_app.config["SECRET_KEY"].encode("utf-8")
+    digest = hmac.new(key, f"start:{round_id}:{message_id}:{start_secret}".encode(),
+                      hashlib.sha256).digest()
+    return urlsafe_b64encode(digest[:18]).decode("ascii")
+
+
 def begin(survey_round: SurveyRound, channel: str, *, locale: str | None = None,
           age_band: str | None = None, message_id: str | None = None,
-          pointer: str | None = None,
+          pointer: str | None = None, cid: str | None = None,
           notice: Callable[[str | None], str] | None = None) -> Outcome | None:
     """Start a conversation on a round's pinned flow version (and its council's local questions).
 
-    Returns None only if ``pointer`` (an SMS sender) already has a conversation:
-    another message from the same phone won the race to start one. A start
-    with a message id seen before returns the conversation it started.
+    SMS: ``pointer`` is the sender's record. Returns None if the sender is
+    already in a conversation (another message from the same phone won the
+    race to start one); a start with a message id seen before returns its
+    outcome again. Web: ``cid`` (see ``start_token``) makes the start safe to
+    send again; a random id otherwise. ``notice``: the channel's own words (in the
+    conversation's language) said before the first question.
     """
     store = sessions()
+    given = cid
+    cid = store.new_id() if pointer or cid is None else cid
+    key = pointer or record_key(cid)
+    if pointer is None and message_id is not None:
+        message_id = f"start:{message_id}"  # a web start is replayed by a start, never fetched
+    record = store.read(key)
+    seen = record.outcomes.find(message_id)
+    if seen is not None:
+        return Outcome(record.cid, *seen, replayed=True)
+    if record.conversation is not None:
+        return None  # the sender is in a conversation already
+    if given is not None and record.version:
+        raise NotFound(given)  # that start's conversation has moved on: its start is gone
     tenant = survey_round.tenant
     version = survey_round.flow_version
     local_id = survey_round.local_questions_id
     flow = flow_for(version.flow_id, version.version, local_id)
-    state, replies, events = start(
+    state, replies, _ = start(
         flow, channel=channel, locale=choose_locale(tenant, flow.locales, locale),
         country=tenant.country, age_band=age_band, params={"council": tenant.display_name},
         options=engine_options())
-    conversation = Conversation(id=store.new_id(), tenant_id=tenant.id, round_id=survey_round.id,
-                                channel=channel, flow_id=flow.id, flow_version=flow.version,
-                                created=0, updated=0, packed=state.dump(flow), pointer=pointer,
-                                local_id=local_id)
+    now = int(store.clock())
+    conversation = Conversation(
+        id=cid, tenant_id=tenant.id,
+        round_id=survey_round.id, channel=channel, flow_id=flow.id, flow_version=flow.version,
+        created=now, updated=now, packed=state.dump(flow), pointer=pointer, local_id=local_id)
     outcome = Outcome(conversation.id, state.status, [r.as_dict() for r in replies])
     if notice is not None:  # kept with the outcome, so a replayed start gets it too
         _add_notice(outcome, notice)
-    created = store.create(conversation, message_id, outcome.dump())
-    if created == REPLAY:
-        return Outcome.load(store.outcome(tenant.id, message_id))
-    return outcome if created == CREATED else None
+    outcomes = record.outcomes.then(message_id, outcome.status, outcome.replies)
+    if not store.save(record, conversation, outcomes):
+        if pointer is None:
+            raise Busy("the same start was sent twice at once")
+        return None
+    return outcome
+
+
+def reply(cid: str, tenant_id: int, message_id: str | None, inbound: Any,
+          round_id: int | None = None) -> Outcome:
+    """Take one message for a web conversation; replays of a handled message change nothing.
+
+    With ``round_id`` (the round of the link it came through), a conversation of
+    any other round is not found.
+    """
+    outcome = _turn(record_key(cid), message_id, resume_from(inbound), tenant_id, round_id)
+    if outcome is None:
+        raise NotFound(cid)
+    return outcome
 
 
 def _add_notice(outcome: Outcome, notice: Callable[[str | None], str]) -> None:
@@ -158,22 +190,6 @@ def _add_notice(outcome: Outcome, notice: Callable[[str | None], str]) -> None:
     outcome.replies.insert(at, reply)
 
 
-def reply(cid: str, tenant_id: int, message_id: str | None, inbound: Any,
-          round_id: int | None = None) -> Outcome:
-    """Take one message for a conversation; replays of a handled message change nothing.
-
-    With ``round_id`` (the web: the round of the link it came through), a conversation
-    of any other round is not found.
-    """
-    with sessions().turn(cid, tenant_id, message_id) as turn:
-        if turn.replayed is not None:
-            replayed = Outcome.load(turn.replayed)
-            if replayed.conversation != cid:
-                raise NotFound(cid)  # that message id belongs to another conversation
-            return replayed
-        return _answer(turn, tenant_id, inbound, round_id)
-
-
 def reply_to_sender(pointer: str, tenant_id: int, message_id: str,
                     inbound: Any, language: str | None = None) -> Outcome | None:
     """Take an SMS sender's message in the conversation they are in (None if in none).
@@ -181,28 +197,29 @@ def reply_to_sender(pointer: str, tenant_id: int, message_id: str,
     ``language``: the message is that language's keyword; before any answer it
     starts the conversation again in that language (see `_restart_in`), else it is
     an ordinary message. A replay gets its outcome whether or not its conversation
-    is still there. Raises NotFound if the pointer leads to a conversation that is gone.
+    is still there.
     """
-    with sessions().sender_turn(pointer, tenant_id, message_id) as turn:
-        if turn.replayed is not None:
-            return Outcome.load(turn.replayed)
-        if turn.cid is None:
-            return None
-        restarted = _restart_in(turn, tenant_id, language) if language else None
-        return restarted or _answer(turn, tenant_id, inbound)
+    if language:
+        restarted = _restart_in(pointer, tenant_id, message_id, language)
+        if restarted is not None:
+            return restarted
+    return _turn(pointer, message_id, resume_from(inbound), tenant_id, None)
 
 
-def _restart_in(turn: Turn, tenant_id: int, locale: str) -> Outcome | None:
-    """Start the conversation again in ``locale``, if nothing is answered yet.
+def _restart_in(pointer: str, tenant_id: int, message_id: str, locale: str) -> Outcome | None:
+    """Start the sender's conversation again in ``locale``, if nothing is answered yet.
 
     A young person who texts "AR" after the first (English) text gets the start
     again in Arabic: the same conversation, a fresh state. None, changing nothing,
     when something is answered already, the conversation waits at a question that
-    chooses the language (the word answers it), it is in ``locale`` already, or
-    its flow has no words in ``locale``.
+    chooses the language (the word answers it), it is in ``locale`` already, its
+    flow has no words in ``locale``, or another message saved meanwhile.
     """
-    conversation = turn.conversation
-    if conversation is None or conversation.tenant_id != tenant_id:
+    store = sessions()
+    record = store.read(pointer)
+    conversation = record.conversation
+    if (conversation is None or conversation.tenant_id != tenant_id
+            or record.outcomes.find(message_id) is not None):
         return None
     flow = _flow_of(conversation)
     state = State.load(flow, conversation.packed)
@@ -216,8 +233,8 @@ def _restart_in(turn: Turn, tenant_id: int, locale: str) -> Outcome | None:
         age_band=ctx.age_band, params=dict(ctx.params), options=engine_options())
     conversation.packed = state.dump(flow)
     outcome = Outcome(conversation.id, state.status, [r.as_dict() for r in replies])
-    turn.save(conversation, outcome.dump())
-    return outcome
+    outcomes = record.outcomes.then(message_id, outcome.status, outcome.replies)
+    return outcome if store.save(record, conversation, outcomes) else None
 
 
 def _answered(flow: Flow, state: State) -> bool:
@@ -226,39 +243,59 @@ def _answered(flow: Flow, state: State) -> bool:
     return any(v is not None for k, v in state.answers.items() if k not in choosing)
 
 
-def _answer(turn: Turn, tenant_id: int, inbound: Any, round_id: int | None = None) -> Outcome:
-    conversation = turn.conversation
-    if not _belongs(conversation, tenant_id, round_id):
-        raise NotFound(turn.cid)
-    flow = _flow_of(conversation)
-    state = State.load(flow, conversation.packed)
-    state, replies, events = advance(flow, state, resume_from(inbound), engine_options())
-    return _settle(turn.store, turn, conversation, flow, state, replies, events)
+def close(cid: str, tenant_id: int | None = None, resume: Expire | QuickExit | None = None,
+          round_id: int | None = None) -> Outcome:
+    """End a web conversation without a message: abandoned (``Expire``, the default) or
+    left by the quick-exit button (``QuickExit``). Keeps what can be kept. With
+    ``round_id`` (the round of the link it came through), a conversation of another
+    round is not found."""
+    outcome = _turn(record_key(cid), None, resume or Expire(), tenant_id, round_id)
+    if outcome is None:
+        raise NotFound(cid)
+    return outcome
 
 
-def _belongs(conversation: Conversation | None, tenant_id: int | None,
-             round_id: int | None) -> bool:
-    """The conversation exists, and is the council's (and the round's, when one is given)."""
-    return (conversation is not None
-            and (tenant_id is None or conversation.tenant_id == tenant_id)
-            and (round_id is None or conversation.round_id == round_id))
+def replayed(cid: str, tenant_id: int, message_id: str,
+             round_id: int | None = None) -> Outcome | None:
+    """What an earlier message of a web conversation got (after a lost answer), if it is
+    still remembered; the conversation may have ended since."""
+    record = sessions().read(record_key(cid))
+    seen = record.outcomes.find(message_id)
+    if seen is None or not record.owned_by(tenant_id, round_id):
+        return None
+    return Outcome(record.cid, *seen, replayed=True)
 
 
-def close(cid: str, tenant_id: int | None = None,
-          resume: Expire | QuickExit | None = None, round_id: int | None = None) -> Outcome:
-    """End a conversation without a message: abandoned (``Expire``, the default) or left by
-    the quick-exit button (``QuickExit``). Keeps what can be kept. With ``round_id`` (the
-    web: the round of the link it came through), a conversation of another round is not
-    found."""
+def expire(key: str) -> Outcome | None:
+    """End the abandoned conversation at a record key (the sweeper); None if it has none."""
+    return _turn(key, None, Expire(), None, None, attempts=1)
+
+
+def _turn(key: str, message_id: str | None, resume: Resume, tenant_id: int | None,
+          round_id: int | None, attempts: int = ATTEMPTS) -> Outcome | None:
+    """Read, advance, save; again if another message saved in between."""
     store = sessions()
-    with store.turn(cid) as turn:
-        conversation = turn.conversation
-        if not _belongs(conversation, tenant_id, round_id):
-            raise NotFound(cid)
+    for _ in range(attempts):
+        record = store.read(key)
+        seen = record.outcomes.find(message_id)
+        if seen is not None and record.owned_by(tenant_id, round_id):
+            return Outcome(record.cid, *seen, replayed=True)
+        conversation = record.conversation
+        if conversation is None or not _belongs(conversation, tenant_id, round_id):
+            return None
         flow = _flow_of(conversation)
-        state, replies, events = advance(flow, State.load(flow, conversation.packed),
-                                         resume or Expire(), engine_options())
-        return _settle(store, turn, conversation, flow, state, replies, events)
+        state, replies, events = advance(flow, State.load(flow, conversation.packed), resume,
+                                         engine_options())
+        outcome = _settle(record, conversation, flow, state, replies, events, message_id)
+        if outcome is not None:
+            return outcome
+    raise Busy(f"{key}: other messages kept changing the conversation")
+
+
+def _belongs(conversation: Conversation, tenant_id: int | None, round_id: int | None) -> bool:
+    """The conversation is the council's (and the round's, when one is given)."""
+    return ((tenant_id is None or conversation.tenant_id == tenant_id)
+            and (round_id is None or conversation.round_id == round_id))
 
 
 def _flow_of(conversation: Conversation) -> Flow:
@@ -274,36 +311,53 @@ def worth_keeping(flow: Flow, state: State) -> bool:
             and any(v is not None for v in state.answers.values()))
 
 
-def _settle(store: SessionStore, turn: Turn, conversation: Conversation, flow: Flow,
-            state: State, replies: tuple[Reply, ...], events: tuple[Event, ...]) -> Outcome:
+def _settle(record: Record, conversation: Conversation, flow: Flow, state: State,
+            replies: tuple[Reply, ...], events: tuple[Event, ...],
+            message_id: str | None) -> Outcome | None:
+    """Save what the engine made of the turn; None if the record changed meanwhile."""
+    store = sessions()
     outcome = Outcome(conversation.id, state.status, [r.as_dict() for r in replies])
+    outcomes = record.outcomes.then(message_id, outcome.status, outcome.replies)
     if not any(isinstance(e, Finished) for e in events):
         conversation.packed = state.dump(flow)
-        turn.save(conversation, outcome.dump())
-        return outcome
-    if conversation.channel == "sms":  # its thread at Twilio goes, once it has ended
-        jobs.queue_provider_deletion(conversation.tenant_id)
+        return outcome if store.save(record, conversation, outcomes) else None
+    # A STOP withdraws the conversation whatever happened to it meanwhile.
+    force = any(isinstance(e, Withdrawn) for e in events)
     if not worth_keeping(flow, state):
-        turn.end(conversation, outcome.dump())
+        if not store.end(record, conversation, outcomes, force=force):
+            return None
+        _ended(conversation)
         return outcome
     submission_id = secrets.token_hex(16)
-    record = transcript(flow, state)
-    record.update(submission_id=submission_id, tenant_id=conversation.tenant_id,
-                  round_id=conversation.round_id, started_at=conversation.created,
-                  finished_at=int(store.clock()))
-    turn.end(conversation, outcome.dump(), submission_id,
-             json.dumps(record, separators=(",", ":"), ensure_ascii=False))
-    jobs.queue_store(submission_id)
+    kept = transcript(flow, state)
+    kept.update(submission_id=submission_id, tenant_id=conversation.tenant_id,
+                round_id=conversation.round_id, started_at=conversation.created,
+                finished_at=int(store.clock()))
+    finished = None
     if conversation.pointer and state.status == "complete":
-        store.mark_finished(conversation.pointer, conversation.round_id,
-                            finished_marker_expiry(conversation.round_id, store.clock()))
+        finished = finished_key(conversation.pointer, conversation.round_id)
+    ended = store.end(record, conversation, outcomes, force=force,
+                      submission_id=submission_id,
+                      transcript=json.dumps(kept, separators=(",", ":"), ensure_ascii=False),
+                      finished=finished,
+                      finished_until=finished_marker_expiry(conversation.round_id, store.clock()))
+    if not ended:
+        return None
+    _ended(conversation)
     return outcome
+
+
+def _ended(conversation: Conversation) -> None:
+    """After a conversation by text has ended, its thread at Twilio goes (a few minutes
+    later, with the council's others; chatsurvey/channels/sms/deletion.py)."""
+    if conversation.channel != "web":
+        jobs.queue_provider_deletion(conversation.tenant_id)
 
 
 def finished_marker_expiry(round_id: int, now: float) -> int:
     """When a round's "finished" markers go: SMS_FINISHED_AFTER_CLOSE after the round
     closes (or after now, if later), at the midnight (UTC) after that: the same moment for
-    everyone who finished the round that day or before, so it dates nobody's finish."""
+    everyone who finished the round, so it dates nobody's finish."""
     closes = db.session.scalar(select(SurveyRound.closes_at).where(SurveyRound.id == round_id))
     moment = datetime.fromtimestamp(now, UTC)
     if closes is not None:

@@ -1,107 +1,130 @@
-"""Conversations in progress, in Redis: one compact record each, locked per turn.
+"""Conversations in progress and finished ones waiting to be stored, in Redis.
 
-Key patterns (``cs:`` prefix), what each holds, and how long it lives:
+This module is the one owner of these keys; nothing else reads or writes them.
 
-``cs:c:{id}``
-    The conversation: a JSON line of metadata, a newline, then the engine
-    state's serialised form (``State.dump``). Lives for the idle timeout
-    (SESSION_TTL_SMS or SESSION_TTL_WEB) plus SESSION_GRACE, renewed each turn.
-``cs:p:{tenant}:{phone hash}``
-    The id of an SMS conversation, found by a keyed hash of the sender's
-    number (never the number). Lives as long as the conversation.
-``cs:l:{id}``
-    The turn lock: a random token. LOCK_TTL_MS.
-``cs:m:{tenant}:{message id}``
-    The outcome of a message already handled (Twilio MessageSid, or the
-    widget's message id), returned again for a replay. DEDUP_TTL (48 h).
-``cs:idle``
-    Sorted set of conversation ids, scored by when each counts as abandoned.
-    Until the conversation ends.
-``cs:t:{submission id}``
-    A finished conversation's transcript waiting to be anonymised and stored.
-    No TTL: deleted only after it is committed to SQL.
-``cs:done``
-    Sorted set of submission ids, scored by when they finished. Until stored.
-``cs:k:{submission id}``
-    A store job's claim on a finished transcript it is storing with its own
-    (a batch, see chatsurvey/responses/store.py). CLAIM_TTL there (60 s).
-``cs:f:{tenant}:{round}``
-    The SMS senders (phone hashes) who finished this round, so a later "thanks"
-    does not start the survey again and count them twice. One sorted set per
-    round, every score 0: Redis keeps it in the members' own order, never in
-    the order they finished, and the set has one expiry, the same for every
-    member (SMS_FINISHED_AFTER_CLOSE after the round closes, at a midnight
-    UTC). So it says who took part in a round, never when, and nothing about
-    which response is theirs (see docs/security.md).
+Every key carries a hash tag ``{gN}``: the group of the conversation (a web
+conversation's id) or of the SMS sender (the council and the keyed hash of
+the number), N = crc32 of that name modulo GROUPS. All the keys one step
+touches share that tag, so on Redis Cluster they live on one shard and one
+script may touch them all; every script is passed every key it touches.
 
-Every turn costs two round trips: one that takes the lock and reads the record
-and the de-duplication key, and one script that writes the new record (or the
-finished transcript), the de-duplication key and releases the lock — only if
-the lock is still ours, so a turn that overran its lock can never overwrite a
-newer one. A web turn's first trip is a pipeline; an SMS turn's is a script
-that also follows the sender's pointer to the conversation (it reads keys it
-finds, so it needs a single Redis server, not Redis Cluster). A conversation
-outlives its idle timeout by SESSION_GRACE so the sweeper can keep an
-abandoned conversation's answers.
+``cs:c:{gN}:{conversation id}``
+    A web conversation's record (a hash, below). The id is the young person's
+    bearer token.
+``cs:s:{gN}:{tenant}:{phone hash}``
+    An SMS sender's record: the conversation they are in, found by a keyed
+    hash of their number (never the number).
+``cs:f:{gN}:{tenant}:{phone hash}:{round}``
+    An SMS sender finished this round (so a later "thanks" does not start the
+    survey again and count them twice). Holds nothing else and is not linked
+    to the response. Every marker of a round expires at the same moment (a
+    midnight UTC, SMS_FINISHED_AFTER_CLOSE after the round closes), so its
+    expiry dates nobody's finish (see docs/security.md).
+``cs:o:{gN}``
+    The outbox: a stream of finished conversations waiting to be anonymised
+    and stored (fields ``s``, the random submission id, and ``t``, the
+    transcript), read by the workers' consumer group ``store``. An entry is
+    deleted as soon as its response is committed to SQL.
+``cs:sweeper``
+    Held (for most of SWEEP_INTERVAL) by the one sweeper sweeping now.
+``cs:x:{gN}``
+    Finished conversations set aside because they could not be anonymised
+    (a bug, logged): a stream like the outbox, until someone retries them.
+
+A record is one string of five lines (a hash would take half as much room
+again once a field passes 64 bytes):
+
+1. the version, one more at every save;
+2. the conversation id;
+3. who it belongs to and when it started and was last answered (a JSON array
+   in the order of ``Conversation.META``); once it ended, its council and round
+   only;
+4. the engine's state (``State.dump``), empty once it ended;
+5. the outcome of the last message (id, status, replies) and the ids of the
+   few messages before it (JSON), so a message sent again is answered from
+   the record and changes nothing.
+
+A turn is two round trips: read the record (GET), then one script that
+saves it only if its version is still the one read (compare-and-set; no
+lock). On the end, the same script leaves a small record with the outcomes
+only (kept ENDED_TTL for replays), and a conversation worth keeping goes
+into the outbox in that same step. A STOP saves whatever the version (it
+withdraws everything, whatever came in meanwhile).
+
+A record in progress lives for the idle timeout (SESSION_TTL_SMS or
+SESSION_TTL_WEB) plus SESSION_GRACE, renewed at each save. The sweeper finds
+idle conversations by scanning the record keys and reading their expiry (no
+write to a shared index on each turn): one whose time left is under the
+grace has been idle past its timeout.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
+import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 import orjson
 from flask import Flask, current_app
 from redis import Redis
+from redis.exceptions import ResponseError
 
 EXTENSION = "chatsurvey.sessions"
-IDLE = "cs:idle"
-DONE = "cs:done"
+GROUPS = 16
+"""Hash-tag groups; also the number of outbox streams (one per group)."""
+STORE_GROUP = "store"
+"""The workers' consumer group on every outbox stream."""
+SWEEPER_LOCK = "cs:sweeper"
+"""Held by the sweeper that is sweeping (one at a time)."""
+SEEN = 4
+"""Message ids remembered per conversation (the last one with its full outcome)."""
+DAY = 24 * 3600
+
+
+def group(name: str) -> str:
+    """The hash tag of everything belonging to ``name`` (a conversation id or a sender)."""
+    return f"{{g{zlib.crc32(name.encode('utf-8')) % GROUPS}}}"
 
 
 def record_key(cid: str) -> str:
-    return f"cs:c:{cid}"
+    """A web conversation's record."""
+    return f"cs:c:{group(cid)}:{cid}"
 
 
 def pointer_key(tenant_id: int, phone_hash: str) -> str:
-    return f"cs:p:{tenant_id}:{phone_hash}"
+    """An SMS sender's record: the conversation they are in, if any."""
+    sender = f"{tenant_id}:{phone_hash}"
+    return f"cs:s:{group(sender)}:{sender}"
 
 
-def finished_key(tenant_id: int | str, round_id: int) -> str:
-    """The set of SMS senders who finished round ``round_id`` (by phone hash)."""
-    return f"cs:f:{tenant_id}:{round_id}"
+def finished_key(pointer: str, round_id: int) -> str:
+    """The marker that the SMS sender behind ``pointer`` finished round ``round_id``."""
+    return f"cs:f:{pointer.removeprefix('cs:s:')}:{round_id}"
 
 
-def _sender(pointer: str) -> tuple[str, str]:
-    """(tenant id, phone hash) of an SMS sender's pointer key."""
-    tenant, _, phone = pointer.removeprefix("cs:p:").partition(":")
-    return tenant, phone
+def outbox_key(index: int) -> str:
+    return f"cs:o:{{g{index}}}"
 
 
-def lock_key(cid: str) -> str:
-    return f"cs:l:{cid}"
+def outbox_keys() -> list[str]:
+    return [outbox_key(i) for i in range(GROUPS)]
 
 
-def seen_key(tenant_id: int, message_id: str) -> str:
-    return f"cs:m:{tenant_id}:{message_id}"
+def aside_key(stream: str) -> str:
+    """Where an outbox stream's entries that could not be stored are set aside."""
+    return stream.replace("cs:o:", "cs:x:", 1)
 
 
-def transcript_key(submission_id: str) -> str:
-    return f"cs:t:{submission_id}"
-
-
-RACE, CREATED, REPLAY = 0, 1, 2
+def _outbox_of(key: str) -> str:
+    """The outbox stream in the same group as a record key."""
+    return f"cs:o:{key.split(':', 3)[2]}"
 
 
 class Busy(RuntimeError):
-    """Another turn of the same conversation held the lock for too long."""
-
-
-class LockLost(RuntimeError):
-    """The turn took longer than its lock; nothing was written (the sender should retry)."""
+    """Other messages kept changing the conversation while this one was answered."""
 
 
 @dataclass
@@ -118,237 +141,328 @@ class Conversation:
     updated: int
     packed: str
     pointer: str | None = None
+    """The SMS sender's record key (None on the web)."""
     local_id: int | None = None
     """The council's local questions the round pinned (chatsurvey/flows/local.py)."""
 
-    def dump(self) -> str:
-        meta = {k: getattr(self, k) for k in self.META}
-        return orjson.dumps(meta).decode("utf-8") + "\n" + self.packed
+    META = ("tenant_id", "round_id", "channel", "flow_id", "flow_version", "created",
+            "updated", "local_id")
+
+    def meta(self) -> str:
+        """Who it belongs to and when it started and was last answered: a JSON array in
+        the order of META (names would take more room than the values)."""
+        return orjson.dumps([getattr(self, k) for k in self.META]).decode("utf-8")
+
+
+@dataclass
+class Outcomes:
+    """The last message's outcome, and the ids of a few messages before it."""
+
+    last: str | None = None
+    status: str = ""
+    replies: list[dict] = field(default_factory=list)
+    older: list[str] = field(default_factory=list)
+
+    def find(self, message_id: str | None) -> tuple[str, list[dict]] | None:
+        """(status, replies) if this message was handled; older ones get no replies again."""
+        if message_id is None:
+            return None
+        if message_id == self.last:
+            return self.status, self.replies
+        if message_id in self.older:
+            return self.status, []
+        return None
+
+    def then(self, message_id: str | None, status: str, replies: list[dict]) -> Outcomes:
+        if message_id is None:
+            return Outcomes(self.last, status, replies, self.older)
+        older = ([self.last] if self.last else []) + self.older
+        return Outcomes(message_id, status, replies, older[:SEEN - 1])
+
+    def dump(self) -> bytes:
+        return orjson.dumps([self.last, self.status, self.replies, self.older])
 
     @classmethod
-    def load(cls, cid: str, raw: bytes) -> Conversation:
-        meta, _, packed = raw.decode("utf-8").partition("\n")
-        return cls(id=cid, packed=packed, **orjson.loads(meta))
+    def load(cls, raw: bytes | None) -> Outcomes:
+        return cls(*orjson.loads(raw)) if raw else cls()
 
 
-Conversation.META = tuple(f.name for f in fields(Conversation) if f.name not in ("id", "packed"))
+@dataclass
+class Record:
+    """What a read found: the version, the conversation (None once it ended), outcomes,
+    and whose it is (council and round, kept after the end for replays)."""
+
+    key: str
+    version: int
+    cid: str | None
+    conversation: Conversation | None
+    outcomes: Outcomes
+    owner: tuple[int, int] | None = None
+
+    def owned_by(self, tenant_id: int | None, round_id: int | None) -> bool:
+        """The record is the council's (and the round's, when one is given)."""
+        if self.owner is None:
+            return False
+        return ((tenant_id is None or self.owner[0] == tenant_id)
+                and (round_id is None or self.owner[1] == round_id))
 
 
-# Scripts run atomically in Redis; each first checks that the caller still holds the lock.
-_CREATE = """
-if ARGV[7] == '1' and redis.call('EXISTS', KEYS[4]) == 1 then return 2 end
-if ARGV[6] == '1' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-if ARGV[6] == '1' then redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2]) end
-redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
-if ARGV[7] == '1' then redis.call('SET', KEYS[4], ARGV[5], 'EX', ARGV[8]) end
-return 1
-"""
+# One script for every write: compare-and-set on the version, then the record, its
+# expiry, and on the end the outbox entry and the finished marker, all in one step.
+# KEYS: record, outbox stream, finished marker.
+# ARGV: 1 version read ('0': there was none; '*': any version, if conversation ARGV[2]
+#       is still in progress there: a STOP), 2 conversation id, 3 the record after its
+#       version line, 4 seconds to live, 5 submission id ('' = none), 6 transcript,
+#       7 when the finished marker goes, unix time ('' = no marker).
+# Returns the new version, or 0 if the record changed since it was read.
 _SAVE = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
-if ARGV[8] == '1' then redis.call('EXPIRE', KEYS[5], ARGV[3]) end
-redis.call('ZADD', KEYS[4], ARGV[6], ARGV[7])
-if ARGV[9] == '1' then redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[5]) end
-redis.call('DEL', KEYS[1])
-return 1
-"""
-_END = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[6] ~= '' then
-  redis.call('SET', KEYS[6], ARGV[6])
-  redis.call('ZADD', KEYS[7], ARGV[8], ARGV[7])
+local current = redis.call('GET', KEYS[1])
+local v, id, live = 0, nil, ''
+if current then
+  local found
+  found, id, live = string.match(current, '^(%d+)\\n([^\\n]*)\\n[^\\n]*\\n([^\\n]?)')
+  v = tonumber(found)
 end
-redis.call('DEL', KEYS[2])
-if ARGV[9] == '1' and redis.call('GET', KEYS[5]) == ARGV[5] then redis.call('DEL', KEYS[5]) end
-redis.call('ZREM', KEYS[4], ARGV[5])
-if ARGV[10] == '1' then redis.call('SET', KEYS[3], ARGV[2], 'EX', ARGV[3]) end
-redis.call('DEL', KEYS[1])
-return 1
+if ARGV[1] == '*' then
+  if id ~= ARGV[2] or live == '' then return 0 end
+elseif v ~= tonumber(ARGV[1]) then
+  return 0
+end
+local next = v + 1
+redis.call('SET', KEYS[1], next .. '\\n' .. ARGV[3], 'EX', ARGV[4])
+if ARGV[5] ~= '' then redis.call('XADD', KEYS[2], '*', 's', ARGV[5], 't', ARGV[6]) end
+if ARGV[7] ~= '' then redis.call('SET', KEYS[3], '1', 'EXAT', ARGV[7]) end
+return next
 """
-_OPEN_SENDER = """
-local seen = redis.call('GET', KEYS[2])
-local cid = redis.call('GET', KEYS[1])
-if not cid then return {false, 0, false, seen} end
-local locked = 0
-if redis.call('SET', ARGV[3] .. cid, ARGV[1], 'NX', 'PX', ARGV[2]) then locked = 1 end
-return {cid, locked, redis.call('GET', ARGV[4] .. cid), seen}
-"""
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-
-
-class Turn:
-    """One turn on one conversation, holding its lock until it is saved, ended or left."""
-
-    def __init__(self, store: SessionStore, cid: str | None, seen: str | None, token: str,
-                 conversation: Conversation | None, replayed: str | None) -> None:
-        self.store = store
-        self.cid = cid
-        self.seen = seen
-        self.token = token
-        self.conversation = conversation
-        self.replayed = replayed
-        """The stored outcome when this message was already handled (a replay)."""
-        self.done = False
-
-    def save(self, conversation: Conversation, outcome: str) -> None:
-        """Keep the conversation's new state and this message's outcome."""
-        store = self.store
-        conversation.updated = int(store.clock())
-        ttl = store.ttl(conversation.channel)
-        ok = store._save(
-            keys=[lock_key(self.cid), record_key(self.cid), self.seen or "-", IDLE,
-                  conversation.pointer or "-"],
-            args=[self.token, conversation.dump(), ttl + store.grace, outcome, store.dedup_ttl,
-                  conversation.updated + ttl, self.cid, int(bool(conversation.pointer)),
-                  int(bool(self.seen))])
-        self._finish(ok)
-
-    def end(self, conversation: Conversation, outcome: str, submission_id: str | None = None,
-            transcript: str | None = None) -> None:
-        """Remove the conversation; with a transcript, hand it over to be stored."""
-        store = self.store
-        ok = store._end(
-            keys=[lock_key(self.cid), record_key(self.cid), self.seen or "-", IDLE,
-                  conversation.pointer or "-", transcript_key(submission_id or "-"), DONE],
-            args=[self.token, outcome, store.dedup_ttl, "", self.cid, transcript or "",
-                  submission_id or "", int(store.clock()), int(bool(conversation.pointer)),
-                  int(bool(self.seen))])
-        self._finish(ok)
-
-    def _finish(self, ok: int) -> None:
-        self.done = True
-        if not ok:
-            raise LockLost(f"conversation {self.cid}: the turn outlived its lock")
+ANY = "*"
 
 
 class SessionStore:
-    """Redis-backed conversations (see the module docstring for every key)."""
+    """Redis-backed conversations and the outbox (see the module docstring for every key)."""
 
-    def __init__(self, redis: Redis, *, ttl_sms: int, ttl_web: int, grace: int, dedup_ttl: int,
-                 lock_ms: int, lock_wait: float, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, redis: Redis, *, ttl_sms: int, ttl_web: int, grace: int, ended_ttl: int,
+                 clock: Callable[[], float] = time.time) -> None:
         self.redis = redis
-        self.ttl_sms, self.ttl_web, self.grace = ttl_sms, ttl_web, grace
-        self.dedup_ttl, self.lock_ms, self.lock_wait = dedup_ttl, lock_ms, lock_wait
+        self.ttl_sms, self.ttl_web, self.grace, self.ended_ttl = ttl_sms, ttl_web, grace, ended_ttl
         self.clock = clock
-        self._create = redis.register_script(_CREATE)
         self._save = redis.register_script(_SAVE)
-        self._end = redis.register_script(_END)
-        self._release = redis.register_script(_RELEASE)
-        self._open_sender = redis.register_script(_OPEN_SENDER)
 
     def ttl(self, channel: str) -> int:
-        """How long a conversation may stay idle before it counts as abandoned; WhatsApp as SMS."""
-        return self.ttl_web if channel == "web" else self.ttl_sms
+        """How long a conversation may stay idle before it counts as abandoned."""
+        return self.ttl_sms if channel == "sms" else self.ttl_web
 
     @staticmethod
     def new_id() -> str:
         """A new conversation id; for the web it is also the young person's bearer token."""
         return secrets.token_urlsafe(18)
 
+    # -- records --
+
+    def read(self, key: str) -> Record:
+        """The record at ``key`` (version 0 and no conversation if there is none)."""
+        raw = cast(bytes | None, self.redis.get(key))
+        if raw is None:
+            return Record(key, 0, None, None, Outcomes())
+        version, cid, meta, packed, outcomes = raw.decode("utf-8").split("\n", 4)
+        fields = orjson.loads(meta)
+        conversation = None
+        if packed:
+            conversation = Conversation(
+                id=cid, packed=packed, pointer=key if key.startswith("cs:s:") else None,
+                **dict(zip(Conversation.META, fields, strict=True)))
+        return Record(key, int(version), cid, conversation, Outcomes.load(outcomes.encode()),
+                      (fields[0], fields[1]))
+
     def find(self, pointer: str) -> str | None:
-        """The id of the conversation a pointer (an SMS sender) is in, if any."""
-        found = self.redis.get(pointer)
-        return found.decode("ascii") if found else None
+        """The id of the conversation an SMS sender is in, if any."""
+        found = self.read(pointer).conversation
+        return found.id if found else None
 
-    def outcome(self, tenant_id: int, message_id: str) -> str | None:
-        """The stored outcome of a message already handled."""
-        found = self.redis.get(seen_key(tenant_id, message_id))
-        return found.decode("utf-8") if found else None
+    def save(self, record: Record, conversation: Conversation, outcomes: Outcomes,
+             *, force: bool = False) -> bool:
+        """Keep the conversation's new state, if the record is still as read (or ``force``:
+        whatever its version, while that conversation is in progress there)."""
+        conversation.updated = int(self.clock())
+        return self._write(record, conversation.id, conversation.meta(), conversation.packed,
+                           outcomes, self.ttl(conversation.channel) + self.grace, force=force)
 
-    def create(self, conversation: Conversation, message_id: str | None, outcome: str) -> int:
-        """Store a new conversation: CREATED, or RACE if its SMS sender already has one,
-        or REPLAY if this message id already started one."""
-        ttl = self.ttl(conversation.channel)
-        conversation.created = conversation.updated = int(self.clock())
-        seen = seen_key(conversation.tenant_id, message_id) if message_id else "-"
-        return int(self._create(
-            keys=[record_key(conversation.id), conversation.pointer or "-", IDLE, seen],
-            args=[conversation.dump(), ttl + self.grace, conversation.id,
-                  conversation.updated + ttl, outcome, int(bool(conversation.pointer)),
-                  int(bool(message_id)), self.dedup_ttl]))
+    def end(self, record: Record, conversation: Conversation, outcomes: Outcomes, *,
+            force: bool = False, submission_id: str | None = None,
+            transcript: str | None = None, finished: str | None = None,
+            finished_until: int | None = None) -> bool:
+        """End the conversation: keep only whose it was and its outcomes (for replays),
+        and with a transcript, put it in the outbox in the same step; ``finished``: the
+        SMS sender's finished marker to set, until ``finished_until`` (unix time: the same
+        for everyone who finished the round, so it dates nobody's finish).
 
-    @contextmanager
-    def turn(self, cid: str, tenant_id: int | None = None,
-             message_id: str | None = None) -> Iterator[Turn]:
-        """Lock a conversation for one turn; see Turn. Raises Busy if it stays locked."""
-        seen = seen_key(tenant_id, message_id) if message_id and tenant_id is not None else None
+        What is kept carries no time, and lives until ENDED_TTL after the next
+        midnight (UTC), so its expiry says only the day the conversation ended.
+        """
+        owner = orjson.dumps([conversation.tenant_id, conversation.round_id]).decode("utf-8")
+        now = int(self.clock())
+        ttl = self.ended_ttl + DAY - now % DAY
+        return self._write(record, conversation.id, owner, "", outcomes, ttl, force=force,
+                           submission_id=submission_id or "", transcript=transcript or "",
+                           finished=finished, finished_until=finished_until)
 
-        def attempt(token: str) -> tuple:
+    def _write(self, record: Record, cid: str, meta: str, packed: str, outcomes: Outcomes,
+               ttl: int, *, force: bool, submission_id: str = "", transcript: str = "",
+               finished: str | None = None, finished_until: int | None = None) -> bool:
+        key = record.key
+        body = "\n".join((cid, meta, packed, outcomes.dump().decode("utf-8")))
+        version = self._save(
+            keys=[key, _outbox_of(key), finished or f"{key}:-"],
+            args=[ANY if force else record.version, cid, body, ttl, submission_id, transcript,
+                  str(finished_until) if finished and finished_until else ""])
+        if not version:
+            return False
+        record.version = int(version)
+        return True
+
+    def finished(self, pointer: str, round_id: int) -> bool:
+        """Did this SMS sender finish that round (within the marker's lifetime)?"""
+        return bool(self.redis.exists(finished_key(pointer, round_id)))
+
+    # -- idle conversations, for the sweeper and the flow editor --
+
+    def _scan(self, pattern: str) -> Iterator[str]:
+        for key in self.redis.scan_iter(match=pattern, count=1000, _type="STRING"):
+            yield key.decode("utf-8") if isinstance(key, bytes) else key
+
+    def records(self) -> Iterator[list[str]]:
+        """Every record key, in batches."""
+        batch: list[str] = []
+        for pattern in ("cs:c:*", "cs:s:*"):
+            for key in self._scan(pattern):
+                batch.append(key)
+                if len(batch) >= 500:
+                    yield batch
+                    batch = []
+        if batch:
+            yield batch
+
+    def due(self) -> list[str]:
+        """Record keys of conversations idle past their timeout (for the sweeper).
+
+        A record in progress lives for its idle timeout plus the grace, renewed at
+        each save; one with less than the grace left has been idle too long.
+        """
+        found = []
+        for batch in self.records():
             pipe = self.redis.pipeline(transaction=False)
-            pipe.set(lock_key(cid), token, nx=True, px=self.lock_ms)
-            pipe.get(record_key(cid))
-            if seen:
-                pipe.get(seen)
-            locked, raw, *rest = pipe.execute()
-            return cid, locked, raw, rest[0] if rest else None
+            for key in batch:
+                pipe.ttl(key)
+            idle = [key for key, ttl in zip(batch, pipe.execute(), strict=True)
+                    if 0 <= ttl < self.grace]
+            found += [key for key in idle if self.read(key).conversation is not None]
+        return found
 
-        with self._locked(attempt, seen) as turn:
-            yield turn
+    def running(self) -> Iterator[Conversation]:
+        """Every conversation in progress (a scan: for counts, not for a turn)."""
+        for batch in self.records():
+            for key in batch:
+                found = self.read(key).conversation
+                if found is not None:
+                    yield found
 
-    @contextmanager
-    def sender_turn(self, pointer: str, tenant_id: int, message_id: str) -> Iterator[Turn]:
-        """Lock the conversation an SMS sender is in, found by its pointer in the same round
-        trip. ``turn.cid`` is None when the sender is in none (``turn.replayed`` may still
-        hold the outcome of this message: it ended the conversation)."""
-        seen = seen_key(tenant_id, message_id)
-        prefixes = [lock_key(""), record_key("")]
+    # -- the outbox --
 
-        def attempt(token: str) -> tuple:
-            found, locked, raw, stored = self._open_sender(
-                keys=[pointer, seen], args=[token, self.lock_ms, *prefixes])
-            return found.decode("ascii") if found else None, locked, raw, stored
+    def ensure_outbox(self) -> None:
+        """The workers' consumer group on every outbox stream (made once; harmless again)."""
+        for key in outbox_keys():
+            try:
+                self.redis.xgroup_create(key, STORE_GROUP, id="0", mkstream=True)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
 
-        with self._locked(attempt, seen) as turn:
-            yield turn
+    def take(self, consumer: str, count: int, idle_ms: int, *, own: bool = True,
+             claim: bool = True) -> list[tuple[str, str, bytes]]:
+        """Up to ``count`` waiting conversations for ``consumer``: (stream, entry id, fields).
 
-    @contextmanager
-    def _locked(self, attempt: Callable[[str], tuple], seen: str | None) -> Iterator[Turn]:
-        """Run ``attempt`` (lock, read) until it locks, finds a replay or finds nothing."""
-        token = secrets.token_hex(8)
-        deadline = time.monotonic() + self.lock_wait
-        while True:
-            cid, locked, raw, stored = attempt(token)
-            if locked or stored is not None or cid is None:
-                break
-            if time.monotonic() > deadline:
-                raise Busy(f"conversation {cid} is busy")
-            time.sleep(0.01)
-        turn = Turn(self, cid, seen, token, Conversation.load(cid, raw) if raw else None,
-                    stored.decode("utf-8") if stored is not None else None)
-        try:
-            yield turn
-        finally:
-            if locked and not turn.done:
-                self._release(keys=[lock_key(cid)], args=[token])
+        First (``own``) what this consumer already holds (a batch it failed to store),
+        then (``claim``) entries a consumer has held for ``idle_ms`` without storing
+        them (it died), then new ones.
+        """
+        taken: list[tuple[str, str, bytes]] = []
 
-    def due(self, now: float | None = None, limit: int = 500) -> list[str]:
-        """Conversations idle past their timeout, oldest first (for the sweeper)."""
-        now = self.clock() if now is None else now
-        return [c.decode("ascii") for c in
-                self.redis.zrangebyscore(IDLE, "-inf", now, start=0, num=limit)]
+        def add(stream: str, entries: list) -> None:
+            for entry_id, fields in entries:
+                if fields:  # deleted meanwhile: stored by someone else
+                    taken.append((stream, _text(entry_id), fields))
 
-    def mark_finished(self, pointer: str, round_id: int, expire_at: int) -> None:
-        """Remember that the SMS sender behind ``pointer`` finished the round, until
-        ``expire_at`` (unix time: the same for the whole round, see the module docstring)."""
-        tenant, phone = _sender(pointer)
-        key = finished_key(tenant, round_id)
-        pipe = self.redis.pipeline()
-        pipe.zadd(key, {phone: 0})
-        pipe.expireat(key, expire_at)
+        steps = ("0",) * own + ("claim",) * claim + (">",)
+        for reads in steps:
+            for stream in outbox_keys():
+                room = count - len(taken)
+                if room <= 0:
+                    return taken
+                if reads == "claim":
+                    claimed = self.redis.xautoclaim(stream, STORE_GROUP, consumer, idle_ms,
+                                                    "0-0", count=room)
+                    add(stream, claimed[1])
+                    continue
+                found = self.redis.xreadgroup(STORE_GROUP, consumer, {stream: reads},
+                                              count=room)
+                for _, entries in found or ():
+                    add(stream, entries)
+        return taken
+
+    def done(self, entries: list[tuple[str, str]]) -> None:
+        """Forget outbox entries (stream, entry id) whose responses are committed."""
+        by_stream: dict[str, list[str]] = {}
+        for stream, entry_id in entries:
+            by_stream.setdefault(stream, []).append(entry_id)
+        pipe = self.redis.pipeline(transaction=False)
+        for stream, ids in by_stream.items():
+            pipe.xack(stream, STORE_GROUP, *ids)
+            pipe.xdel(stream, *ids)
         pipe.execute()
 
-    def has_finished(self, pointer: str, round_id: int) -> bool:
-        """Whether the SMS sender behind ``pointer`` finished the round already."""
-        tenant, phone = _sender(pointer)
-        return self.redis.zscore(finished_key(tenant, round_id), phone) is not None
+    def set_aside(self, stream: str, entry_id: str, fields: dict) -> None:
+        """Move an entry that cannot be stored out of the outbox, for a person to look at."""
+        pipe = self.redis.pipeline()  # both keys in one group: one transaction on a cluster too
+        pipe.xadd(aside_key(stream), fields)
+        pipe.xack(stream, STORE_GROUP, entry_id)
+        pipe.xdel(stream, entry_id)
+        pipe.execute()
 
-    def forget_idle(self, cid: str) -> None:
-        """Drop an idle entry whose conversation no longer exists."""
-        self.redis.zrem(IDLE, cid)
+    def put_back(self) -> int:
+        """Every entry set aside goes back into the outbox; how many."""
+        moved = 0
+        for stream in outbox_keys():
+            for entry_id, fields in self.redis.xrange(aside_key(stream)):
+                pipe = self.redis.pipeline()
+                pipe.xadd(stream, fields)
+                pipe.xdel(aside_key(stream), entry_id)
+                pipe.execute()
+                moved += 1
+        return moved
+
+    def waiting_submissions(self) -> set[str]:
+        """Submission ids of finished conversations not yet stored (in the outbox or set
+        aside): their responses must keep the id they will be stored under."""
+        found: set[str] = set()
+        for key in outbox_keys():
+            for stream in (key, aside_key(key)):
+                for _, fields in self.redis.xrange(stream):
+                    value = fields.get(b"s") or fields.get("s")
+                    if value:
+                        found.add(_text(value))
+        return found
+
+    def waiting(self) -> tuple[int, int]:
+        """Finished conversations not yet stored: in the outbox, and set aside."""
+        pipe = self.redis.pipeline(transaction=False)
+        for key in outbox_keys():
+            pipe.xlen(key)
+            pipe.xlen(aside_key(key))
+        counts = pipe.execute()
+        return sum(counts[0::2]), sum(counts[1::2])
+
+
+def _text(value: Any) -> str:
+    return value.decode("ascii") if isinstance(value, bytes) else str(value)
 
 
 def init_app(app: Flask) -> None:
@@ -357,8 +471,7 @@ def init_app(app: Flask) -> None:
     config = app.config
     app.extensions[EXTENSION] = SessionStore(
         redis_client(app), ttl_sms=config["SESSION_TTL_SMS"], ttl_web=config["SESSION_TTL_WEB"],
-        grace=config["SESSION_GRACE"], dedup_ttl=config["DEDUP_TTL"],
-        lock_ms=config["LOCK_TTL_MS"], lock_wait=config["LOCK_WAIT_SECONDS"])
+        grace=config["SESSION_GRACE"], ended_ttl=config["ENDED_TTL"])
 
 
 def sessions() -> SessionStore:

@@ -10,19 +10,18 @@ chatsurvey/flows/publish.py.
 from __future__ import annotations
 
 import difflib
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 
-from chatsurvey.conversations.keyspace import IDLE, record_key
+from chatsurvey.conversations.keyspace import sessions
 from chatsurvey.engine import Catalogue, Flow, FlowError, compile_flow, link
 from chatsurvey.engine.library import FlowLibrary
 from chatsurvey.engine.lint import _comparable, check_flow  # _comparable: the cross-flow key check
 from chatsurvey.engine.problems import ERROR, INFO, WARNING, Problem
-from chatsurvey.extensions import db, redis_client
+from chatsurvey.extensions import db
 from chatsurvey.flows.models import FlowVersion, latest_versions
 from chatsurvey.flows.store import flow_store
 
@@ -101,22 +100,8 @@ def _order(problem: Problem) -> tuple:
 
 def running_counts() -> Counter:
     """Conversations in progress per (flow id, version), sub-flows counted through pins."""
-    redis = redis_client()
-    ids = [c.decode() for c in redis.zrange(IDLE, 0, -1)]
-    roots: Counter = Counter()
-    for start in range(0, len(ids), 500):
-        pipe = redis.pipeline(transaction=False)
-        for cid in ids[start:start + 500]:
-            pipe.getrange(record_key(cid), 0, 511)
-        for raw in pipe.execute():
-            if not raw:
-                continue
-            line = raw.decode("utf-8", "replace").partition("\n")[0]
-            try:
-                meta = json.loads(line)
-                roots[(meta["flow_id"], int(meta["flow_version"]))] += 1
-            except (ValueError, KeyError, TypeError):
-                continue
+    roots: Counter = Counter(
+        (c.flow_id, int(c.flow_version)) for c in sessions().running())
     counts = Counter(roots)
     if roots:
         rows = db.session.scalars(select(FlowVersion).where(

@@ -49,7 +49,7 @@ from twilio.rest import Client
 
 from chatsurvey import jobs, texts
 from chatsurvey.columns import day_of
-from chatsurvey.conversations.keyspace import Conversation, pointer_key, record_key, sessions
+from chatsurvey.conversations.keyspace import Conversation, pointer_key, sessions
 from chatsurvey.councils.models import SmsNumber, Tenant
 from chatsurvey.engine.sms import segments
 from chatsurvey.extensions import db, redis_client
@@ -296,9 +296,7 @@ class Sender:
         return None
 
     def _conversation(self, tenant: Tenant, invitation: Invitation) -> Conversation | None:
-        cid = sessions().find(pointer_key(tenant.id, invitation.phone_hash))
-        raw = self.redis.get(record_key(cid)) if cid else None
-        return Conversation.load(cid, cast(bytes, raw)) if cid and raw else None
+        return sessions().read(pointer_key(tenant.id, invitation.phone_hash)).conversation
 
     @staticmethod
     def _next_check(survey_round: SurveyRound, at: datetime) -> datetime:

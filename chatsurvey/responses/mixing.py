@@ -37,8 +37,8 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, insert, or_, select
 
-from chatsurvey.conversations.keyspace import DONE
-from chatsurvey.extensions import db, redis_client
+from chatsurvey.conversations.keyspace import sessions
+from chatsurvey.extensions import db
 from chatsurvey.responses.models import Comment, Response
 
 _RESPONSE_COLUMNS = tuple(c.name for c in Response.__table__.columns if c.name != "id")
@@ -63,7 +63,7 @@ def mix_days(now: float | None = None) -> int:
 
 def _waiting_submissions() -> set[str]:
     """Submission ids whose transcripts still wait to be stored (or cleaned up)."""
-    return {cast(bytes, raw).decode("ascii") for raw in redis_client().zrange(DONE, 0, -1)}
+    return sessions().waiting_submissions()
 
 
 def mix_group(round_id: int, week: str, day: str | None, waiting: set[str]) -> int:

@@ -1,58 +1,39 @@
-"""The job that anonymises finished conversations and stores them: exactly once.
+"""Drain the outbox: anonymise finished conversations and store them, exactly once.
 
-Runs any number of times for the same submission and stores one response:
-the response's primary key is the submission id, so a second insert fails and
-is recognised as "already stored". The Redis transcript is deleted only after
-the SQL commit, so a worker that dies in between leaves the transcript for the
-sweeper to hand to another worker, which then finds the response stored.
+A finished conversation waits in the outbox (a Redis stream per hash-tag
+group, chatsurvey/conversations/keyspace.py) under a random submission id.
+A worker takes a batch with the streams' consumer group, anonymises each,
+inserts them in one transaction in shuffled order, and only after the commit
+acknowledges and deletes their entries. Storing is idempotent: the response's
+primary key is the submission id, and responses already stored are skipped.
 
-Batches: a job stores its own conversation together with up to STORE_BATCH - 1
-others waiting in ``cs:done``, each claimed first (``cs:k:{submission id}``,
-CLAIM_TTL) so two workers do not take the same ones. After the commit, in one
-Redis transaction, their transcripts go and their own jobs leave the queue
-(a job already taken by a worker finds its response stored); the record of a
-job taken off the queue expires after DRAINED_JOB_TTL. If anything in a
-batch was stored meanwhile by another worker, the batch is given up and the
-job stores its own conversation alone. A worker that dies holding claims
-leaves everything as it was: the claims expire and the jobs are still queued.
-
-The job does as little else as it can: the council's redaction terms are
-remembered for REDACT_TERMS_TTL seconds (a term an admin adds applies to
-responses stored from then on), and rows go in as plain multi-row INSERTs
-rather than through the ORM's unit of work.
+A worker that dies holding a batch leaves its entries pending in the group;
+after STORE_CLAIM_AFTER seconds another worker claims and stores them (XAUTOCLAIM).
+A batch that fails (the database away) stays with its worker, which tries it
+again after STORE_RETRY_SECONDS. A conversation that cannot be anonymised at
+all is logged and set aside for a person to look at (`chatsurvey jobs` counts
+them; `chatsurvey jobs retry --all` puts them back in the outbox).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import random
+import threading
 import time
 
 from flask import current_app
-from rq.job import Job
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
 
-from chatsurvey import jobs
-from chatsurvey.conversations.keyspace import DONE, transcript_key
+from chatsurvey.conversations.keyspace import sessions
 from chatsurvey.councils.models import Tenant
-from chatsurvey.extensions import db, redis_client
+from chatsurvey.extensions import db
 from chatsurvey.responses.anonymise import AnonymousResponse, anonymise
 from chatsurvey.responses.models import Comment, Response
 from chatsurvey.rounds.sealing import accepts_responses
 
 log = logging.getLogger(__name__)
-
-REDACT_TERMS_TTL = 30.0
-_TERMS = "chatsurvey.redact_terms"
-CLAIM_TTL = 60
-"""Seconds a claim on a waiting conversation lasts: far longer than a batch takes."""
-DRAINED_JOB_TTL = 600
-"""Seconds the record of a job taken off the queue (its conversation stored in a batch) stays."""
-
-
-def claim_key(submission_id: str) -> str:
-    return f"cs:k:{submission_id}"
 
 
 def insert_responses(records: list[AnonymousResponse]) -> int:
@@ -77,120 +58,116 @@ def insert_responses(records: list[AnonymousResponse]) -> int:
 
 
 def _unsealed(records: list[AnonymousResponse]) -> list[AnonymousResponse]:
-    """The records whose round still accepts responses (a late one after the seal is dropped)."""
+    """The records whose round still accepts responses (a late one after the seal is dropped;
+    the log names the round only, never a response)."""
     accepts = {round_id: accepts_responses(round_id) for round_id in {r.round_id for r in records}}
-    for record in records:
-        if not accepts[record.round_id]:
-            log.info("submission %s: round %s is sealed, not stored", record.id, record.round_id)
+    for round_id in sorted(r for r, accepted in accepts.items() if not accepted):
+        log.info("round %s is sealed: a late response was not stored", round_id)
     return [record for record in records if accepts[record.round_id]]
 
 
-def redact_terms(tenant_id: int) -> tuple[str, ...]:
-    """The council's own words to redact (local place and school names), briefly remembered."""
-    known = current_app.extensions.setdefault(_TERMS, {})
-    now = time.monotonic()
-    found = known.get(tenant_id)
-    if found is None or now - found[0] >= REDACT_TERMS_TTL:
-        terms = db.session.scalar(select(Tenant.redact_terms).where(Tenant.id == tenant_id))
-        found = known[tenant_id] = (now, tuple(terms or ()))
-    return found[1]
+def redact_terms(tenant_ids: set[int]) -> dict[int, tuple[str, ...]]:
+    """The councils' own words to redact (local place and school names)."""
+    rows = db.session.execute(select(Tenant.id, Tenant.redact_terms)
+                              .where(Tenant.id.in_(tenant_ids)))
+    return {tenant_id: tuple(terms or ()) for tenant_id, terms in rows}
 
 
-def _claim_waiting(redis, own: str, limit: int) -> list[tuple[str, bytes]]:
-    """Up to ``limit`` other waiting conversations, claimed for this job, with their transcripts."""
-    if limit <= 0:
-        return []
-    candidates = [c.decode("ascii") for c in redis.zrange(DONE, 0, 2 * limit)]
-    candidates = [c for c in candidates if c != own][:limit]
-    if not candidates:
-        return []
-    pipe = redis.pipeline(transaction=False)
-    for candidate in candidates:
-        pipe.set(claim_key(candidate), own, nx=True, ex=CLAIM_TTL)
-    claimed = [c for c, ok in zip(candidates, pipe.execute(), strict=True) if ok]
-    if not claimed:
-        return []
-    raws = redis.mget([transcript_key(c) for c in claimed])
-    gone = [c for c, raw in zip(claimed, raws, strict=True) if raw is None]
-    if gone:  # stored meanwhile by their own jobs
-        redis.delete(*[claim_key(c) for c in gone])
-    return [(c, raw) for c, raw in zip(claimed, raws, strict=True) if raw is not None]
+def _anonymised(transcript: dict, terms: dict[int, tuple[str, ...]]) -> AnonymousResponse:
+    return anonymise(transcript, terms.get(transcript["tenant_id"], ()))
 
 
-def _anonymised(raw: bytes) -> AnonymousResponse:
-    transcript = json.loads(raw)
-    return anonymise(transcript, redact_terms(transcript["tenant_id"]))
+def store_batch(consumer: str, *, own: bool = True, claim: bool = True) -> int:
+    """Take one batch from the outbox and store it; how many were taken (0: none waiting).
 
-
-def _store_one(submission_id: str, record: AnonymousResponse) -> str:
-    try:
-        inserted = insert_responses([record])
-        db.session.commit()
-        return "stored" if inserted else "not stored: its round is sealed"
-    except IntegrityError:
-        db.session.rollback()
-        if db.session.get(Response, submission_id) is None:
-            raise  # not a duplicate: let RQ retry, then keep it in the failed registry
-        return "already stored"
-    except Exception:
-        db.session.rollback()  # leave the session clean for the retry
-        raise
-
-
-def store_response(submission_id: str) -> str:
-    """Anonymise and store one finished conversation (and others waiting); what happened."""
-    redis = redis_client()
-    raw = redis.get(transcript_key(submission_id))
-    if raw is None:
-        redis.zrem(DONE, submission_id)
-        if db.session.get(Response, submission_id) is not None:
-            return "already stored"
-        log.warning("a store job found no transcript and no response")  # no id: see mixing
-        return "nothing to store"
-    record = _anonymised(raw)
-    others, records = [], [record]
-    for other, other_raw in _claim_waiting(redis, submission_id,
-                                           int(current_app.config["STORE_BATCH"]) - 1):
+    ``own``: first what this consumer holds already (after a failure); ``claim``:
+    then what a dead worker held. Raises if the batch could not be stored: its
+    entries stay with this consumer.
+    """
+    config = current_app.config
+    store = sessions()
+    batch, hold_until = [], time.monotonic() + float(config["STORE_HOLD"])
+    size = int(config["STORE_BATCH"])
+    while True:
+        batch += store.take(consumer, size - len(batch),
+                            int(float(config["STORE_CLAIM_AFTER"]) * 1000),
+                            own=own and not batch, claim=claim and not batch)
+        if not batch or len(batch) >= size or time.monotonic() >= hold_until:
+            break
+        time.sleep(0.05)  # hold: a fuller batch says less about when each one finished
+    if not batch:
+        return 0
+    random.shuffle(batch)
+    transcripts = [_read(fields) for _, _, fields in batch]
+    terms = redact_terms({t["tenant_id"] for t in transcripts if t is not None})
+    records, done = [], []
+    for (stream, entry_id, fields), transcript in zip(batch, transcripts, strict=True):
         try:
-            records.append(_anonymised(other_raw))
-            others.append((other, other_raw))
-        except Exception:  # its own job will fail on it, visibly; not ours
-            log.exception("a finished conversation could not be anonymised in a batch")
-            redis.delete(claim_key(other))
-    stored = [submission_id]
+            if transcript is None:
+                raise ValueError("the transcript is not a JSON object with a tenant_id")
+            records.append(_anonymised(transcript, terms))
+        except Exception:
+            log.exception("outbox: a finished conversation could not be anonymised; set "
+                          "aside (`chatsurvey jobs`)")  # no id: see docs/security.md
+            store.set_aside(stream, entry_id, fields)
+            continue
+        done.append((stream, entry_id))
     try:
-        if others:
-            try:
-                insert_responses(records)
-                db.session.commit()
-                stored += [other for other, _ in others]
-                result = f"stored, with {len(others)} more"
-            except IntegrityError:  # one was stored meanwhile: keep to our own
-                db.session.rollback()
-                result = _store_one(submission_id, record)
-        else:
-            result = _store_one(submission_id, record)
+        _insert_new(records)
     except Exception:
         db.session.rollback()
-        if others:
-            redis.delete(*[claim_key(other) for other, _ in others])
         raise
-    pipe = redis.pipeline()  # one transaction: all of it, or none of it
-    store_queue = jobs.queue(jobs.STORE)
-    drained = [jobs.store_job_id(other) for other in stored[1:]]
-    for job_id in drained:
-        store_queue.remove(job_id, pipeline=pipe)
-    pipe.delete(*[transcript_key(s) for s in stored])
-    pipe.zrem(DONE, *stored)
-    if others:
-        pipe.delete(*[claim_key(other) for other, _ in others])
-    removed = pipe.execute()[:len(drained)]
-    # A job taken off the queue will never run: its record goes in a while. (One
-    # not on the queue is running, waiting to retry or failed: RQ keeps that.)
-    off_queue = [job_id for job_id, count in zip(drained, removed, strict=True) if count]
-    if off_queue:
-        pipe = redis.pipeline(transaction=False)
-        for job_id in off_queue:
-            pipe.expire(Job.key_for(job_id), DRAINED_JOB_TTL)
-        pipe.execute()
-    return result
+    store.done(done)
+    return len(batch)
+
+
+def _read(fields: dict) -> dict | None:
+    try:
+        transcript = json.loads(fields[b"t"])
+    except (KeyError, ValueError):
+        return None
+    return transcript if isinstance(transcript, dict) and "tenant_id" in transcript else None
+
+
+def _insert_new(records: list[AnonymousResponse]) -> None:
+    """Insert the responses not stored yet (all of one batch, or none)."""
+    ids = [record.id for record in records]
+    stored = set(db.session.scalars(select(Response.id).where(Response.id.in_(ids))))
+    new = []
+    for record in records:
+        if record.id not in stored:  # nor twice in one batch (an entry delivered twice)
+            stored.add(record.id)
+            new.append(record)
+    if new:
+        insert_responses(new)
+    db.session.commit()
+
+
+def drain(consumer: str, stop: threading.Event, *, burst: bool = False) -> None:
+    """Store batches until ``stop`` is set (``burst``: until the outbox is empty, and a
+    batch that cannot be stored raises)."""
+    sessions().ensure_outbox()
+    claim_every = max(1.0, float(current_app.config["STORE_CLAIM_AFTER"]) / 3)
+    failed, next_claim = True, 0.0  # first, anything a worker of this name held before
+    while not stop.is_set():
+        claim = time.monotonic() >= next_claim  # a dead worker's batch: looked for now and then
+        if claim:
+            next_claim = time.monotonic() + claim_every
+        try:
+            taken = store_batch(consumer, own=failed, claim=claim)
+            failed = False
+        except Exception as exc:
+            failed = True
+            if burst:
+                raise
+            log.warning("outbox: batch not stored, will try again: %s",
+                        str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            db.session.remove()
+            stop.wait(float(current_app.config["STORE_RETRY_SECONDS"]))
+            continue
+        if taken:
+            log.info("outbox: stored a batch of %d", taken)
+        elif burst:
+            return
+        else:
+            stop.wait(0.2)

@@ -38,6 +38,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from twilio.request_validator import RequestValidator, compare
@@ -46,12 +48,12 @@ from twilio.twiml.messaging_response import MessagingResponse
 from chatsurvey import conversations, jobs, texts
 from chatsurvey.channels.sms import throttle
 from chatsurvey.channels.sms.languages import chosen_language, language_offer, offered_languages
-from chatsurvey.conversations import NotFound, Outcome
-from chatsurvey.conversations.keyspace import Busy, LockLost, pointer_key, sessions
+from chatsurvey.conversations import Outcome
+from chatsurvey.conversations.keyspace import Busy, pointer_key, sessions
 from chatsurvey.councils.models import SmsNumber, Tenant
 from chatsurvey.crypto import crypto, normalise_number
 from chatsurvey.engine.languages import WordTable, by_keyword
-from chatsurvey.extensions import db, redis_client
+from chatsurvey.extensions import db
 from chatsurvey.invitations import whatsapp
 from chatsurvey.invitations.models import Invitation, OptOut
 from chatsurvey.rounds.models import SurveyRound
@@ -249,7 +251,9 @@ def phone_hash(sender: str) -> str:
 @bp.post("/sms/inbound")
 @bp.post("/whatsapp/inbound")
 def inbound() -> Response:
-    """200 with TwiML; 400 malformed, 404 not our number, 403 not signed, 503 busy (retry)."""
+    """200 with TwiML; 400 malformed, 404 not our number, 403 not signed, 503 busy or
+    Redis away (nothing was kept: Twilio sends it again if the webhook URL asks for
+    retries, see docs/deploying.md)."""
     form = request.form  # a body over MAX_CONTENT_LENGTH stops here with 413
     if any(name not in form for name in REQUIRED) or not _SID.match(form["MessageSid"]):
         return twiml(status=400)
@@ -270,16 +274,24 @@ def inbound() -> Response:
             return twiml(status=403)
     try:
         texts, what = handle(tenant, sid, phone_hash(sender), form["Body"], channel)
-    except (Busy, LockLost):
+    except Busy:
         log.warning("%s inbound %s %s: conversation busy (503, Twilio may retry)",
                     channel, tenant.slug, sid)
-        response = twiml(status=503)
-        response.headers["Retry-After"] = "1"
-        return response
+        return _unavailable(1)
+    except (RedisConnectionError, RedisTimeoutError):
+        log.error("%s inbound %s %s: Redis unavailable (503, Twilio may retry)",
+                  channel, tenant.slug, sid)
+        return _unavailable(5)
     log.info("%s inbound %s %s: %s", channel, tenant.slug, sid, what)
     if what in OUTSIDE_CONVERSATIONS:  # nothing to wait for: the thread can go at Twilio
         jobs.queue_provider_deletion(tenant.id)
     return twiml(texts)
+
+
+def _unavailable(seconds: int) -> Response:
+    response = twiml(status=503)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def handle(tenant: Tenant, sid: str, phone: str, body: str,
@@ -306,12 +318,9 @@ def stop(tenant: Tenant, sid: str, phone: str, body: str, locale: str | None,
     empty TwiML; a word only we know (Welsh, Gaelic, or STOP with punctuation)
     gets our confirmation. Twilio does not answer STOP on WhatsApp: we always do.
     """
-    opt_out(tenant, phone)  # first: if the conversation is busy (503), the opt-out still holds
-    try:
-        outcome = conversations.reply_to_sender(pointer_key(tenant.id, phone), tenant.id, sid,
-                                                "stop")
-    except NotFound:
-        outcome = None
+    opt_out(tenant, phone)  # first: if Redis is away (503), the opt-out still holds
+    outcome = conversations.reply_to_sender(pointer_key(tenant.id, phone), tenant.id, sid,
+                                            "stop")
     if outcome is not None and outcome.status != "withdrawn" and not outcome.replayed:
         log.error("sms %s %s: STOP left the conversation %s", tenant.slug, sid, outcome.status)
     if channel == "sms" and body.strip().casefold() in TWILIO_STOP:
@@ -349,11 +358,7 @@ def converse(tenant: Tenant, sid: str, phone: str, body: str,
     # A language's keyword (most messages are not: then no read of the council's row).
     language = chosen_language(body, tenant.offered_locales()) if by_keyword(body) else None
     for _ in range(3):
-        try:
-            outcome = conversations.reply_to_sender(pointer, tenant.id, sid, body, language)
-        except NotFound as gone:  # expired after the pointer was read, or a stale pointer
-            forget_pointer(pointer, gone.args[0])
-            continue
+        outcome = conversations.reply_to_sender(pointer, tenant.id, sid, body, language)
         if outcome is not None:
             return reply_texts(outcome), "replayed" if outcome.replayed else "answered"
         if OptOut.exists(tenant.id, phone):
@@ -361,7 +366,7 @@ def converse(tenant: Tenant, sid: str, phone: str, body: str,
         chosen = choose_round(tenant, body, phone, channel)
         if isinstance(chosen, str):
             return [chosen], "no round chosen"
-        if sessions().has_finished(pointer, chosen.id):
+        if sessions().finished(pointer, chosen.id):
             return [sms_text(tenant, texts.ALREADY_DONE)], "finished this round before"
         offered = offered_languages(chosen)
         language = chosen_language(body, offered)  # of the languages this round's flow speaks
@@ -381,17 +386,6 @@ def thread_notice(tenant: Tenant, locale: str | None) -> str:
     phone (and we delete ours, if the council does)."""
     return sms_text(tenant, texts.THREAD_DELETED if tenant.delete_sms_from_provider
                     else texts.THREAD_KEPT, locale)
-
-
-def forget_pointer(pointer: str, cid: str) -> None:
-    """Drop a pointer to a conversation that no longer exists, unless it moved on meanwhile."""
-    redis = redis_client()
-    with redis.pipeline() as pipe:
-        pipe.watch(pointer)
-        if pipe.get(pointer) == cid.encode("ascii"):
-            pipe.multi()
-            pipe.delete(pointer)
-            pipe.execute()
 
 
 def open_rounds(tenant: Tenant, channel: str = "sms") -> list[SurveyRound]:

@@ -11,10 +11,13 @@ retry after a lost response; ids are namespaced by round and conversation, so no
 can read another conversation's replies by guessing one.
 
 A start is replayed only to the client that made it: the start carries a
-``start_secret`` the client keeps in memory, and its outcome is filed under the
-message id *and* a hash of that secret. Someone who learns a start's message id (it
-may sit in a log) and sends it again starts a conversation of their own; the client
-whose answer was lost sends the same id and secret and gets its conversation back.
+``start_secret`` the client keeps in memory, and the conversation's id is made from
+the message id *and* that secret with the service's key. Someone who learns a start's
+message id (it may sit in a log) and sends it again starts a conversation of their
+own; the client whose answer was lost sends the same id and secret and gets its
+conversation back.
+
+Redis away: 503 with Retry-After, in JSON like every other answer.
 
 Abuse: rate limits per client, per link and per conversation (limits.py) answer 429.
 
@@ -26,9 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import re
-import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,6 +45,8 @@ from flask import (
     request,
 )
 from flask_limiter import RateLimitExceeded
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -56,8 +59,8 @@ from chatsurvey.channels.web.limits import (
     setting,
 )
 from chatsurvey.columns import utcnow
-from chatsurvey.conversations import NotFound, Outcome, encoded
-from chatsurvey.conversations.keyspace import Busy, LockLost, sessions
+from chatsurvey.conversations import NotFound
+from chatsurvey.conversations.keyspace import Busy
 from chatsurvey.engine import QuickExit
 from chatsurvey.engine.inputs import COMMANDS
 from chatsurvey.extensions import db
@@ -91,12 +94,8 @@ class ApiError(Exception):
 
 
 def json_response(data: Any, status: int = 200, headers: dict | None = None) -> Response:
-    return json_text_response(encoded(data), status, headers)
-
-
-def json_text_response(body: str, status: int = 200, headers: dict | None = None) -> Response:
-    """An API answer from JSON already encoded (a turn's outcome is encoded once)."""
-    return SecuredResponse(body, status, api_headers() + list((headers or {}).items()),
+    return SecuredResponse(orjson.dumps(data), status,
+                           api_headers() + list((headers or {}).items()),
                            content_type="application/json; charset=utf-8")
 
 
@@ -129,11 +128,19 @@ def _rate_limited(exc: RateLimitExceeded) -> Response:
 
 
 @bp.errorhandler(Busy)
-@bp.errorhandler(LockLost)
 def _busy(exc: Exception) -> Response:
     return _error(503, "busy", "The conversation is busy with another message. "
                   "Send the same message again (same message_id) in a moment.",
                   {"Retry-After": "1"})
+
+
+@bp.errorhandler(RedisConnectionError)
+@bp.errorhandler(RedisTimeoutError)
+def _redis_away(exc: Exception) -> Response:
+    current_app.logger.error("web api: Redis unavailable (503): %s", type(exc).__name__)
+    return _error(503, "unavailable", "The service is unavailable for a moment. Send the "
+                  "same request again (same message_id) in a few seconds.",
+                  {"Retry-After": "5"})
 
 
 @bp.after_request
@@ -307,22 +314,6 @@ def _optional(body: dict, name: str, pattern: re.Pattern, offered: list[str] | N
     return value
 
 
-def start_key(round_id: int, message_id: str, start_secret: str | None) -> str:
-    """Where a start's outcome is kept for its replay: its round, id and client's secret.
-
-    Without a secret a start cannot be replayed at all (each request starts afresh),
-    so knowing a message id is never enough to be handed a conversation.
-    """
-    if start_secret is None:
-        return f"web:start:{round_id}:{message_id}:{secrets.token_hex(16)}"
-    digest = hashlib.sha256(start_secret.encode("ascii")).hexdigest()[:32]
-    return f"web:start:{round_id}:{message_id}:{digest}"
-
-
-def message_key(round_id: int, token: str, message_id: str) -> str:
-    return f"web:{round_id}:{token}:{message_id}"
-
-
 @bp.post(f"{API}/surveys/<link>/conversations")
 @limiter.limit(setting("WEB_LIMIT_START_PER_CLIENT"))
 @limiter.limit(setting("WEB_LIMIT_START_PER_LINK"), key_func=link_key)
@@ -333,19 +324,22 @@ def start_conversation(link: str) -> Response:
     if problem:
         raise problem
     body = _body(("message_id", "start_secret", "locale", "age_band"))
-    key = start_key(survey_round.id, _message_id(body.get("message_id")),
-                    _optional(body, "start_secret", MESSAGE_ID))
+    message_id = _message_id(body.get("message_id"))
+    secret = _optional(body, "start_secret", MESSAGE_ID)
     locale = _optional(body, "locale", re.compile(r"[a-z]{2,3}"), offered_locales(survey_round))
     age_band = _optional(body, "age_band", AGE_BAND)
-    stored = sessions().outcome(survey_round.tenant_id, key)
-    if stored is not None:
-        outcome: Outcome | None = Outcome.load(stored)
-    else:
+    # Without a secret a start cannot be replayed at all (each request starts afresh),
+    # so knowing a message id is never enough to be handed a conversation.
+    cid = conversations.start_token(survey_round.id, message_id, secret) if secret else None
+    try:
         outcome = conversations.begin(survey_round, "web", locale=locale, age_band=age_band,
-                                      message_id=key)
+                                      message_id=message_id, cid=cid)
+    except NotFound:
+        raise ApiError(409, "start_used", "This start was used and its conversation has "
+                       "moved on. Start again with a new message_id.") from None
     if outcome is None:  # only an SMS sender can lose a start race; never expected here
         raise ApiError(503, "busy", "Please try again.", {"Retry-After": "1"})
-    return json_text_response(outcome.dump(), 201)  # conversation, status, replies
+    return json_response(outcome.as_dict(), 201)  # conversation, status, replies
 
 
 @bp.post(f"{API}/surveys/<link>/conversation/messages")
@@ -357,10 +351,9 @@ def send_message(link: str) -> Response:
     found.refuse_if_closed()
     body = _body(("message_id", *INBOUND))
     message_id = _message_id(body.get("message_id"))
-    outcome = conversations.reply(token, found.tenant_id,
-                                  message_key(found.round_id, token, message_id),
-                                  _inbound(body), round_id=found.round_id)
-    return json_text_response(outcome.turn_json())
+    outcome = conversations.reply(token, found.tenant_id, message_id, _inbound(body),
+                                  round_id=found.round_id)
+    return json_response(outcome.turn_dict())
 
 
 @bp.get(f"{API}/surveys/<link>/conversation")
@@ -369,17 +362,16 @@ def get_conversation(link: str) -> Response:
     """What one earlier message of this conversation produced (after a lost response).
 
     The engine cannot re-render a question, so this returns the stored outcome of a
-    message the client sent after its start, for DEDUP_TTL. (A lost start is sent
-    again with its message id and start secret.)
+    message the client sent after its start: the last one in full (a few before it
+    answer with no replies), until ENDED_TTL after the day the conversation ended.
+    (A lost start is sent again with its message id and start secret.)
     """
     found = _link_or_404(link)
     token = _token()
     message_id = _message_id(request.args.get("message_id"))
-    stored = sessions().outcome(found.tenant_id, message_key(found.round_id, token, message_id))
-    if stored is not None:
-        outcome = Outcome.load(stored)
-        if outcome.conversation == token:
-            return json_text_response(outcome.turn_json())
+    outcome = conversations.replayed(token, found.tenant_id, message_id, found.round_id)
+    if outcome is not None:
+        return json_response(outcome.turn_dict())
     raise ApiError(404, "not_found", "This conversation has no message with that id (or it "
                    "was too long ago).")
 

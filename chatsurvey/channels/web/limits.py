@@ -24,19 +24,23 @@ import hashlib
 import hmac
 import time
 from functools import cache
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 
-from chatsurvey.extensions import redis_client
+from chatsurvey.extensions import is_cluster, redis_client
 
 PREFIX = "cs:lim"
 
 
 def storage_uri(redis_url: str) -> str:
-    """REDIS_URL as limits names it: the same server, ``unix://`` spelt ``redis+unix://``."""
+    """REDIS_URL as limits names it: the same server, ``unix://`` spelt ``redis+unix://``,
+    a cluster node ``redis+cluster://``."""
     if redis_url.startswith("unix://"):
         return "redis+" + redis_url
+    if is_cluster(redis_url):
+        return "redis+cluster://" + urlsplit(redis_url).netloc
     return redis_url
 
 
@@ -86,10 +90,14 @@ def retry_after() -> int:
 def init_app(app: Flask) -> None:
     """Count in the app's own Redis (its connection pool), unless settings say otherwise."""
     config = app.config
-    if config.get("REDIS_URL"):
-        config.setdefault("RATELIMIT_STORAGE_URI", storage_uri(config["REDIS_URL"]))
+    if not config.get("REDIS_URL"):  # a command that needs no Redis: no requests to count
+        config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+        limiter.init_app(app)
+        return
+    config.setdefault("RATELIMIT_STORAGE_URI", storage_uri(config["REDIS_URL"]))
+    if is_cluster(config["REDIS_URL"]):  # limits makes its own cluster client
+        config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"key_prefix": PREFIX})
+    else:
         config.setdefault("RATELIMIT_STORAGE_OPTIONS", {
             "connection_pool": redis_client(app).connection_pool, "key_prefix": PREFIX})
-    else:  # a command that needs no Redis (its app serves no chat): count nothing shared
-        config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
