@@ -38,8 +38,9 @@ from chatsurvey.responses.mixing import mix_days
 log = logging.getLogger(__name__)
 
 
-def sweep() -> dict[str, int]:
-    """One sweep; returns how many of each thing it did."""
+def sweep(now: float | None = None) -> dict[str, int]:
+    """One sweep; returns how many of each thing it did. ``now``: the time the day's
+    mixing goes by (a test's later day; the clock otherwise)."""
     done = {"closed": 0, "days_forgotten": 0, "mixed": 0}
     for key in sessions().due():
         try:
@@ -47,7 +48,7 @@ def sweep() -> dict[str, int]:
                 done["closed"] += 1
         except Busy:
             continue  # a young person is answering right now: not abandoned after all
-    done["mixed"] = mix_days()  # before a closed round's days are forgotten
+    done["mixed"] = mix_days(now)  # before a closed round's days are forgotten
     done["days_forgotten"] = forget_days()
     return done
 

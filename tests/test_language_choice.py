@@ -10,11 +10,11 @@ import pytest
 import chatsurvey.invitations.models  # noqa: F401  (the SMS tables)
 from chatsurvey.channels.sms.languages import OFFER_SEGMENTS, language_offer
 from chatsurvey.channels.sms.webhook import keyword
-from chatsurvey.conversations.keyspace import record_key, sessions
+from chatsurvey.conversations.keyspace import sessions
 from chatsurvey.councils.models import Tenant
 from chatsurvey.engine.languages import CODES
 from chatsurvey.engine.sms import segments
-from chatsurvey.extensions import db, redis_client
+from chatsurvey.extensions import db
 from chatsurvey.invitations.models import OptOut
 from tests.test_sms_channel import pointer, text, texts
 
@@ -66,10 +66,9 @@ def test_a_language_the_council_does_not_offer_is_not_listed_or_used(client, sur
 
 
 def state_locale(survey) -> str:
-    cid = sessions().find(pointer(tenant_id=survey.tenant_id))
-    assert cid is not None
-    packed = json.loads(redis_client().get(record_key(cid)).decode().split("\n")[1])
-    return packed["x"][1]
+    found = sessions().read(pointer(tenant_id=survey.tenant_id)).conversation
+    assert found is not None
+    return json.loads(found.packed)["x"][1]
 
 
 def test_the_first_text_offers_the_other_languages_each_in_its_own_words(client, survey):

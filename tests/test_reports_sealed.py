@@ -9,12 +9,11 @@ import pytest
 from sqlalchemy import insert, select
 
 from chatsurvey import conversations
-from chatsurvey.cli.workers import make_worker
-from chatsurvey.conversations.keyspace import DONE, sessions
+from chatsurvey.conversations.keyspace import sessions
 from chatsurvey.extensions import db, redis_client
-from chatsurvey.jobs import STORE
 from chatsurvey.responses.models import Response
 from chatsurvey.sweeper import sweep
+from tests.helpers import store_waiting
 
 pytestmark = pytest.mark.redis
 
@@ -30,7 +29,7 @@ def finish(survey_round, channel, *messages):
 
 
 def work():
-    make_worker([STORE]).work(burst=True)
+    store_waiting()
 
 
 def closed(survey_round, days_ago: float) -> None:
@@ -57,7 +56,7 @@ def test_a_late_sms_finisher_after_the_seal_is_not_stored_and_not_left_waiting(s
     closed(survey, days_ago=3.5)
     work()
     assert stored() == 0
-    assert redis_client().zrange(DONE, 0, -1) == []  # dropped, not retried for ever
+    assert sessions().waiting() == (0, 0)  # dropped, not retried for ever nor set aside
 
 
 def test_a_conversation_the_sweeper_closes_after_the_seal_is_not_stored(survey):
@@ -66,7 +65,9 @@ def test_a_conversation_the_sweeper_closes_after_the_seal_is_not_stored(survey):
         conversations.reply(kept.conversation, survey.tenant_id, f"k{i}", m)
     closed(survey, days_ago=4)
     store = sessions()
-    assert sweep(now=store.clock() + store.ttl_web + 1)["closed"] == 1
+    for key in (k for batch in store.records() for k in batch):
+        redis_client().expire(key, store.grace - 1)  # idle past its timeout
+    assert sweep()["closed"] == 1
     work()
     assert stored() == 0
 

@@ -716,13 +716,14 @@ def test_the_widget_script_and_the_page_assets(client):
 
 def test_the_page_words_template_is_up_to_date():
     from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
     from babel.messages.pofile import read_po
 
     from tests.helpers import PROJECT
 
-    found = {m[2] for m in extract_from_dir(
-        str(PROJECT), [("chatsurvey/templates/**.html", "jinja2"),
-                       ("chatsurvey/responses/questionnaire.py", "python")])}
+    with (PROJECT / "babel-web.cfg").open() as config:
+        methods, options = parse_mapping_cfg(config)
+    found = {m[2] for m in extract_from_dir(str(PROJECT), methods, options)}
     with (PROJECT / "chatsurvey" / "locales" / "web.pot").open("rb") as handle:
         extracted = {m.id for m in read_po(handle) if m.id}
     assert found == extracted, "run the web.pot extraction (see chatsurvey/i18n.py)"

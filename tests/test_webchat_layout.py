@@ -21,7 +21,7 @@ import pytest
 
 from chatsurvey.extensions import db
 from tests.browser import screenshot, serve
-from tests.helpers import open_round, publish_fixture_flows, seed_tenant
+from tests.helpers import PROJECT, open_round, publish_fixture_flows, seed_tenant
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis, pytest.mark.slow]
 
@@ -172,11 +172,25 @@ AROUND = ("Quick exit", "Skip", "Go back", "Talk to someone", "Delete my answers
 SENDS = ("pick-several", "number", "text")
 
 
-def unreachable_by_tab(page, kind: str) -> list[str]:
+def said(lang: str, words: str) -> str:
+    """``words`` as the chat page says them in ``lang`` (its web.po)."""
+    if lang == "en":
+        return words
+    from babel.messages.pofile import read_po
+
+    with (PROJECT / "chatsurvey" / "locales" / lang / "LC_MESSAGES" / "web.po").open("rb") as f:
+        found = read_po(f).get(words)
+    return found.string if found is not None and found.string else words
+
+
+def unreachable_by_tab(page, kind: str, lang: str = "en") -> list[str]:
     """Controls Tab never reaches (or reaches where they cannot be seen), going round twice."""
     names = page.evaluate(MARK_CONTROLS)
-    wanted = AROUND + (("Send",) if kind in SENDS else ())
+    wanted = [said(lang, name) for name in AROUND]
     missing = [f"there is no {name!r}" for name in wanted if name not in names.values()]
+    # Send: the page's word, or (pick-several) the flow's own (the test flows' Arabic has none)
+    if kind in SENDS and not {said(lang, "Send"), "Send"} & set(names.values()):
+        missing.append("there is no Send")
     reached, hidden = set(), set()
     for _ in range(2 * len(names) + 6):
         page.keyboard.press("Tab")
@@ -189,19 +203,19 @@ def unreachable_by_tab(page, kind: str) -> list[str]:
             + [f"{names[p]!r} is hidden when it has focus" for p in sorted(hidden)])
 
 
-def problems_at(page, width: int, kind: str, name: str) -> list[str]:
+def problems_at(page, width: int, kind: str, name: str, lang: str = "en") -> list[str]:
     page.set_viewport_size({"width": width, "height": 800})
     page.wait_for_function(f"() => window.innerWidth === {width}")
     page.wait_for_function("() => Array.from(document.images).every((img) => img.complete)")
     page.evaluate("window.scrollTo(0, 0)")  # the sticky bar at the top of the picture
     screenshot(page, name, full_page=True)
-    found = page.evaluate(LAYOUT_PROBLEMS) + unreachable_by_tab(page, kind)
+    found = page.evaluate(LAYOUT_PROBLEMS) + unreachable_by_tab(page, kind, lang)
     return [f"{name}: {problem}" for problem in found]
 
 
 def confirm_problems(page, group: str) -> list[str]:
     """The question 'Delete all your answers?', open under the current question."""
-    page.get_by_role("button", name="Delete my answers").click()
+    page.get_by_role("button", name=DELETE[group]).click()
     problems = []
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 800})
@@ -210,27 +224,35 @@ def confirm_problems(page, group: str) -> list[str]:
         page.evaluate("window.scrollTo(0, 0)")
         screenshot(page, name, full_page=True)
         problems += [f"{name}: {problem}" for problem in page.evaluate(LAYOUT_PROBLEMS)]
-    page.get_by_role("button", name="No, keep them").click()
+    page.get_by_role("button", name=KEEP[group]).click()
     return problems
+
+
+START = {"ltr": "Start", "rtl": "ابدأ"}
+DELETE = {"ltr": "Delete my answers", "rtl": "احذف إجاباتي"}
+KEEP = {"ltr": "No, keep them", "rtl": "لا، احتفظ بها"}
+FINISHED = {"ltr": "The chat has finished", "rtl": "انتهت المحادثة"}
+"""The buttons, in the page's own words (web.po)."""
 
 
 @pytest.mark.parametrize("group", sorted(LOCALES))
 def test_every_question_type_fits_every_screen(page, live, layout_round, group):
     page.goto(f"{live}/s/{layout_round.link}?lang={LOCALES[group]}")
     assert page.evaluate("document.documentElement.dir") == group
-    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name=START[group]).click()
     problems = []
     for kind, shows in QUESTIONS.items():
         page.locator(shows).first.wait_for()
         assert page.evaluate("document.documentElement.dir") == group
         for width in WIDTHS:
-            problems += problems_at(page, width, kind, f"layout-{group}-{kind}-{width}")
+            problems += problems_at(page, width, kind, f"layout-{group}-{kind}-{width}",
+                                    LOCALES[group])
         if kind == "pick-several":
             problems += confirm_problems(page, group)
         page.set_viewport_size({"width": 390, "height": 800})
         page.locator("#answer .skip").click()
         page.locator(shows).first.wait_for(state="detached")
-    page.get_by_text("The chat has finished").wait_for()
+    page.get_by_text(FINISHED[group]).wait_for()
     assert not problems, "\n".join(problems)
 
 

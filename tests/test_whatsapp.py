@@ -17,8 +17,7 @@ from twilio.request_validator import RequestValidator
 import chatsurvey.invitations.models  # noqa: F401  (the SMS tables, until app.py imports them)
 from chatsurvey import texts
 from chatsurvey.cli import main
-from chatsurvey.cli.workers import make_worker
-from chatsurvey.conversations.keyspace import pointer_key, record_key, sessions
+from chatsurvey.conversations.keyspace import pointer_key, sessions
 from chatsurvey.crypto import crypto
 from chatsurvey.extensions import db, redis_client
 from chatsurvey.invitations import whatsapp
@@ -26,7 +25,6 @@ from chatsurvey.invitations.actions import add_invitations
 from chatsurvey.invitations.models import Invitation, OptOut
 from chatsurvey.invitations.schedule import InvitationError
 from chatsurvey.invitations.sending import Sender, twilio_client
-from chatsurvey.jobs import STORE
 from chatsurvey.reports.compute import build_report
 from chatsurvey.reports.response_rates import band_channel_table
 from chatsurvey.reports.rules import Rules
@@ -34,6 +32,7 @@ from chatsurvey.responses.models import Response
 from devtools.phone import reply_texts
 from tests import twilio_standin
 from tests.admin_helpers import add_response
+from tests.helpers import store_waiting
 
 pytestmark = pytest.mark.redis
 
@@ -124,21 +123,20 @@ def every_sql_value() -> str:
 def test_a_whatsapp_message_starts_the_survey_with_numbered_options(client, survey):
     [message] = said(wa(client, "hi"))
     assert message.startswith("Which language?") and "\n1 " in message
-    cid = sessions().find(pointer(survey.tenant_id))
-    assert cid is not None
-    assert b'"channel":"whatsapp"' in redis_client().get(record_key(cid))
+    found = sessions().read(pointer(survey.tenant_id)).conversation
+    assert found is not None and found.channel == "whatsapp"
 
 
 def test_a_whole_whatsapp_conversation_is_stored_once_as_whatsapp(app, client, survey):
     replies = finish_on_whatsapp(client, survey)
     assert replies and not any("whatsapp:" in r for r in replies)
-    make_worker([STORE]).work(burst=True)
+    store_waiting()
     [response] = db.session.query(Response).all()
     assert response.channel == "whatsapp" and response.status == "complete"
     sid = new_sid()
     wa(client, "thanks", sid=sid)
     wa(client, "thanks", sid=sid)  # a replay, and a message after the end
-    make_worker([STORE]).work(burst=True)
+    store_waiting()
     assert db.session.query(Response).count() == 1
 
 
@@ -183,11 +181,11 @@ def test_stop_on_whatsapp_discards_the_answers_opts_out_and_is_confirmed(client,
     wa(client, "hi")
     wa(client, "English")
     wa(client, "yes")
-    cid = sessions().find(pointer(survey.tenant_id))
+    assert sessions().find(pointer(survey.tenant_id)) is not None
     [message] = said(wa(client, "STOP"))  # Twilio does not answer STOP on WhatsApp: we do
     assert message == texts.STOPPED.english
-    assert redis_client().get(record_key(cid)) is None
-    assert not redis_client().keys("cs:t:*")
+    assert sessions().read(pointer(survey.tenant_id)).conversation is None
+    assert sessions().waiting() == (0, 0)
     assert OptOut.exists(survey.tenant_id, crypto().phone_hash(SENDER))
     [again] = said(wa(client, "hello"))
     assert again == texts.OPTED_OUT.english
@@ -233,7 +231,7 @@ def test_the_number_is_nowhere_in_sql_redis_or_logs(app, client, survey, caplog,
                     channel="whatsapp")
     send_now(survey)
     finish_on_whatsapp(client, survey)
-    make_worker([STORE]).work(burst=True)
+    store_waiting()
     assert db.session.query(Response).count() == 1
     stored = every_sql_value()
     assert DIGITS not in stored and "7700900456" not in stored
@@ -293,7 +291,7 @@ def test_no_marker_is_kept_of_when_a_number_last_wrote(client, survey):
     wa(client, "hi")
     wa(client, "English")
     kinds = {key.split(b":")[1] for key in redis_client().keys("cs:*")}
-    assert kinds == {b"c", b"p", b"m", b"idle", b"sw"}  # the conversation, and the flood check
+    assert kinds == {b"s", b"sw"}  # the sender's conversation, and the flood check
 
 
 def test_without_a_template_nothing_is_sent(survey, twilio):

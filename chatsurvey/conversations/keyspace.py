@@ -213,7 +213,8 @@ class Record:
 # ARGV: 1 version read ('0': there was none; '*': any version, if conversation ARGV[2]
 #       is still in progress there: a STOP), 2 conversation id, 3 the record after its
 #       version line, 4 seconds to live, 5 submission id ('' = none), 6 transcript,
-#       7 when the finished marker goes, unix time ('' = no marker).
+#       7 when the finished marker goes, unix time ('' = no marker), 8 'EX' (ARGV[4] is
+#       seconds) or 'EXAT' (ARGV[4] is a unix time).
 # Returns the new version, or 0 if the record changed since it was read.
 _SAVE = """
 local current = redis.call('GET', KEYS[1])
@@ -229,7 +230,7 @@ elseif v ~= tonumber(ARGV[1]) then
   return 0
 end
 local next = v + 1
-redis.call('SET', KEYS[1], next .. '\\n' .. ARGV[3], 'EX', ARGV[4])
+redis.call('SET', KEYS[1], next .. '\\n' .. ARGV[3], ARGV[8], ARGV[4])
 if ARGV[5] ~= '' then redis.call('XADD', KEYS[2], '*', 's', ARGV[5], 't', ARGV[6]) end
 if ARGV[7] ~= '' then redis.call('SET', KEYS[3], '1', 'EXAT', ARGV[7]) end
 return next
@@ -295,25 +296,29 @@ class SessionStore:
         SMS sender's finished marker to set, until ``finished_until`` (unix time: the same
         for everyone who finished the round, so it dates nobody's finish).
 
-        What is kept carries no time, and lives until ENDED_TTL after the next
-        midnight (UTC), so its expiry says only the day the conversation ended.
+        What is kept carries no time, and goes ENDED_TTL after the next midnight (UTC),
+        the same moment for every conversation that ended that day: its expiry says
+        only the day the conversation ended.
         """
         owner = orjson.dumps([conversation.tenant_id, conversation.round_id]).decode("utf-8")
         now = int(self.clock())
-        ttl = self.ended_ttl + DAY - now % DAY
-        return self._write(record, conversation.id, owner, "", outcomes, ttl, force=force,
+        until = now - now % DAY + DAY + self.ended_ttl
+        return self._write(record, conversation.id, owner, "", outcomes, until, at=True,
+                           force=force,
                            submission_id=submission_id or "", transcript=transcript or "",
                            finished=finished, finished_until=finished_until)
 
     def _write(self, record: Record, cid: str, meta: str, packed: str, outcomes: Outcomes,
-               ttl: int, *, force: bool, submission_id: str = "", transcript: str = "",
+               ttl: int, *, at: bool = False, force: bool, submission_id: str = "",
+               transcript: str = "",
                finished: str | None = None, finished_until: int | None = None) -> bool:
         key = record.key
         body = "\n".join((cid, meta, packed, outcomes.dump().decode("utf-8")))
         version = self._save(
             keys=[key, _outbox_of(key), finished or f"{key}:-"],
             args=[ANY if force else record.version, cid, body, ttl, submission_id, transcript,
-                  str(finished_until) if finished and finished_until else ""])
+                  str(finished_until) if finished and finished_until else "",
+                  "EXAT" if at else "EX"])
         if not version:
             return False
         record.version = int(version)
