@@ -403,12 +403,12 @@ class SessionStore:
                 if room <= 0:
                     return taken
                 if reads == "claim":
-                    claimed = self.redis.xautoclaim(stream, STORE_GROUP, consumer, idle_ms,
-                                                    "0-0", count=room)
+                    claimed = cast(list, self.redis.xautoclaim(
+                        stream, STORE_GROUP, consumer, idle_ms, "0-0", count=room))
                     add(stream, claimed[1])
                     continue
-                found = self.redis.xreadgroup(STORE_GROUP, consumer, {stream: reads},
-                                              count=room)
+                found = cast(list, self.redis.xreadgroup(STORE_GROUP, consumer,
+                                                         {stream: reads}, count=room))
                 for _, entries in found or ():
                     add(stream, entries)
         return taken
@@ -436,13 +436,17 @@ class SessionStore:
         """Every entry set aside goes back into the outbox; how many."""
         moved = 0
         for stream in outbox_keys():
-            for entry_id, fields in self.redis.xrange(aside_key(stream)):
+            for entry_id, fields in self._entries(aside_key(stream)):
                 pipe = self.redis.pipeline()
-                pipe.xadd(stream, fields)
+                pipe.xadd(stream, cast(dict, fields))
                 pipe.xdel(aside_key(stream), entry_id)
                 pipe.execute()
                 moved += 1
         return moved
+
+    def _entries(self, stream: str) -> list[tuple[bytes, dict[bytes, bytes]]]:
+        """Every entry of a stream, as redis-py answers (bytes)."""
+        return cast(list[tuple[bytes, dict[bytes, bytes]]], self.redis.xrange(stream))
 
     def waiting_submissions(self) -> set[str]:
         """Submission ids of finished conversations not yet stored (in the outbox or set
@@ -450,8 +454,8 @@ class SessionStore:
         found: set[str] = set()
         for key in outbox_keys():
             for stream in (key, aside_key(key)):
-                for _, fields in self.redis.xrange(stream):
-                    value = fields.get(b"s") or fields.get("s")
+                for _, fields in self._entries(stream):
+                    value = fields.get(b"s")
                     if value:
                         found.add(_text(value))
         return found

@@ -35,7 +35,7 @@ import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, Response, current_app, request
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -273,7 +273,9 @@ def inbound() -> Response:
             log.warning("%s inbound %s %s: signature does not match (403)", channel, slug, sid)
             return twiml(status=403)
     try:
-        texts, what = handle(tenant, sid, phone_hash(sender), form["Body"], channel)
+        # The cached council reads as its row (CouncilByNumber.__getattr__).
+        texts, what = handle(cast(Tenant, tenant), sid, phone_hash(sender), form["Body"],
+                             channel)
     except Busy:
         log.warning("%s inbound %s %s: conversation busy (503, Twilio may retry)",
                     channel, tenant.slug, sid)
