@@ -117,13 +117,20 @@ def cluster(tmp_path):
         found.stop()
 
 
-def test_conversations_across_shards_ride_out_a_primary_s_death(make_app, cluster):
+def test_conversations_across_shards_ride_out_a_primary_s_death(make_app, cluster, request):
     from chatsurvey.conversations.keyspace import record_key
     from chatsurvey.extensions import db, redis_client
     from chatsurvey.responses.models import Response
 
     url = f"redis://127.0.0.1:{cluster.ports[0]}/0?cluster=true"
     app = make_app(REDIS_URL=url, RATELIMIT_ENABLED=False, STORE_HOLD=0)
+
+    def leave_the_database_empty() -> None:  # the tests after this one share it
+        with app.app_context():
+            db.session.remove()
+            db.drop_all()
+
+    request.addfinalizer(leave_the_database_empty)
     with app.app_context():
         db.create_all()
         survey = open_round(seed_tenant(), publish_fixture_flows()["router"])
