@@ -55,14 +55,14 @@ class Cluster:
     def start(self) -> None:
         for port in self.ports:
             node = self.directory / str(port)
-            node.mkdir()
+            node.mkdir(parents=True)
             self.processes[port] = subprocess.Popen(
                 ["redis-server", "--port", str(port), "--bind", "127.0.0.1",
                  "--cluster-enabled", "yes", "--cluster-node-timeout", "2000",
                  "--appendonly", "yes", "--save", "", "--dir", str(node)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for port in self.ports:
-            self.wait(lambda p=port: self.cli(p, "PING") == "PONG", f"node {port} never started")
+            self.wait(lambda p=port: self.started(p), f"node {port} never started")
         subprocess.run(["redis-cli", "--cluster", "create",
                         *[f"127.0.0.1:{p}" for p in self.ports],
                         "--cluster-replicas", "1", "--cluster-yes"],
@@ -71,6 +71,11 @@ class Cluster:
         # A replica that never synced would not take over (its data counts as too old).
         self.wait(lambda: sum("master_link_status:up" in self.cli(p, "INFO", "replication")
                               for p in self.processes) == 3, "the replicas never synced")
+
+    def started(self, port: int) -> bool:
+        """The node answers; an exited one (its port was taken meanwhile) fails at once."""
+        assert self.processes[port].poll() is None, f"node {port} exited"
+        return self.cli(port, "PING") == "PONG"
 
     def cli(self, port: int, *command: str) -> str:
         done = subprocess.run(["redis-cli", "-p", str(port), *command], capture_output=True,
@@ -109,9 +114,16 @@ def cluster(tmp_path):
     if missing:
         pytest.skip(f"CLUSTER TEST SKIPPED: {' and '.join(missing)} not found on the PATH "
                     "(apt-get install redis-server)")
-    found = Cluster(tmp_path)
+    for attempt in range(3):  # a port found free can be taken before its node binds it
+        found = Cluster(tmp_path / f"try-{attempt}")
+        try:
+            found.start()
+            break
+        except (AssertionError, subprocess.SubprocessError):
+            found.stop()
+            if attempt == 2:
+                raise
     try:
-        found.start()
         yield found
     finally:
         found.stop()
