@@ -1,9 +1,17 @@
 """`flows check`: everything worth telling an analyst about a flow.
 
-Errors stop a flow from being published; warnings are worth a look. Besides
-the checks, each flow gets figures an analyst plans with: how many
-questions, about how long it takes, reading age against its target, how
-many SMS segments each message costs, and how complete each translation is.
+Errors stop a flow from being published; warnings are worth a look: each
+says what an author or a translator can change. Besides the checks, each
+flow gets figures an analyst plans with: how many questions, about how long
+it takes, reading age against its target, how many SMS segments each message
+costs, and how complete each translation is.
+
+An SMS message is warned about when it needs more segments than the encoding
+its letters need allows for about 160 characters (SMS_WARN_SEGMENTS): a
+translation is not blamed for its alphabet, only for its length. Reading is
+measured in English only: a reading age for prose, hard words for answer
+labels (readability.py); wording kept verbatim for a national survey and
+messages written in two languages at once are not held to the target.
 """
 
 from __future__ import annotations
