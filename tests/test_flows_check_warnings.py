@@ -39,10 +39,9 @@ def test_the_programme_s_flows_read_at_age_seven_and_fit_their_sms_budget():
     found = check_paths([FLOWS]).all_problems()
     assert [(p.state or p.field, p.message) for p in found if p.code == "reading-age"] == []
     sms = [p for p in found if p.code == "sms-length"]
-    # its nine numbered answers alone take 161 characters (flows/README.md)
     assert [(p.state, p.message) for p in sms if p.locale == "en"] == [
         ("doing_now", "by SMS this is 2 segments (GSM-7); a message in GSM-7 should take at"
-                      " most 1. Shorten it, or add a shorter sms: wording")]
+                      " most 1. Its 9 answers alone take 2: ask fewer, or shorten them")]
     assert [p for p in sms if "2 segments (UCS-2)" in p.message] == []
 
 

@@ -498,3 +498,22 @@ def test_a_bilingual_message_is_not_measured_as_english(tmp_path):
     without.write_text(without.read_text().replace(", bilingual: true", ""))
     assert [p.field for p in problems(check_paths([tmp_path]), "reading-age")] == \
         ["messages.which"]
+
+
+def test_a_question_whose_answers_alone_are_over_the_sms_budget_says_so(tmp_path):
+    options = "".join(f"\n              - {{value: v{i}, label: a{i}}}" for i in range(12))
+    labels = "".join(f"\n          a{i}: Answer number {i}" for i in range(12))
+    write(tmp_path, "many", f"""
+        states:
+          q:
+            type: question
+            ask: choice
+            key: q
+            prompt: q
+            options:{options}
+          end: {{type: end}}
+        messages:
+          q: "Which?"{labels}
+    """)
+    [warning] = problems(check_paths([tmp_path]), "sms-length")
+    assert warning.message.endswith("Its 12 answers alone take 2: ask fewer, or shorten them")

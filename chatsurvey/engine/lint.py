@@ -22,12 +22,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from . import sms
 from .catalogue import Catalogue, context, system_messages
 from .library import FlowLibrary
 from .model import BranchNode, EndNode, Flow, MessageNode, Node, QuestionNode, SubflowNode
 from .problems import ERROR, INFO, WARNING, Problem
 from .readability import hard_words, reading_age
-from .render import placeholders, question_reply, text_reply
+from .render import placeholders, question_reply, sms_options, text_reply
 from .state import Context, State, frozen, new_state
 
 SMS_WARN_SEGMENTS = {"GSM-7": 1, "UCS-2": 2}
@@ -329,6 +330,21 @@ def _fake_state(flow: Flow, locale: str, channel: str) -> State:
                    answers=frozen(dict.fromkeys(keys, _PIPED)))
 
 
+def _sms_advice(flow: Flow, node: Node, locale: str) -> str:
+    """What would shorten a message that is over its SMS budget."""
+    if isinstance(node, QuestionNode) and node.options:
+        texts = flow.flow(node.flow_id).texts
+        lines = sms_options([o.value if node.ask == "faces" else str(i)
+                             for i, o in enumerate(node.options, start=1)],
+                            [texts.text(o.label, locale, "sms") for o in node.options])
+        text = sms.plain_punctuation("\n".join(lines))
+        if (parts := sms.segments(text)) > SMS_WARN_SEGMENTS.get(sms.encoding(text), 1):
+            return f"Its {len(lines)} answers alone take {parts}: ask fewer, or shorten them"
+    if locale == flow.source_locale:
+        return "Shorten it, or add a shorter sms: wording"
+    return "Shorten its translation"
+
+
 def _sms(flow: Flow, report: FlowReport) -> None:
     counted = sum(1 for n in flow.questions() if n.counted)
     by_locale: dict[str, dict[str, Any]] = {}
@@ -357,9 +373,7 @@ def _sms(flow: Flow, report: FlowReport) -> None:
                         and reply.lang == locale:  # not the source's words again, untranslated
                     report.add(WARNING, "sms-length", f"by SMS this is {segments} segments"
                                f" ({reply.encoding}); a message in {reply.encoding} should"
-                               f" take at most {allowed}. Shorten "
-                               + ("it, or add a shorter sms: wording" if locale
-                                  == flow.source_locale else "its translation"),
+                               f" take at most {allowed}. {_sms_advice(flow, node, locale)}",
                                node, locale=locale)
         by_locale[locale] = {"messages": total, "one_segment": one, "max_segments": worst,
                              "one_segment_share": round(one / total, 3) if total else 1.0}
