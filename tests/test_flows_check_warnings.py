@@ -32,6 +32,19 @@ def test_the_programme_s_flows_skip_nothing_and_know_every_age_band():
     assert [p for p in result.all_problems() if p.code == "age-band"] == []
 
 
+def test_the_programme_s_flows_read_at_age_seven_and_fit_their_sms_budget():
+    """No reading-age warning (answer labels are checked for hard words, the language
+    choice is bilingual), and one English message over its SMS budget; a translation in
+    a language sent as UCS-2 is warned only past two segments."""
+    found = check_paths([FLOWS]).all_problems()
+    assert [(p.state or p.field, p.message) for p in found if p.code == "reading-age"] == []
+    sms = [p for p in found if p.code == "sms-length"]
+    assert [(p.state, p.message) for p in sms if p.locale == "en"] == [
+        ("doing_now", "by SMS this is 2 segments (GSM-7); a message in GSM-7 should take at"
+                      " most 1. Its 9 answers alone take 2: ask fewer, or shorten them")]
+    assert [p for p in sms if "2 segments (UCS-2)" in p.message] == []
+
+
 def test_a_route_past_the_council_s_slot_is_said(tmp_path):
     """The report: questions before the open question, skipped when ``otherwise: better``."""
     source = (FLOWS / "ylyc-11-18.yaml").read_text("utf-8")

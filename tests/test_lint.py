@@ -401,3 +401,119 @@ def test_a_flow_checked_alone_takes_the_flows_it_enters_from_the_library(tmp_pat
     shared = FlowLibrary.load([mine / "survey.yaml"], shared=[library])
     assert shared.shared == {"help"}  # a library flow never replaces a named one
     assert set(shared.flows) == {"survey", "help"}  # the broken and the lost are left out
+
+
+def test_the_sms_budget_is_what_a_message_s_encoding_needs_for_160_characters():
+    """One GSM-7 segment; two UCS-2 ones (a language whose letters need UCS-2 cannot fit
+    160 characters in one): a translation warned only for being long, not for its letters."""
+    arabic = "ما هو الشيء الذي تحبه أكثر في المكان الذي تعيش فيه الآن؟ "
+    catalogue = Catalogue({"ar": {
+        "t:two": Entry("What do you like best about where you live now?", arabic * 2,
+                       True, False),
+        "t:three": Entry("Do you feel safe?", arabic * 3, True, False),
+    }})
+    flow = flow_from(f"""
+        spec_version: "1.0"
+        id: t
+        title: T
+        survey: demo
+        locales: [en, ar]
+        start: m
+        states:
+          m: {{type: message, say: [two, three, long]}}
+        messages:
+          two: "What do you like best about where you live now?"
+          three: "Do you feel safe?"
+          long: "{'Tell us more. ' * 13}"
+    """, catalogue)
+    found = {(p.locale, p.message) for p in check_flow(flow, catalogue).problems
+             if p.code == "sms-length"}
+    assert found == {
+        ("ar", "by SMS this is 3 segments (UCS-2); a message in UCS-2 should take at most 2."
+               " Shorten its translation"),
+        ("en", "by SMS this is 2 segments (GSM-7); a message in GSM-7 should take at most 1."
+               " Shorten it, or add a shorter sms: wording"),
+    }  # the English "long" is said once: shown untranslated in Arabic, it is the same words
+
+
+def test_answer_labels_are_checked_for_hard_words_and_prose_for_its_reading_age(tmp_path):
+    # Flesch-Kincaid scores a few words by their syllables: "Family or friends" would read
+    # at 10. A label is a choice, not a sentence: it is checked word by word instead.
+    write(tmp_path, "labels", """
+        states:
+          q:
+            type: question
+            ask: choice
+            key: q
+            prompt: where
+            help: hard_help
+            options:
+              - {value: family, label: family}
+              - {value: worker, label: worker}
+              - {value: kin, label: kinship}
+              - {value: uni, label: university}
+          s: {type: question, ask: scale, key: s, prompt: where, min_label: none,
+              max_label: completely}
+          end: {type: end}
+        messages:
+          where: "Where do you live now?"
+          family: "Family or friends"
+          worker: "A worker, not my social worker"
+          kinship: "My mum or dad"
+          university: "University"
+          none: "not at all"
+          completely: "completely"
+          hard_help: "Unquestionably, institutional responsibilities necessitate deliberation."
+    """)
+    result = check_paths([tmp_path])
+    [report] = result.reports
+    found = {p.field: p.message for p in problems(result, "reading-age")}
+    assert found == {
+        "messages.university": "University: hard to read at age 7, which this flow aims for."
+                               " Try a shorter, everyday word",
+        "messages.hard_help": found["messages.hard_help"]}
+    assert found["messages.hard_help"].startswith("reads at about age")
+    assert set(report.reading["by_message"]) == {"where", "hard_help"}
+
+
+def test_a_bilingual_message_is_not_measured_as_english(tmp_path):
+    write(tmp_path, "both", """
+        states:
+          q:
+            type: question
+            ask: choice
+            key: q
+            prompt: which
+            options: [{value: cy, label: cy}, {value: en, label: en}]
+          end: {type: end}
+        messages:
+          which: {text: "Cymraeg neu Saesneg? / Welsh or English?", bilingual: true}
+          cy: "Cymraeg"
+          en: "English"
+    """)
+    result = check_paths([tmp_path])
+    assert problems(result, "reading-age") == []
+    assert result.reports[0].reading["by_message"] == {}
+    without = tmp_path / "both.yaml"
+    without.write_text(without.read_text().replace(", bilingual: true", ""))
+    assert [p.field for p in problems(check_paths([tmp_path]), "reading-age")] == \
+        ["messages.which"]
+
+
+def test_a_question_whose_answers_alone_are_over_the_sms_budget_says_so(tmp_path):
+    options = "".join(f"\n              - {{value: v{i}, label: a{i}}}" for i in range(12))
+    labels = "".join(f"\n          a{i}: Answer number {i}" for i in range(12))
+    write(tmp_path, "many", f"""
+        states:
+          q:
+            type: question
+            ask: choice
+            key: q
+            prompt: q
+            options:{options}
+          end: {{type: end}}
+        messages:
+          q: "Which?"{labels}
+    """)
+    [warning] = problems(check_paths([tmp_path]), "sms-length")
+    assert warning.message.endswith("Its 12 answers alone take 2: ask fewer, or shorten them")

@@ -50,7 +50,7 @@ def _summary(report) -> list[str]:
     if report.reading.get("measured"):
         r = report.reading
         target = f" at or below {r['target']}" if r["target"] else ""
-        lines.append(f"  reading age: {r['at_or_below_target']} of {r['measured']} English"
+        lines.append(f"  reading age: {r['at_or_below_target']} of {r['measured']} English prose"
                      f" messages{target} (average {r['average']:g}, highest {r['highest']:g})")
     if report.sms.get("messages"):
         s = report.sms

@@ -59,6 +59,7 @@ def messages_from_data(data: dict) -> dict[str, Message]:
                 note=value.get("note"),
                 synonyms=tuple(str(s) for s in value.get("synonyms", ())),
                 verbatim=value.get("verbatim"),
+                bilingual=bool(value.get("bilingual")),
             )
     return out
 

@@ -1,9 +1,17 @@
 """`flows check`: everything worth telling an analyst about a flow.
 
-Errors stop a flow from being published; warnings are worth a look. Besides
-the checks, each flow gets figures an analyst plans with: how many
-questions, about how long it takes, reading age against its target, how
-many SMS segments each message costs, and how complete each translation is.
+Errors stop a flow from being published; warnings are worth a look: each
+says what an author or a translator can change. Besides the checks, each
+flow gets figures an analyst plans with: how many questions, about how long
+it takes, reading age against its target, how many SMS segments each message
+costs, and how complete each translation is.
+
+An SMS message is warned about when it needs more segments than the encoding
+its letters need allows for about 160 characters (SMS_WARN_SEGMENTS): a
+translation is not blamed for its alphabet, only for its length. Reading is
+measured in English only: a reading age for prose, hard words for answer
+labels (readability.py); wording kept verbatim for a national survey and
+messages written in two languages at once are not held to the target.
 """
 
 from __future__ import annotations
@@ -14,15 +22,25 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from . import sms
 from .catalogue import Catalogue, context, system_messages
 from .library import FlowLibrary
 from .model import BranchNode, EndNode, Flow, MessageNode, Node, QuestionNode, SubflowNode
 from .problems import ERROR, INFO, WARNING, Problem
-from .readability import reading_age
-from .render import placeholders, question_reply, text_reply
+from .readability import hard_words, reading_age
+from .render import placeholders, question_reply, sms_options, text_reply
 from .state import Context, State, frozen, new_state
 
-SMS_WARN_SEGMENTS = 1
+SMS_WARN_SEGMENTS = {"GSM-7": 1, "UCS-2": 2}
+"""Segments a message may take before `flows check` warns, by the encoding its letters need.
+
+The budget is what a young person reads at a glance: about 160 characters,
+one GSM-7 segment. A language whose letters are not all in GSM-7 (Arabic,
+Vietnamese, Albanian's "ë") is sent as UCS-2, 70 characters a segment, so the
+same 160 characters take three; the nearest budget under that is two (134
+characters). A message needing more than its budget is worth shortening; the
+share of one-segment messages per locale is in the figures, not the warnings.
+"""
 SMS_ERROR_SEGMENTS = 3
 CONTACTS = "contacts"
 """The flow that chooses support contacts by country and age band (every band needs a case)."""
@@ -312,6 +330,21 @@ def _fake_state(flow: Flow, locale: str, channel: str) -> State:
                    answers=frozen(dict.fromkeys(keys, _PIPED)))
 
 
+def _sms_advice(flow: Flow, node: Node, locale: str) -> str:
+    """What would shorten a message that is over its SMS budget."""
+    if isinstance(node, QuestionNode) and node.options:
+        texts = flow.flow(node.flow_id).texts
+        lines = sms_options([o.value if node.ask == "faces" else str(i)
+                             for i, o in enumerate(node.options, start=1)],
+                            [texts.text(o.label, locale, "sms") for o in node.options])
+        text = sms.plain_punctuation("\n".join(lines))
+        if (parts := sms.segments(text)) > SMS_WARN_SEGMENTS.get(sms.encoding(text), 1):
+            return f"Its {len(lines)} answers alone take {parts}: ask fewer, or shorten them"
+    if locale == flow.source_locale:
+        return "Shorten it, or add a shorter sms: wording"
+    return "Shorten its translation"
+
+
 def _sms(flow: Flow, report: FlowReport) -> None:
     counted = sum(1 for n in flow.questions() if n.counted)
     by_locale: dict[str, dict[str, Any]] = {}
@@ -336,9 +369,11 @@ def _sms(flow: Flow, report: FlowReport) -> None:
                                f" ({reply.encoding}); the most allowed is"
                                f" {SMS_ERROR_SEGMENTS}. Add a shorter sms: wording", node,
                                locale=locale)
-                elif segments > SMS_WARN_SEGMENTS:
+                elif segments > (allowed := SMS_WARN_SEGMENTS.get(reply.encoding or "", 1)) \
+                        and reply.lang == locale:  # not the source's words again, untranslated
                     report.add(WARNING, "sms-length", f"by SMS this is {segments} segments"
-                               f" ({reply.encoding}); one costs less and reads better",
+                               f" ({reply.encoding}); a message in {reply.encoding} should"
+                               f" take at most {allowed}. {_sms_advice(flow, node, locale)}",
                                node, locale=locale)
         by_locale[locale] = {"messages": total, "one_segment": one, "max_segments": worst,
                              "one_segment_share": round(one / total, 3) if total else 1.0}
@@ -351,21 +386,50 @@ def _sms(flow: Flow, report: FlowReport) -> None:
                   "by_locale": by_locale}
 
 
+def _labels(flow: Flow) -> set[str]:
+    """Messages used only as answer labels (options, and the ends of a scale)."""
+    labels: set[str] = set()
+    other: set[str] = set()
+    for node in flow.nodes.values():
+        keys = [o.label for o in getattr(node, "options", ())]
+        keys += [getattr(node, a, None) or "" for a in ("min_label", "max_label")]
+        labels.update(k.partition(":")[2] for k in keys if k.startswith(f"{flow.id}:"))
+    for node in flow.nodes.values():
+        for attr in ("say", "prompt", "help"):
+            value = getattr(node, attr, None)
+            other.update(key.partition(":")[2]
+                         for key in (value if isinstance(value, tuple) else (value,)) if key)
+    return labels - other
+
+
 def _reading(flow: Flow, report: FlowReport) -> None:
     """Reading age of each English message against the flow's target.
 
-    Wording kept word for word for comparison with a national survey (``verbatim``)
-    is measured apart and named, not warned about: simplifying it would break
-    the comparison it is kept for.
+    Prose gets a reading age; an answer label, or a text too short to grade,
+    is checked for hard words instead (see readability). Wording kept word
+    for word for comparison with a national survey (``verbatim``) is measured
+    apart and named, not warned about: simplifying it would break the
+    comparison it is kept for. A message written in two languages at once
+    (``bilingual``, the question that asks which one to use) is not measured:
+    the English measures are meaningless on Welsh or Gaelic words.
     """
     if flow.source_locale != "en":
         return
     target = flow.reading_age
+    labels = _labels(flow)
     measured: dict[str, float] = {}
     verbatim: dict[str, float] = {}
     for key, message in flow.messages.items():
+        if message.bilingual:
+            continue
+        line = flow.doc.line_of(("messages", key)) if flow.doc else None
         for variant, text in (("text", message.text), ("sms", message.sms), ("web", message.web)):
-            age = reading_age(text) if text else None
+            age = reading_age(text) if text and key not in labels else None
+            hard = hard_words(text) if text and age is None else []
+            if hard and target is not None and not message.verbatim:
+                report.add(WARNING, "reading-age", f"{', '.join(hard)}: hard to read at age"
+                           f" {target}, which this flow aims for. Try a shorter, everyday word",
+                           field_name=f"messages.{key}", line=line)
             if age is None:
                 continue
             label = key if variant == "text" else f"{key}#{variant}"
@@ -373,8 +437,7 @@ def _reading(flow: Flow, report: FlowReport) -> None:
             if target is not None and age > target and not message.verbatim:
                 report.add(WARNING, "reading-age", f"reads at about age {age:g}; this flow"
                            f" aims for {target}. Try shorter words and sentences",
-                           field_name=f"messages.{key}",
-                           line=flow.doc.line_of(("messages", key)) if flow.doc else None)
+                           field_name=f"messages.{key}", line=line)
     kept = [f"{key} ({m.verbatim})" for key, m in flow.messages.items() if m.verbatim]
     if kept:
         report.add(INFO, "verbatim", "kept verbatim for comparability, not held to the reading"

@@ -42,6 +42,8 @@ class Message:
     synonyms: tuple[str, ...] = ()
     verbatim: str | None = None
     """The national survey this wording is kept word for word for (not simplified)."""
+    bilingual: bool = False
+    """Written in two languages at once (asked before the language is known)."""
 
     def variant_name(self, channel: str) -> str | None:
         """"sms" or "web" if this message has its own wording for the channel."""
