@@ -58,9 +58,13 @@ def _for_locale(template: Catalog, locale: str, owners: dict[str, set[str]] | No
     return kept
 
 
-def merge(template: Catalog, catalog: Catalog, owners: dict[str, set[str]] | None) -> Catalog:
-    """``catalog`` brought up to ``template`` without guessing from unrelated text."""
-    locale = str(catalog.locale)
+def merge(template: Catalog, catalog: Catalog, owners: dict[str, set[str]] | None,
+          locale: str) -> Catalog:
+    """``catalog`` (of ``locale``) brought up to ``template`` without guessing from unrelated text.
+
+    The locale is the catalogue's folder name, not ``catalog.locale``: Babel has no data for
+    some of our languages (Dari, ``prs``) and reads their locale as None.
+    """
     before = {m.context: m for m in catalog if m.id and m.context}
     wanted = _for_locale(template, locale, owners)
     catalog.update(wanted, no_fuzzy_matching=True, update_header_comment=False,
@@ -100,7 +104,7 @@ def update(template_path: Path, locales_dir: Path, domain: str,
             message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
             if message.context in previous:
                 message.previous_id = [previous[message.context]]
-        merge(template, catalog, owners)
+        merge(template, catalog, owners, locale)
         out = io.BytesIO()
         write_po(out, catalog, width=None, include_previous=True, ignore_obsolete=True)
         if out.getvalue() != raw:

@@ -80,3 +80,23 @@ def test_new_english_gets_no_guess_and_changed_english_keeps_its_old_words_for_r
 
     assert update_catalogues.update(tmp_path / "flows.pot", locales, "flows", flows) == []
     assert update_catalogues.main([str(tmp_path / "flows.pot"), str(locales), "flows"]) == 0
+
+
+def test_a_language_babel_does_not_know_is_merged_too(tmp_path):
+    """Dari (prs) has no Babel locale data: its catalogue must still follow the English."""
+    flows, locales = tmp_path / "flows", tmp_path / "locales"
+    flows.mkdir()
+    (flows / "a.yaml").write_text(FLOW.format(id="a", locales="[en, prs]"))
+    (locales / "prs/LC_MESSAGES").mkdir(parents=True)
+    raw = po("fa", [("a:happy", "Are you happy?", "آیا خوش هستی؟", False)])
+    (locales / "prs/LC_MESSAGES/flows.po").write_bytes(raw.replace(b"Language: fa", b"Language: prs"))
+    (tmp_path / "flows.pot").write_bytes(po(None, [  # type: ignore[arg-type]
+        ("a:happy", "Are you happy today?", "", False),
+        ("a:new", "A new question", "", False)]))
+
+    written = update_catalogues.update(tmp_path / "flows.pot", locales, "flows", flows)
+    assert written == [locales / "prs/LC_MESSAGES/flows.po"]
+    merged = {m.context: m for m in read_po(io.BytesIO(written[0].read_bytes())) if m.context}
+    assert merged["a:happy"].id == "Are you happy today?" and merged["a:happy"].fuzzy
+    assert merged["a:happy"].string == "آیا خوش هستی؟"
+    assert "a:new" in merged
