@@ -8,7 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from tests.helpers import FIXTURE_FLOWS, fixture_library
+from tests.helpers import FIXTURE_FLOWS, fixture_library, fresh_app
 
 
 def pytest_addoption(parser):
@@ -83,16 +83,8 @@ def make_app(redis_url, database_url):
 
 @pytest.fixture
 def app(make_app):
-    from chatsurvey.extensions import db, redis_client
-
-    app = make_app()
-    redis_client(app).flushdb()
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()  # a test may leave a transaction open; PostgreSQL's DROP would wait
-        db.drop_all()
+    with fresh_app(make_app) as app:
+        yield app
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from textwrap import dedent
 
@@ -21,6 +23,22 @@ from chatsurvey.engine.resumes import Command, Expire, QuickExit, Tap, Text
 TESTS = Path(__file__).parent
 FIXTURE_FLOWS = TESTS / "flows"
 PROJECT = TESTS.parent
+
+
+@contextmanager
+def fresh_app(make_app, **overrides) -> Iterator:
+    """An app from conftest's ``make_app`` (with ``overrides``), its Redis emptied and its
+    tables made; the tables are dropped afterwards."""
+    from chatsurvey.extensions import db, redis_client
+
+    app = make_app(**overrides)
+    redis_client(app).flushdb()
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()  # a test may leave a transaction open; PostgreSQL's DROP would wait
+        db.drop_all()
 
 
 def fixture_library() -> FlowLibrary:

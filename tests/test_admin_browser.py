@@ -355,3 +355,47 @@ def test_a_council_chooses_whether_twilio_keeps_its_texts(page, browser, live, w
     with app.app_context():
         assert db.session.get(Tenant, 1).delete_sms_from_provider is False
     expect(page.get_by_role("radio", name=re.compile("Keep them"))).to_be_checked()
+
+
+def test_a_council_sets_up_whatsapp(page, browser, live, world, app):
+    from chatsurvey.councils.models import Tenant
+    from chatsurvey.extensions import db
+    from chatsurvey.invitations import whatsapp
+
+    sign_in(page, live, world["council"])
+    page.goto(f"{live}/admin/councils/1")
+    page.get_by_role("link", name="set up WhatsApp").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("WhatsApp")
+    expect(page.locator(".warning-box")).to_contain_text("No WhatsApp sender")
+    page.get_by_label("WhatsApp sender").fill("+447700900999")
+    page.get_by_label("Content SID of the invitation template").fill("AC" + "1" * 32)
+    page.get_by_label("Content SID of the reminder template").fill("HX" + "2" * 32)
+    page.get_by_role("button", name="Save").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("is not one of testshire's numbers")
+    expect(summary).to_contain_text("it looks like the council's Twilio account SID")
+    expect(page.locator(":focus")).to_have_class(re.compile("error-summary"))
+    accessible(page, "council-whatsapp-errors")
+    screenshot(page, "admin-council-whatsapp-errors-1280", full_page=True)
+    small = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    small.add_cookies(page.context.cookies())
+    narrow = small.new_page()
+    narrow.goto(f"{live}/admin/councils/1/whatsapp")
+    screenshot(narrow, "admin-council-whatsapp-390", full_page=True)
+    small.close()
+    page.get_by_role("link", name=re.compile("is not one of")).click()
+    expect(page.get_by_label("WhatsApp sender")).to_be_focused()
+    page.get_by_label("WhatsApp sender").fill("whatsapp:+447700900001")
+    page.get_by_label("Content SID of the invitation template").fill("HX" + "1" * 32)
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".flash-success")).to_contain_text("Saved")
+    expect(page.get_by_text("Ready: invitations and reminders can go by WhatsApp")).to_be_visible()
+    accessible(page, "council-whatsapp")
+    screenshot(page, "admin-council-whatsapp-1280", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "admin-council-whatsapp-saved-390", full_page=True)
+    with app.app_context():
+        tenant = db.session.get(Tenant, 1)
+        assert whatsapp.not_ready(tenant) is None
+        assert tenant.whatsapp_templates == {"invite": "HX" + "1" * 32,
+                                             "reminder": "HX" + "2" * 32}

@@ -431,13 +431,15 @@ def test_a_picture_that_is_not_there_is_refused():
 
 
 def test_every_picture_is_an_svg_with_its_licence_beside_it():
-    from chatsurvey.engine.icons import ICON_DIR, known_icons
+    from chatsurvey.engine.icons import ICON_DIR, known_icons, picture
 
     assert {"face-crying", "house"} <= known_icons()
     assert "CC BY-SA 4.0" in (ICON_DIR / "README.md").read_text()
     assert "Attribution-ShareAlike 4.0" in (ICON_DIR / "LICENSE.txt").read_text()
     for name in known_icons():
-        assert (ICON_DIR / f"{name}.svg").read_text().startswith("<svg"), name
+        found = picture(name)
+        assert found is not None and found.parent == ICON_DIR, name
+        assert found.read_text().startswith("<svg"), name
 
 
 def test_a_branch_can_test_why_help_was_offered():

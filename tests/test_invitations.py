@@ -39,30 +39,16 @@ from chatsurvey.invitations.upload import (
 from chatsurvey.jobs import SEND, queue
 from tests import twilio_standin
 from tests.helpers import PROJECT
+from tests.twilio_standin import ACCOUNT
 
 pytestmark = pytest.mark.redis
 
-ACCOUNT = "AC" + "0" * 32
-TOKEN = "twilio-test-token"
 LONDON = ZoneInfo("Europe/London")
 A, B, C = "+447700900201", "+447700900202", "+447700900203"
 
 twilio_server = twilio_standin.twilio_server
 twilio = twilio_standin.twilio
-
-
-@pytest.fixture
-def app(make_app, twilio):  # this module's app talks to the stand-in
-    from chatsurvey.extensions import db as database
-
-    app = make_app(TWILIO_API_BASE_URL=twilio.url)
-    redis_client(app).flushdb()
-    twilio.account(ACCOUNT, TOKEN)
-    with app.app_context():
-        database.create_all()
-    yield app
-    with app.app_context():
-        database.drop_all()
+app = twilio_standin.app  # this module's app talks to the stand-in
 
 
 class Clock:

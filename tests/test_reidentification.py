@@ -46,7 +46,7 @@ from chatsurvey.responses.mixing import mix_days
 from chatsurvey.responses.models import Comment, Response
 from chatsurvey.sweeper import sweep
 from devtools.phone import reply_texts
-from tests.helpers import store_waiting
+from tests.helpers import fresh_app, store_waiting
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(240)]
 
@@ -209,16 +209,8 @@ def better_than_chance(guess: list, truth: list) -> str | None:
 
 @pytest.fixture
 def app(make_app):
-    from chatsurvey.extensions import db, redis_client
-
-    app = make_app(JOBS_ASYNC=False)
-    redis_client(app).flushdb()
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
+    with fresh_app(make_app, JOBS_ASYNC=False) as app:
+        yield app
 
 
 def test_the_operator_cannot_tie_a_response_to_its_sender_or_its_time(app, survey, caplog):

@@ -24,11 +24,10 @@ from chatsurvey.extensions import db, redis_client
 from chatsurvey.jobs import SEND, queue
 from devtools.phone import reply_texts
 from tests import twilio_standin
+from tests.twilio_standin import ACCOUNT, TOKEN
 
 pytestmark = pytest.mark.redis
 
-ACCOUNT = "AC" + "0" * 32
-TOKEN = "twilio-test-token"
 COUNCIL = "+447700900001"
 URL = "http://localhost/sms/inbound"
 FINISHER, STOPPER, STILL_ANSWERING = "+447700900301", "+447700900302", "+447700900303"
@@ -36,19 +35,7 @@ SURVEY = ["hi", "English", "yes", "17", "7", "never", "1", "3", "more days out"]
 
 twilio_server = twilio_standin.twilio_server
 twilio = twilio_standin.twilio
-
-
-@pytest.fixture
-def app(make_app, twilio):  # this module's app talks to the stand-in
-    app = make_app(TWILIO_API_BASE_URL=twilio.url)
-    redis_client(app).flushdb()
-    twilio.account(ACCOUNT, TOKEN)
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
+app = twilio_standin.app  # this module's app talks to the stand-in
 
 
 def text(client, twilio, sender: str, body: str) -> list[str]:

@@ -33,14 +33,13 @@ from devtools.phone import reply_texts
 from tests import twilio_standin
 from tests.admin_helpers import add_response
 from tests.helpers import store_waiting
+from tests.twilio_standin import ACCOUNT, TOKEN
 
 pytestmark = pytest.mark.redis
 
 TO = "+447700900001"
 SENDER = "+447700900123"
 DIGITS = "7700900123"
-TOKEN = "twilio-test-token"
-ACCOUNT = "AC" + "0" * 32
 URL = "http://localhost/whatsapp/inbound"
 INVITE_SID = "HX" + "a" * 32
 REMINDER_SID = "HX" + "b" * 32
@@ -48,19 +47,7 @@ LONDON = ZoneInfo("Europe/London")
 
 twilio_server = twilio_standin.twilio_server
 twilio = twilio_standin.twilio
-
-
-@pytest.fixture
-def app(make_app, twilio):  # this module's app talks to the stand-in
-    app = make_app(TWILIO_API_BASE_URL=twilio.url)
-    redis_client(app).flushdb()
-    twilio.account(ACCOUNT, TOKEN)
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
+app = twilio_standin.app  # this module's app talks to the stand-in
 
 
 @pytest.fixture

@@ -12,35 +12,22 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 import chatsurvey.invitations.models  # noqa: F401  (the SMS tables)
-from chatsurvey.extensions import db, redis_client
+from chatsurvey.extensions import db
 from devtools.phone import reply_texts
 from tests import twilio_standin
+from tests.twilio_standin import ACCOUNT, TOKEN
 
 deletion = pytest.importorskip("chatsurvey.channels.sms.deletion")
 
 pytestmark = pytest.mark.redis
 
-ACCOUNT = "AC" + "0" * 32
-TOKEN = "twilio-test-token"
 COUNCIL = "whatsapp:+447700900001"
 URL = "http://localhost/whatsapp/inbound"
 FINISHER, STILL_ANSWERING = "whatsapp:+447700900301", "whatsapp:+447700900303"
 
 twilio_server = twilio_standin.twilio_server
 twilio = twilio_standin.twilio
-
-
-@pytest.fixture
-def app(make_app, twilio):  # this module's app talks to the stand-in
-    app = make_app(TWILIO_API_BASE_URL=twilio.url)
-    redis_client(app).flushdb()
-    twilio.account(ACCOUNT, TOKEN)
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
+app = twilio_standin.app  # this module's app talks to the stand-in
 
 
 def write(client, twilio, sender: str, body: str) -> list[str]:

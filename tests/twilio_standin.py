@@ -17,7 +17,12 @@ otherwise the message is accepted and then fails with error 63016, as
 Twilio's does. A template (``ContentSid``, ``ContentVariables``) always goes.
 
 One server per test session (``twilio_server``); ``twilio`` gives each test
-an empty one.
+an empty one; ``app`` is an app whose Twilio client talks to it. A test module
+uses them by naming them::
+
+    twilio_server = twilio_standin.twilio_server
+    twilio = twilio_standin.twilio
+    app = twilio_standin.app
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from email.utils import formatdate
 import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.helpers import fresh_app
 
 _PATH = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-zA-Z]+)/Messages\.json$")
 _ONE = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-zA-Z]+)/Messages/(SM[0-9a-f]+)\.json$")
@@ -242,3 +249,17 @@ def twilio_server():
 def twilio(twilio_server):
     twilio_server.reset()
     return twilio_server
+
+
+ACCOUNT = "AC" + "0" * 32
+TOKEN = "twilio-test-token"
+"""The council's Twilio account and auth token, as tests.helpers.seed_tenant sets them."""
+
+
+@pytest.fixture
+def app(make_app, twilio):
+    """The conftest app, its Twilio client talking to the stand-in, which holds the
+    council's account (ACCOUNT, TOKEN)."""
+    twilio.account(ACCOUNT, TOKEN)
+    with fresh_app(make_app, TWILIO_API_BASE_URL=twilio.url) as app:
+        yield app

@@ -3,6 +3,9 @@
 The form is read into `CouncilSettings` and checked by `chatsurvey.councils.actions`, the
 same rules as `chatsurvey tenants add`. The Twilio auth token is write-only: the page
 says whether one is set, never what it is.
+
+A council's WhatsApp page saves through `chatsurvey.invitations.whatsapp.set_up`, as
+`chatsurvey tenants whatsapp` does: the same checks, the same audit entry.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from sqlalchemy import select
 
 from chatsurvey.accounts.models import ANALYST, COUNCIL_ADMIN
-from chatsurvey.admin.blueprint import analyst_only, bp, current_user, require
+from chatsurvey.admin.blueprint import analyst_only, bp, current_user, editors, require
 from chatsurvey.admin.scoping import for_tenant, scope
 from chatsurvey.councils.actions import (
     CouncilRefused,
@@ -25,6 +28,7 @@ from chatsurvey.councils.logo import LOGO_MAX_BYTES, LogoRefused, council_logo, 
 from chatsurvey.councils.models import COUNTRIES, Tenant
 from chatsurvey.engine.languages import LANGUAGES
 from chatsurvey.extensions import db
+from chatsurvey.invitations import whatsapp
 
 
 @bp.get("/councils")
@@ -139,3 +143,31 @@ def tenant_logo_image(tenant_id: int):
     if found is None:
         abort(404)
     return Response(found.png, mimetype="image/png", headers={"Cache-Control": "no-cache"})
+
+
+@bp.route("/councils/<int:tenant_id>/whatsapp", methods=["GET", "POST"])
+@editors
+def tenant_whatsapp(tenant_id: int):
+    """The council's WhatsApp sender and approved templates (docs/whatsapp.md)."""
+    tenant = for_tenant(Tenant, tenant_id)
+    errors: dict[str, str] = {}
+    form: dict[str, str] = {}
+    if request.method == "POST":
+        form = {name: request.form.get(name, "") for name in ("sender", *whatsapp.KINDS)}
+        try:
+            whatsapp.set_up(tenant, form["sender"],
+                            {kind: form[kind] for kind in whatsapp.KINDS})
+        except whatsapp.SetUpRefused as refused:
+            errors = refused.problems
+            form = {name: value for name, value in form.items() if name not in errors}
+        else:
+            flash("Saved.", "success")
+            return redirect(url_for("admin.tenant_whatsapp", tenant_id=tenant.id))
+    sender = whatsapp.sending_number(tenant)
+    current = {"sender": sender.number if sender else "",
+               **{kind: whatsapp.template(tenant, kind) or "" for kind in whatsapp.KINDS}}
+    # After a refusal: what was typed, except what was refused (never shown back).
+    values = {name: "" if name in errors else form[name] for name in form} if errors else current
+    return render_template("admin/tenant_whatsapp.html", tenant=tenant, errors=errors,
+                           values=values, kinds=whatsapp.KIND_NAMES,
+                           missing=whatsapp.problems(tenant)), 400 if errors else 200

@@ -131,13 +131,17 @@ def _whatsapp(tenant: Tenant) -> str:
 
 @tenants.command("whatsapp")
 @click.argument("slug")
-@click.option("--sender", help="Which of the council's numbers is its WhatsApp sender.")
+@click.option("--sender", help="Which of the council's numbers is its WhatsApp sender; '' "
+              "means none.")
 @click.option("--invite", help="Content SID (HX...) of the approved invitation template; '' "
               "removes it.")
 @click.option("--reminder", help="Content SID (HX...) of the approved reminder template.")
 def tenants_whatsapp(slug: str, sender: str | None, invite: str | None,
                      reminder: str | None) -> None:
-    """Set up WhatsApp for a council: its sender and approved templates (docs/whatsapp.md)."""
+    """Set up WhatsApp for a council: its sender and approved templates (docs/whatsapp.md).
+
+    The same action, checks and audit entry as the admin's WhatsApp page for the council.
+    """
     tenant = council(slug)
     templates = {k: v for k, v in (("invite", invite), ("reminder", reminder)) if v is not None}
     try:

@@ -254,8 +254,8 @@ class _Builder:
         label = self.message_key(key, name, where)
         icon = item.get("icon")
         if icon is not None and icon not in known_icons():
-            self.problem(f"there is no picture called '{icon}' (the pictures are in "
-                         "chatsurvey/static/openmoji)", name, f"{where}.icon",
+            self.problem(f"there is no picture called '{icon}' (the names are in "
+                         "chatsurvey/static/openmoji/README.md)", name, f"{where}.icon",
                          "unknown_icon")
             icon = None
         return Option(item["value"], label, item.get("emoji"), icon)

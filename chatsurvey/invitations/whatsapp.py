@@ -116,42 +116,85 @@ def not_ready(tenant: Tenant) -> str | None:
 
 
 class SetUpRefused(ValueError):
-    """Why a council's WhatsApp settings were not saved, in words for the person setting up."""
+    """The council's WhatsApp settings were not saved; ``problems`` says why, by field
+    ("sender", "invite", "reminder"), in words for the person setting up.
+
+    A refused value is never repeated back: someone may paste the council's auth token
+    into the wrong box, and a message that quoted it would show it on the page.
+    """
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+OTHER_SIDS = {"AC": "the council's Twilio account SID", "MG": "a messaging service SID",
+              "SM": "a message SID", "MM": "a message SID", "PN": "a phone number SID",
+              "XE": "a WhatsApp sender SID"}
+"""Other Twilio ids people paste by mistake, by their first two letters."""
+
+
+def _sender_problem(tenant: Tenant, sender: str) -> tuple[SmsNumber | None, str | None]:
+    """The council's number ``sender`` names (``+44...`` or Twilio's ``whatsapp:+44...``)."""
+    _, raw = split_address(sender.strip())
+    try:
+        wanted = normalise_number(raw)
+    except ValueError:
+        return None, ("That is not a phone number. Write the WhatsApp sender like "
+                      "+447700900123 or whatsapp:+447700900123.")
+    number = next((n for n in tenant.numbers if n.number == wanted), None)
+    if number is None:
+        return None, (f"{wanted} is not one of {tenant.slug}'s numbers: add it as an SMS "
+                      "number first (a programme analyst adds numbers).")
+    return number, None
+
+
+def _template_problem(kind: str, sid: str) -> str | None:
+    if kind not in KINDS:
+        return f"{kind[:20]} is not a kind of message: {', '.join(KINDS)}."
+    if not sid or CONTENT_SID.fullmatch(sid):
+        return None
+    other = OTHER_SIDS.get(sid[:2].upper())
+    return (f"For {KIND_NAMES[kind]}: that is not a Content SID"
+            + (f" (it looks like {other})" if other else "")
+            + ". A Content SID is HX and 32 letters and digits, as Twilio's Content Template "
+              "Builder shows it.")
 
 
 def set_up(tenant: Tenant, sender: str | None, templates: dict[str, str]) -> None:
     """Mark one of the council's numbers as its WhatsApp sender and keep its template SIDs.
 
-    ``sender`` must be one of the council's numbers (add it first, like an SMS
-    number); ``templates`` maps "invite"/"reminder" to a Content SID ("" removes
-    one). Raises SetUpRefused with nothing written; audited, then committed.
+    The one way to set up a council's WhatsApp, for the admin's WhatsApp page and
+    `chatsurvey tenants whatsapp`. ``sender`` must be one of the council's numbers
+    (add it first, like an SMS number); None keeps the sender, "" means none.
+    ``templates`` maps "invite"/"reminder" to a Content SID ("" removes one). Every
+    problem is found first (SetUpRefused, nothing written); then written, audited
+    and committed.
     """
+    found: dict[str, str] = {}
     number = None
     if sender:
-        try:
-            wanted = normalise_number(sender)
-        except ValueError:
-            raise SetUpRefused(f"{sender} is not a phone number: write it like "
-                               "+447700900123.") from None
-        number = next((n for n in tenant.numbers if n.number == wanted), None)
-        if number is None:
-            raise SetUpRefused(f"{wanted} is not one of {tenant.slug}'s numbers: add it first.")
+        number, problem = _sender_problem(tenant, sender)
+        if problem:
+            found["sender"] = problem
+    cleaned = {kind: (sid or "").strip() for kind, sid in templates.items()}
+    for kind, sid in cleaned.items():
+        problem = _template_problem(kind, sid)
+        if problem:
+            found[kind if kind in KINDS else "templates"] = problem
+    if found:
+        raise SetUpRefused(found)
     kept = dict(tenant.whatsapp_templates or {})
-    for kind, sid in templates.items():
-        if kind not in KINDS:
-            raise SetUpRefused(f"{kind} is not a kind of message: {', '.join(KINDS)}.")
-        sid = sid.strip()
-        if sid and not CONTENT_SID.fullmatch(sid):
-            raise SetUpRefused(f"{sid} is not a Content SID: HX and 32 hex digits, as Twilio's "
-                               "Content Template Builder shows it.")
+    for kind, sid in cleaned.items():
         if sid:
             kept[kind] = sid
         else:
             kept.pop(kind, None)
-    if number is not None:
+    if sender is not None:
         for other in tenant.numbers:
             other.whatsapp = other is number
     tenant.whatsapp_templates = kept
-    record("council.whatsapp", tenant, sender=number.number if number else None,
+    chosen = sending_number(tenant)
+    record("council.whatsapp", tenant, sender=chosen.number if chosen else None,
            templates=sorted(kept))
     db.session.commit()

@@ -4,7 +4,7 @@ One summary per age band, because a 6-year-old and a care leaver of 22 read
 different things. Written for a reading age of 7: each indicator has a short
 "you" sentence (``summary.yaml``, translated through the ``summary`` gettext
 catalogue in ``chatsurvey/locales``), "about 8 in 10 of you" rather than
-"78%", and a picture (OpenMoji, vendored in ``static/reports/openmoji``).
+"78%", and a picture (OpenMoji, vendored in ``static/openmoji``: `engine.icons`).
 
 What it shows, and how:
 
@@ -34,12 +34,13 @@ from babel.messages.pofile import read_po
 from flask import current_app
 from markupsafe import Markup
 
+from chatsurvey.engine.icons import ICON_DIR, picture
 from chatsurvey.reports import flags
 from chatsurvey.reports.model import PBand, PRow, Published
 
 HERE = Path(__file__).resolve().parent
 CSS = HERE.parent / "static" / "reports" / "report.css"
-ICONS = HERE.parent / "static" / "reports" / "openmoji"
+ICONS = ICON_DIR
 LABELS = HERE / "summary.yaml"
 DOMAIN = "summary"
 MOST_GOOD, MOST_WORK = 4, 3
@@ -173,8 +174,8 @@ def summaries(pub: Published, pledges: Sequence, band: str | None = None,
 @functools.cache
 def icon_svg(code: str) -> Markup:
     """An OpenMoji picture, inline (decorative: the words beside it say everything)."""
-    path = ICONS / f"{code}.svg"
-    if not path.is_file() or not code.replace("-", "").isalnum():
+    path = picture(code)
+    if path is None:
         return Markup("")
     svg = path.read_text().replace("<svg ", '<svg aria-hidden="true" focusable="false" '
                                    'class="icon" ', 1)

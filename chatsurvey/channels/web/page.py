@@ -35,6 +35,7 @@ from chatsurvey.councils.logo import council_logo, logo_digest
 from chatsurvey.councils.models import ORIGIN, Tenant, frame_origins
 from chatsurvey.engine.catalogue import text_direction
 from chatsurvey.engine.icons import ICON_DIR, known_icons
+from chatsurvey.engine.icons import picture as picture_file
 from chatsurvey.engine.languages import BY_CODE
 from chatsurvey.i18n import page_text
 
@@ -181,9 +182,10 @@ def logo(link: str) -> Response:
 @bp.get("/chat/pictures/<name>.svg")
 def picture(name: str) -> Response:
     """A picture beside an answer (OpenMoji, CC BY-SA 4.0): served from here, never fetched."""
-    if name not in known_icons():
+    path = picture_file(name) if name in known_icons() else None
+    if path is None:
         abort(404)
-    response = send_from_directory(ICON_DIR, f"{name}.svg",
+    response = send_from_directory(ICON_DIR, path.name,
                                    max_age=current_app.config["WEB_WIDGET_MAX_AGE"])
     response.headers["Content-Security-Policy"] = "default-src 'none'"
     return response
