@@ -1,11 +1,12 @@
 """Train the safeguarding model (chatsurvey/engine/safeguarding_model.json).
 
 A logistic regression over words, word pairs and 4-letter fragments, trained
-on the labelled development corpus (tests/redaction/corpus.jsonl). It catches
-disclosures worded in ways the phrase rules do not know, and misspellings.
-The threshold is chosen by 5-fold cross-validation on the same corpus, for
-high recall; the held-out corpus is never used here. Run after changing the
-corpus:
+on the labelled development corpora (tests/redaction/corpus.jsonl and
+flag_dev.jsonl). It catches disclosures worded in ways the phrase rules do not
+know, and misspellings. The threshold is chosen by 5-fold cross-validation on
+the same corpora, for high recall; the held-out corpus and the check set
+(holdout.jsonl, flag_check.jsonl) are never used here. Run after changing a
+development corpus:
 
     .venv/bin/python scripts/train_safeguarding.py
 """

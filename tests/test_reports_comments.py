@@ -88,4 +88,4 @@ def test_real_disclosures_come_first_on_the_held_out_corpus():
                      key=lambda r: urgency(r["text"]))
     first_page = flagged[:25]
     share = sum(bool(r["safeguarding"]) for r in first_page) / len(first_page)
-    assert share >= 0.9, share  # measured: 24 of 25 (all flagged: 72 of 122)
+    assert share >= 0.9, share  # measured: 24 of 25 (all flagged: 74 of 101)

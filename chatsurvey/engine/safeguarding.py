@@ -7,19 +7,22 @@ offering help too often rather than too rarely. It looks for families of
 phrases (below, by kind of harm) in English, Welsh and Scottish Gaelic, and is
 tolerant of text-speak and missing apostrophes. Ordinary figures of speech
 ("this homework is killing me", "we hit the shops") are not matched: harm
-phrases need a person on the receiving end, or words that only mean harm.
+phrases need a person on the receiving end, or words that only mean harm. A harm
+word straight after a denial ("nobody hurts me", "they never hit me") or after
+"i" ("i hit my brother back") is not a disclosure.
 
 Behind the phrases sits a small logistic-regression model (words, word pairs
 and letter fragments, trained by scripts/train_safeguarding.py) that catches
 disclosures worded in ways the phrases do not know. Recall and precision are
-measured on two labelled corpora and reported in docs/benchmarks.md.
+measured on labelled corpora (tests/redaction) and reported in docs/benchmarks.md.
 
 The check runs on every free-text answer inside a conversation turn, so it
-must cost microseconds: plain-ASCII text (nearly all of it) is first tried
-against every phrase at once by RE2, which reads the text in one pass; only a
-hit there is confirmed by Python's own engine (which alone knows the few
-"not followed by" rules). RE2 without those rules matches a superset, so the
-shortcut never misses what the full check would find.
+must cost microseconds: plain-ASCII text (nearly all of it) is tried against
+every phrase at once by an RE2 set, which reads the text in one pass and says
+which phrases match. A phrase with "not followed by" or "not straight after"
+rules (which RE2 lacks) is then confirmed by Python's own engine; RE2 without
+those rules matches a superset, so the shortcut never misses what the full
+check would find, and never finds what it would not.
 """
 
 from __future__ import annotations
@@ -259,19 +262,25 @@ PATTERNS: dict[str, list[str]] = {
 _COMPILED = {kind: re.compile("|".join(f"(?:{p})" for p in patterns))
              for kind, patterns in PATTERNS.items()}
 
-# "Not followed by" groups, up to two levels of brackets inside.
-_LOOKAHEAD = re.compile(r"\(\?<?!(?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)")
+# "Not followed by" and "not straight after" groups, up to two levels of brackets inside.
+_LOOKAROUND = re.compile(r"\(\?<?!(?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)")
+_PHRASES = [p for patterns in PATTERNS.values() for p in patterns]
+_CONFIRM = {i: re.compile(p) for i, p in enumerate(_PHRASES) if _LOOKAROUND.search(p)}
+"""The phrases RE2 can only match without their lookaround rules: Python's engine confirms."""
 
 
-def _superset_pattern() -> str:
-    """Every phrase in one pattern, without its "not followed by" rules (RE2 has none)."""
-    parts = [_LOOKAHEAD.sub("", p) for patterns in PATTERNS.values() for p in patterns]
-    return "|".join(f"(?:{p})" for p in parts)
+def _phrase_set() -> re2.Set:
+    """Every phrase in one RE2 set, without its lookaround rules (RE2 has none)."""
+    options = re2.Options()
+    options.max_mem = 64 << 20  # room for the one-pass automaton of every phrase
+    phrases = re2.Set.SearchSet(options)
+    for phrase in _PHRASES:
+        phrases.Add(_LOOKAROUND.sub("", phrase))
+    phrases.Compile()
+    return phrases
 
 
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.max_mem = 64 << 20  # room for the one-pass automaton of every phrase
-_ANY_PHRASE_ASCII = re2.compile(_superset_pattern(), _RE2_OPTIONS)
+_ANY_PHRASE_ASCII = _phrase_set()
 _WORD = re.compile(r"[^\W_]+")
 
 
@@ -334,10 +343,12 @@ def model_score(text: str) -> float:
 
 
 def _phrase_in(folded: str) -> bool:
-    # RE2 is given the ASCII text as bytes: the same match, without the wrapper's
-    # work to map byte offsets back to characters.
-    if folded.isascii() and not _ANY_PHRASE_ASCII.search(folded.encode()):
-        return False
+    # RE2 is given the ASCII text as bytes: the same match, without the wrapper's work to map
+    # byte offsets back to characters. It says which phrases match; only those with
+    # lookaround rules need Python's engine to confirm them.
+    if folded.isascii():
+        found = _ANY_PHRASE_ASCII.Match(folded.encode()) or ()
+        return any(i not in _CONFIRM or _CONFIRM[i].search(folded) for i in found)
     return any(pattern.search(folded) for pattern in _COMPILED.values())
 
 
