@@ -238,7 +238,7 @@ PATTERNS: dict[str, list[str]] = {
         r"\bbullied\b.{0,40}(?:every day|hit|push|kick|threat|stab|jump|toilet|kill)",
         r"(?:pls|please|plz|someone|somebody|some1|any1|anyone) help(?: me)?\b(?! (?:me )?(?:wi"
         r"th|to|"
-        r"get|find|fill|out|sort|learn|understand|choose|pick|apply)\b)", r"^\W*help(?: me)?\W*$",
+        r"get|find|fill|out|sort|learn|understand|choose|pick|apply)\b)", r"^\W*help me\W*$",
         r"need help (?:right )?now", r"(?:dont|don'?t) know who (?:else )?to tell",
         r"(?:cant|can'?t|dont want to|don'?t want to|scared to) go (?:home|back)(?: there)?\W+("
         r"?:because|cos|coz|"
