@@ -114,13 +114,12 @@ PATTERNS: dict[str, list[str]] = {
         r"marks on (?:my|his|her|their) (?:back|arms?|legs?|body|neck|face)",
         r"(?:get|gets|got|with) (?:the|a|his|her) belt",
         r"(?:hands?|arm) (?:round|around) my (?:neck|throat)",
-        r"twist(?:s|ed)? my arm", r"round the head", r"down the stairs",
+        r"twist(?:s|ed)? my arm", r"round the head",
         r"beats? (?:me|him|her|us|my \w+|our \w+) up",
         r"(?:sit|sat|sits|kneel|knelt) on (?:me|my (?:chest|back|legs|arms|neck))",
         r"(?:screams?|shouts?|yells?|spits?) in my face", r"(?:pushed|shoved|held) my head",
-        r"(?:gonna|going to|will|'?ll|said they(?:'?ll| would| will)) (?:stab|batter|jump|shoot"
-        r"|beat up) "
-        r"(?:me|us|my \w+)",
+        r"(?:gonna|going to|will|'?ll|said they(?:'?ll| would| will)) "
+        r"(?:stab|batter|jump|shoot|beat up) (?:me|us|my \w+)",
         r"threaten(?:s|ed|ing)? to (?:kill|hurt|stab|share|post|send|beat|batter)",
         r"wait(?:s|ing)? (?:for me )?outside my (?:house|school|flat|home)",
         r"beat (?:me|him|her|us) up", r"(?:got|get|been) (?:beat(?:en)? up|battered|jumped)\b",
