@@ -1,11 +1,12 @@
 """Train the safeguarding model (chatsurvey/engine/safeguarding_model.json).
 
 A logistic regression over words, word pairs and 4-letter fragments, trained
-on the labelled development corpus (tests/redaction/corpus.jsonl). It catches
-disclosures worded in ways the phrase rules do not know, and misspellings.
-The threshold is chosen by 5-fold cross-validation on the same corpus, for
-high recall; the held-out corpus is never used here. Run after changing the
-corpus:
+on the labelled development corpora (tests/redaction/corpus.jsonl and
+flag_dev.jsonl). It catches disclosures worded in ways the phrase rules do not
+know, and misspellings. The threshold is chosen by 5-fold cross-validation on
+the same corpora, for high recall; the held-out corpus and the check set
+(holdout.jsonl, flag_check.jsonl) are never used here. Run after changing a
+development corpus:
 
     .venv/bin/python scripts/train_safeguarding.py
 """
@@ -20,7 +21,7 @@ from pathlib import Path
 from chatsurvey.engine.safeguarding import features, phrase_match
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "tests" / "redaction" / "corpus.jsonl"
+CORPORA = [ROOT / "tests" / "redaction" / name for name in ("corpus.jsonl", "flag_dev.jsonl")]
 OUT = ROOT / "chatsurvey" / "engine" / "safeguarding_model.json"
 EPOCHS, RATE, L2, KEEP = 40, 0.2, 1e-4, 0.02
 MIN_EVIDENCE = 1.0
@@ -101,7 +102,8 @@ def everyday_answers() -> list[str]:
 
 
 def main() -> None:
-    items = [json.loads(line) for line in CORPUS.read_text("utf-8").splitlines() if line.strip()]
+    items = [json.loads(line) for corpus in CORPORA
+             for line in corpus.read_text("utf-8").splitlines() if line.strip()]
     items += [{"text": text, "safeguarding": False} for text in everyday_answers()]
     rows = [(features(item["text"]), int(bool(item["safeguarding"]))) for item in items]
     # Cross-validated scores: each comment scored by a model that never saw it.

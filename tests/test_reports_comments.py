@@ -65,15 +65,14 @@ def test_the_queue_pages_filters_searches_and_puts_real_disclosures_first(rounds
     assert [c.text for c in found.items] == ["More football in the south"]
 
 
-def test_the_review_flag_measured_on_the_held_out_corpus():
-    """Recall and precision of the review flag on comments it was not tuned on. Measured
-    (docs/benchmarks.md): recall 93.5% (72 of 77), precision 59.0% (72 of 122), against
-    targets of 95% and 60%. This test holds the line; it does not claim the targets."""
+def test_the_review_flag_meets_its_targets_on_the_held_out_corpus():
+    """Recall at least 95% and precision at least 60% for the review flag, on comments it
+    was never tuned on (figures in docs/benchmarks.md)."""
     from devtools.redaction_eval import evaluate
 
     scores = evaluate(Path(__file__).parent / "redaction" / "holdout.jsonl")
-    assert scores.flag_recall() >= 0.93
-    assert scores.flag_precision() >= 0.58
+    assert scores.flag_recall() >= 0.95, scores.flag
+    assert scores.flag_precision() >= 0.60, scores.flag
 
 
 def test_real_disclosures_come_first_on_the_held_out_corpus():
@@ -89,4 +88,4 @@ def test_real_disclosures_come_first_on_the_held_out_corpus():
                      key=lambda r: urgency(r["text"]))
     first_page = flagged[:25]
     share = sum(bool(r["safeguarding"]) for r in first_page) / len(first_page)
-    assert share >= 0.9, share  # measured: 24 of 25 (all flagged: 72 of 122)
+    assert share >= 0.9, share  # measured: 24 of 25 (all flagged: 74 of 101)

@@ -40,6 +40,34 @@ def test_everyday_words_do_not_bring_up_helplines(text):
     assert not looks_like_harm(text)
 
 
+@pytest.mark.parametrize("text, kind", [
+    ("my foster mum pushed me down the stairs", "physical abuse"),
+    ("he put his hands round my neck", "physical abuse"),
+    ("they said they will batter me if i come back", "physical abuse"),
+    ("i wish i was never born", "suicide"),
+    ("everyone would be happier if i wasnt here", "suicide"),
+    ("i make myself throw up after every meal", "self-harm"),
+    ("he says he will post my pics unless i send more", "sexual abuse"),
+    ("my mums boyfriend puts his hand up my top", "sexual abuse"),
+    ("they make me take packages to other towns", "grooming and exploitation"),
+    ("theres never anything to eat at home", "neglect"),
+    ("my family want me to marry my cousin and im 15", "forced marriage and fgm"),
+    ("somebody help pls", "unsafe or in danger"),
+])
+def test_more_ways_of_saying_harm_are_known(text, kind):
+    assert kind in harm_kinds(text)
+
+
+@pytest.mark.parametrize("text", [
+    "nobody hurts me here, i feel safe", "my carers never hit me or shout at me",
+    "i hit my brother back when he took my ipad", "i dont feel unsafe, just bored",
+    "please help me with my maths homework", "im scared about my exams",
+    "i dont want to live in the city when im older",
+])
+def test_a_harm_word_denied_or_done_by_the_writer_is_no_phrase(text):
+    assert not phrase_match(text)
+
+
 @pytest.mark.parametrize("text", ["", "yes", "purple", "more football", "school is boring"])
 def test_ordinary_answers_are_not_flagged_for_review(text):
     assert not needs_review_first(text)

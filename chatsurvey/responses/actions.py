@@ -41,7 +41,7 @@ class Refused(ValueError):
 def urgency(text: str) -> tuple[bool, float]:
     """A sort key putting real disclosures first: a named kind of harm (the phrase families)
     before the model's worrying words alone, then the model's confidence. On the held-out
-    corpus the first 25 flagged comments so ordered are 96% real disclosures (59% of all
+    corpus the first 25 flagged comments so ordered are 96% real disclosures (73% of all
     flagged ones are)."""
     from chatsurvey.engine.safeguarding import model_score, phrase_match
 
