@@ -532,7 +532,7 @@ def advance(flow: Flow, state: State, resume: Resume,
     return turn.result()
 
 
-def transcript(flow: Flow, state: State) -> dict:
+def transcript(flow: Flow, state: State) -> dict[str, Any]:
     """What a conversation leaves to be stored: answers with what each question was."""
     questions = questions_by_key(flow)
     answers = state.answers
