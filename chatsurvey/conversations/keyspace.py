@@ -70,7 +70,6 @@ from typing import Any, cast
 import orjson
 from flask import Flask, current_app
 from redis import Redis
-from redis.client import Pipeline
 from redis.exceptions import ResponseError
 
 EXTENSION = "chatsurvey.sessions"
@@ -244,7 +243,7 @@ class SessionStore:
 
     def __init__(self, redis: Redis, *, ttl_sms: int, ttl_web: int, grace: int, ended_ttl: int,
                  clock: Callable[[], float] = time.time) -> None:
-        self.redis = redis
+        self.redis = redis  # redis-py leaves pipeline()'s shard_hint untyped: hence the ignores
         self.ttl_sms, self.ttl_web, self.grace, self.ended_ttl = ttl_sms, ttl_web, grace, ended_ttl
         self.clock = clock
         self._save = redis.register_script(_SAVE)
@@ -329,10 +328,6 @@ class SessionStore:
         """Did this SMS sender finish that round (within the marker's lifetime)?"""
         return bool(self.redis.exists(finished_key(pointer, round_id)))
 
-    def _pipeline(self, transaction: bool = True) -> Pipeline:
-        # redis-py leaves pipeline()'s shard_hint untyped.
-        return self.redis.pipeline(transaction)  # pyright: ignore[reportUnknownMemberType]
-
     # -- idle conversations, for the sweeper and the flow editor --
 
     def _scan(self, pattern: str) -> Iterator[str]:
@@ -362,7 +357,7 @@ class SessionStore:
         """
         found: list[str] = []
         for batch in self.records():
-            pipe = self._pipeline(transaction=False)
+            pipe = self.redis.pipeline(transaction=False)  # pyright: ignore[reportUnknownMemberType]
             for key in batch:
                 pipe.ttl(key)
             idle = [key for key, ttl in zip(batch, pipe.execute(), strict=True)
@@ -426,7 +421,7 @@ class SessionStore:
         by_stream: dict[str, list[str]] = {}
         for stream, entry_id in entries:
             by_stream.setdefault(stream, []).append(entry_id)
-        pipe = self._pipeline(transaction=False)
+        pipe = self.redis.pipeline(transaction=False)  # pyright: ignore[reportUnknownMemberType]
         for stream, ids in by_stream.items():
             pipe.xack(stream, STORE_GROUP, *ids)
             pipe.xdel(stream, *ids)
@@ -434,7 +429,8 @@ class SessionStore:
 
     def set_aside(self, stream: str, entry_id: str, fields: dict[bytes, bytes]) -> None:
         """Move an entry that cannot be stored out of the outbox, for a person to look at."""
-        pipe = self._pipeline()  # both keys in one group: one transaction on a cluster too
+        # Both keys in one group: one transaction on a cluster too.
+        pipe = self.redis.pipeline()  # pyright: ignore[reportUnknownMemberType]
         pipe.xadd(aside_key(stream), cast(dict[Any, Any], fields))  # redis-py: an invariant Dict
         pipe.xack(stream, STORE_GROUP, entry_id)
         pipe.xdel(stream, entry_id)
@@ -445,7 +441,7 @@ class SessionStore:
         moved = 0
         for stream in outbox_keys():
             for entry_id, fields in self._entries(aside_key(stream)):
-                pipe = self._pipeline()
+                pipe = self.redis.pipeline()  # pyright: ignore[reportUnknownMemberType]
                 pipe.xadd(stream, cast(dict[Any, Any], fields))
                 pipe.xdel(aside_key(stream), entry_id)
                 pipe.execute()
@@ -470,7 +466,7 @@ class SessionStore:
 
     def waiting(self) -> tuple[int, int]:
         """Finished conversations not yet stored: in the outbox, and set aside."""
-        pipe = self._pipeline(transaction=False)
+        pipe = self.redis.pipeline(transaction=False)  # pyright: ignore[reportUnknownMemberType]
         for key in outbox_keys():
             pipe.xlen(key)
             pipe.xlen(aside_key(key))
