@@ -19,10 +19,10 @@ import hmac
 import json
 import secrets
 from base64 import urlsafe_b64encode
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import select
@@ -70,7 +70,7 @@ class Outcome:
 
     conversation: str | None
     status: str
-    replies: list[dict] = field(default_factory=list)
+    replies: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
     replayed: bool = False
 
     def as_dict(self) -> dict[str, Any]:
@@ -89,7 +89,7 @@ class NotFound(LookupError):
 
 def engine_options() -> Options:
     """The engine's limits from the app's configuration."""
-    config = current_app.config
+    config = cast(Mapping[str, Any], current_app.config)  # Flask's Config: an untyped dict
     return Options(max_steps=config["ENGINE_MAX_STEPS"], max_turns=config["ENGINE_MAX_TURNS"],
                    max_inbound_chars=config["ENGINE_MAX_INBOUND_CHARS"],
                    max_answer_chars=config["ENGINE_MAX_ANSWER_CHARS"])
@@ -110,7 +110,7 @@ def start_token(round_id: int, message_id: str, start_secret: str) -> str:
     key, so the same start sent again finds the same conversation, and someone
     who only knows the message id cannot.
     """
-    key = current_app.config["SECRET_KEY"].encode("utf-8")
+    key = cast(str, current_app.config["SECRET_KEY"]).encode("utf-8")
     digest = hmac.new(key, f"start:{round_id}:{message_id}:{start_secret}".encode(),
                       hashlib.sha256).digest()
     return urlsafe_b64encode(digest[:18]).decode("ascii")
@@ -362,6 +362,6 @@ def finished_marker_expiry(round_id: int, now: float) -> int:
     moment = datetime.fromtimestamp(now, UTC)
     if closes is not None:
         moment = max(moment, closes.astimezone(UTC))
-    moment += timedelta(seconds=current_app.config["SMS_FINISHED_AFTER_CLOSE"])
+    moment += timedelta(seconds=cast(int, current_app.config["SMS_FINISHED_AFTER_CLOSE"]))
     midnight = datetime(moment.year, moment.month, moment.day, tzinfo=UTC) + timedelta(days=1)
     return int(midnight.timestamp())

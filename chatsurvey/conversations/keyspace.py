@@ -63,7 +63,7 @@ from __future__ import annotations
 import secrets
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -160,10 +160,10 @@ class Outcomes:
 
     last: str | None = None
     status: str = ""
-    replies: list[dict] = field(default_factory=list)
-    older: list[str] = field(default_factory=list)
+    replies: list[dict[str, Any]] = field(default_factory=list[dict[str, Any]])
+    older: list[str] = field(default_factory=list[str])
 
-    def find(self, message_id: str | None) -> tuple[str, list[dict]] | None:
+    def find(self, message_id: str | None) -> tuple[str, list[dict[str, Any]]] | None:
         """(status, replies) if this message was handled; older ones get no replies again."""
         if message_id is None:
             return None
@@ -173,7 +173,7 @@ class Outcomes:
             return self.status, []
         return None
 
-    def then(self, message_id: str | None, status: str, replies: list[dict]) -> Outcomes:
+    def then(self, message_id: str | None, status: str, replies: list[dict[str, Any]]) -> Outcomes:
         if message_id is None:
             return Outcomes(self.last, status, replies, self.older)
         older = ([self.last] if self.last else []) + self.older
@@ -243,7 +243,7 @@ class SessionStore:
 
     def __init__(self, redis: Redis, *, ttl_sms: int, ttl_web: int, grace: int, ended_ttl: int,
                  clock: Callable[[], float] = time.time) -> None:
-        self.redis = redis
+        self.redis = redis  # redis-py leaves pipeline()'s shard_hint untyped: hence the ignores
         self.ttl_sms, self.ttl_web, self.grace, self.ended_ttl = ttl_sms, ttl_web, grace, ended_ttl
         self.clock = clock
         self._save = redis.register_script(_SAVE)
@@ -331,7 +331,10 @@ class SessionStore:
     # -- idle conversations, for the sweeper and the flow editor --
 
     def _scan(self, pattern: str) -> Iterator[str]:
-        for key in self.redis.scan_iter(match=pattern, count=1000, _type="STRING"):
+        # redis-py leaves scan_iter's **kwargs untyped; its keys are bytes (or str, decoded).
+        keys = cast(Iterator[bytes | str], self.redis.scan_iter(  # pyright: ignore[reportUnknownMemberType]
+            match=pattern, count=1000, _type="STRING"))
+        for key in keys:
             yield key.decode("utf-8") if isinstance(key, bytes) else key
 
     def records(self) -> Iterator[list[str]]:
@@ -352,9 +355,9 @@ class SessionStore:
         A record in progress lives for its idle timeout plus the grace, renewed at
         each save; one with less than the grace left has been idle too long.
         """
-        found = []
+        found: list[str] = []
         for batch in self.records():
-            pipe = self.redis.pipeline(transaction=False)
+            pipe = self.redis.pipeline(transaction=False)  # pyright: ignore[reportUnknownMemberType]
             for key in batch:
                 pipe.ttl(key)
             idle = [key for key, ttl in zip(batch, pipe.execute(), strict=True)
@@ -382,16 +385,16 @@ class SessionStore:
                     raise
 
     def take(self, consumer: str, count: int, idle_ms: int, *, own: bool = True,
-             claim: bool = True) -> list[tuple[str, str, bytes]]:
+             claim: bool = True) -> list[tuple[str, str, dict[bytes, bytes]]]:
         """Up to ``count`` waiting conversations for ``consumer``: (stream, entry id, fields).
 
         First (``own``) what this consumer already holds (a batch it failed to store),
         then (``claim``) entries a consumer has held for ``idle_ms`` without storing
         them (it died), then new ones.
         """
-        taken: list[tuple[str, str, bytes]] = []
+        taken: list[tuple[str, str, dict[bytes, bytes]]] = []
 
-        def add(stream: str, entries: list) -> None:
+        def add(stream: str, entries: list[Any]) -> None:
             for entry_id, fields in entries:
                 if fields:  # deleted meanwhile: stored by someone else
                     taken.append((stream, _text(entry_id), fields))
@@ -403,11 +406,11 @@ class SessionStore:
                 if room <= 0:
                     return taken
                 if reads == "claim":
-                    claimed = cast(list, self.redis.xautoclaim(
-                        stream, STORE_GROUP, consumer, idle_ms, "0-0", count=room))
+                    claimed: list[Any] = self.redis.xautoclaim(
+                        stream, STORE_GROUP, consumer, idle_ms, "0-0", count=room)
                     add(stream, claimed[1])
                     continue
-                found = cast(list, self.redis.xreadgroup(STORE_GROUP, consumer,
+                found = cast(list[Any], self.redis.xreadgroup(STORE_GROUP, consumer,
                                                          {stream: reads}, count=room))
                 for _, entries in found or ():
                     add(stream, entries)
@@ -418,16 +421,17 @@ class SessionStore:
         by_stream: dict[str, list[str]] = {}
         for stream, entry_id in entries:
             by_stream.setdefault(stream, []).append(entry_id)
-        pipe = self.redis.pipeline(transaction=False)
+        pipe = self.redis.pipeline(transaction=False)  # pyright: ignore[reportUnknownMemberType]
         for stream, ids in by_stream.items():
             pipe.xack(stream, STORE_GROUP, *ids)
             pipe.xdel(stream, *ids)
         pipe.execute()
 
-    def set_aside(self, stream: str, entry_id: str, fields: dict) -> None:
+    def set_aside(self, stream: str, entry_id: str, fields: dict[bytes, bytes]) -> None:
         """Move an entry that cannot be stored out of the outbox, for a person to look at."""
-        pipe = self.redis.pipeline()  # both keys in one group: one transaction on a cluster too
-        pipe.xadd(aside_key(stream), fields)
+        # Both keys in one group: one transaction on a cluster too.
+        pipe = self.redis.pipeline()  # pyright: ignore[reportUnknownMemberType]
+        pipe.xadd(aside_key(stream), cast(dict[Any, Any], fields))  # redis-py: an invariant Dict
         pipe.xack(stream, STORE_GROUP, entry_id)
         pipe.xdel(stream, entry_id)
         pipe.execute()
@@ -437,8 +441,8 @@ class SessionStore:
         moved = 0
         for stream in outbox_keys():
             for entry_id, fields in self._entries(aside_key(stream)):
-                pipe = self.redis.pipeline()
-                pipe.xadd(stream, cast(dict, fields))
+                pipe = self.redis.pipeline()  # pyright: ignore[reportUnknownMemberType]
+                pipe.xadd(stream, cast(dict[Any, Any], fields))
                 pipe.xdel(aside_key(stream), entry_id)
                 pipe.execute()
                 moved += 1
@@ -462,7 +466,7 @@ class SessionStore:
 
     def waiting(self) -> tuple[int, int]:
         """Finished conversations not yet stored: in the outbox, and set aside."""
-        pipe = self.redis.pipeline(transaction=False)
+        pipe = self.redis.pipeline(transaction=False)  # pyright: ignore[reportUnknownMemberType]
         for key in outbox_keys():
             pipe.xlen(key)
             pipe.xlen(aside_key(key))
@@ -477,7 +481,7 @@ def _text(value: Any) -> str:
 def init_app(app: Flask) -> None:
     from chatsurvey.extensions import redis_client
 
-    config = app.config
+    config = cast(Mapping[str, Any], app.config)  # Flask's Config: an untyped dict
     app.extensions[EXTENSION] = SessionStore(
         redis_client(app), ttl_sms=config["SESSION_TTL_SMS"], ttl_web=config["SESSION_TTL_WEB"],
         grace=config["SESSION_GRACE"], ended_ttl=config["ENDED_TTL"])

@@ -23,6 +23,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import IO, Any
 
 from babel.messages.pofile import read_po, unescape
 
@@ -45,9 +46,9 @@ def split_key(qualified: str) -> tuple[str, str]:
     return owner, key
 
 
-def messages_from_data(data: dict) -> dict[str, Message]:
+def messages_from_data(data: dict[str, Any]) -> dict[str, Message]:
     """Build Message objects from the `messages` mapping of a flow document."""
-    out = {}
+    out: dict[str, Message] = {}
     for key, value in (data or {}).items():
         if isinstance(value, str):
             out[key] = Message(text=value)
@@ -77,7 +78,7 @@ def previous_msgids(text: str) -> dict[str, str]:
     msgmerge (and `make locales`) writes one when the English changed under a
     translation; Babel's reader does not keep it, so it is looked for here.
     """
-    found = {}
+    found: dict[str, str] = {}
     for block in text.split("\n\n"):
         lines = [line.strip() for line in block.splitlines()]
         previous = _joined(lines, "#| msgid ", "#| \"")
@@ -135,20 +136,21 @@ class Catalogue:
         return cls(entries)
 
     @classmethod
-    def from_data(cls, data: Mapping[str, Mapping[str, Mapping]]) -> Catalogue:
+    def from_data(cls, data: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> Catalogue:
         """A catalogue from the form a flow version stores (``as_data``)."""
         return cls({locale: {ctx: Entry(e["id"], e["str"], bool(e.get("fuzzy")),
                                         bool(e.get("outdated"))) for ctx, e in table.items()}
                     for locale, table in data.items()})
 
-    def as_data(self, owners: Collection[str], locales: Iterable[str]) -> dict[str, dict]:
+    def as_data(self, owners: Collection[str], locales: Iterable[str]
+                ) -> dict[str, dict[str, dict[str, str | bool]]]:
         """The translated entries of these owners' messages in these locales, to store.
 
         A flow version keeps its own messages' entries and the engine's
         (owners ``{flow id, "system"}``), so it renders the same words in
         every process for as long as it is played.
         """
-        out: dict[str, dict] = {}
+        out: dict[str, dict[str, dict[str, str | bool]]] = {}
         for locale in locales:
             kept = {ctx: entry.as_data() for ctx, entry in sorted(self._entries.get(locale,
                                                                                   {}).items())
@@ -157,7 +159,7 @@ class Catalogue:
                 out[locale] = kept
         return out
 
-    def extended(self, data: Mapping[str, Mapping[str, Mapping]]) -> Catalogue:
+    def extended(self, data: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> Catalogue:
         """This catalogue with more entries (in ``as_data`` form); theirs win."""
         entries = {locale: dict(table) for locale, table in self._entries.items()}
         for locale, table in Catalogue.from_data(data)._entries.items():
@@ -165,7 +167,7 @@ class Catalogue:
         return Catalogue(entries)
 
     @staticmethod
-    def read(fileobj) -> dict[str, Entry]:
+    def read(fileobj: IO[bytes]) -> dict[str, Entry]:
         """Read one .po file into entries by context."""
         raw = fileobj.read()
         outdated = previous_msgids(raw.decode("utf-8", "replace"))

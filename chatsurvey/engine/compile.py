@@ -18,11 +18,13 @@ from importlib import resources
 from typing import Any, cast, overload
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+
+# The stub gives best_match no return type (it returns one of the errors).
+from jsonschema.exceptions import ValidationError, best_match  # pyright: ignore[reportUnknownVariableType]
 
 from . import scales
 from .catalogue import EMPTY, Catalogue, Texts, messages_from_data
-from .conditions import ConditionError, compile_answer_test, compile_condition
+from .conditions import Condition, ConditionError, compile_answer_test, compile_condition
 from .icons import known_icons
 from .model import (
     BranchNode,
@@ -35,7 +37,7 @@ from .model import (
     SubflowNode,
 )
 from .problems import ERROR, FlowError, Problem
-from .source import FlowSyntaxError, SourceDoc, parse_yaml
+from .source import FlowSyntaxError, Path, SourceDoc, is_mapping, parse_yaml
 
 SPEC_VERSION = "1.0"
 CHOICE_TYPES = ("choice", "multi")
@@ -59,7 +61,7 @@ _TYPE_WORDS = {
 
 
 @functools.cache
-def schema() -> dict:
+def schema() -> dict[str, Any]:
     """The published JSON Schema of the flow language."""
     return json.loads(resources.files("chatsurvey.engine").joinpath("flow.schema.json")
                       .read_text("utf-8"))
@@ -90,8 +92,8 @@ def _missing(error: ValidationError) -> str:
 
 def _unknown(error: ValidationError) -> str:
     allowed = sorted(cast(dict[str, Any], error.schema).get("properties", {}))
-    extra = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
-    words = []
+    extra = sorted(set(error.instance) - set(allowed)) if is_mapping(error.instance) else []
+    words: list[str] = []
     for name in extra:
         close = difflib.get_close_matches(str(name), allowed, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
@@ -104,10 +106,10 @@ def _one_of(error: ValidationError) -> str:
     # Ignore the alternatives whose very type is wrong: the analyst wrote the
     # other kind, and wants to hear what is wrong with that.
     relevant = [e for e in error.context if not (e.validator == "type" and not e.relative_path)]
-    return _schema_message(best_match(relevant or error.context))
+    return _schema_message(cast(ValidationError, best_match(relevant or error.context)))
 
 
-def _bound(v: str, value) -> str | None:  # noqa: ANN001 (whatever the schema holds)
+def _bound(v: str, value: Any) -> str | None:  # value: whatever the schema holds
     """Words for the schema's size and range limits."""
     if v in ("minItems", "maxItems"):
         return f"needs {'at least' if v == 'minItems' else 'at most'} {value} items"
@@ -121,17 +123,22 @@ def _bound(v: str, value) -> str | None:  # noqa: ANN001 (whatever the schema ho
     return "must not be empty" if v == "minLength" else None
 
 
-_WORDS = {
+def _rule(error: ValidationError) -> Any:
+    """The schema's value for the rule a value broke (the validator sets it on every error)."""
+    return error.validator_value
+
+
+_WORDS: dict[str, Callable[[ValidationError], str]] = {
     "required": _missing,
     "additionalProperties": _unknown,
     "enum": lambda e: (f"is {json.dumps(e.instance, ensure_ascii=False)}; it must be one of: "
-                       + ", ".join(str(x) for x in e.validator_value)),
+                       + ", ".join(str(x) for x in _rule(e))),
     "type": lambda e: "must be " + " or ".join(
         str(_TYPE_WORDS.get(w, w)) for w in (
-            e.validator_value if isinstance(e.validator_value, list) else [e.validator_value])),
+            _rule(e) if isinstance(_rule(e), list) else [_rule(e)])),
     "pattern": lambda e: (f"{json.dumps(e.instance, ensure_ascii=False)} is not allowed here; use "
-                          + _PATTERN_WORDS.get(e.validator_value,
-                                               f"text matching {e.validator_value}")),
+                          + _PATTERN_WORDS.get(_rule(e),
+                                               f"text matching {_rule(e)}")),
     "uniqueItems": lambda e: "lists the same item twice",
 }
 
@@ -147,8 +154,11 @@ def _schema_message(error: ValidationError) -> str:
 
 
 def _schema_problems(doc: SourceDoc) -> list[Problem]:
-    problems = []
-    for error in sorted(_validator().iter_errors(doc.data), key=lambda e: list(e.absolute_path)):
+    problems: list[Problem] = []
+    # The stub leaves one overload of iter_errors untyped.
+    errors: Iterable[ValidationError] = _validator().iter_errors(  # pyright: ignore[reportUnknownMemberType]
+        doc.data)
+    for error in sorted(errors, key=lambda e: list(e.absolute_path)):
         path = tuple(error.absolute_path)
         if "propertyNames" in error.schema_path and isinstance(error.instance, str):
             path = path + (error.instance,)  # point at the badly named entry itself
@@ -165,7 +175,7 @@ class _Builder:
 
     def __init__(self, doc: SourceDoc) -> None:
         self.doc = doc
-        self.data: dict = doc.data
+        self.data: dict[str, Any] = doc.data
         self.flow_id: str = self.data["id"]
         self.messages = messages_from_data(self.data.get("messages", {}))
         self.problems: list[Problem] = []
@@ -200,7 +210,7 @@ class _Builder:
                          "missing-state")
         return name
 
-    def options(self, name: str, spec: dict) -> tuple[Option, ...]:
+    def options(self, name: str, spec: dict[str, Any]) -> tuple[Option, ...]:
         ask = spec["ask"]
         given = spec.get("options")
         if ask in BUILT_IN_OPTIONS:
@@ -228,7 +238,7 @@ class _Builder:
 
     def named_scale(self, name: str, scale: str) -> tuple[Option, ...]:
         """A built-in answer scale, or one of the flow's own ``scales:``."""
-        own = self.data.get("scales") or {}
+        own: dict[str, Any] = self.data.get("scales") or {}
         if scale in own:
             if scale in scales.FREQUENCY:
                 self.problem(f"the flow's own scale '{scale}' has the name of a built-in "
@@ -241,15 +251,15 @@ class _Builder:
                      f" ({known})", name, "scale")
         return ()
 
-    def option_list(self, given: list, name: str, field: str) -> tuple[Option, ...]:
-        out = [self.option(item if isinstance(item, dict) else {"value": item}, name,
+    def option_list(self, given: list[Any], name: str, field: str) -> tuple[Option, ...]:
+        out = [self.option(item if is_mapping(item) else {"value": item}, name,
                            f"{field}.{i}") for i, item in enumerate(given)]
         values = [o.value for o in out]
         for value in sorted({v for v in values if values.count(v) > 1}):
             self.problem(f"lists the answer '{value}' more than once", name, field)
         return tuple(out)
 
-    def option(self, item: dict, name: str, where: str) -> Option:
+    def option(self, item: dict[str, Any], name: str, where: str) -> Option:
         key: str = item.get("label", item["value"])
         label = self.message_key(key, name, where)
         icon = item.get("icon")
@@ -260,7 +270,8 @@ class _Builder:
             icon = None
         return Option(item["value"], label, item.get("emoji"), icon)
 
-    def question(self, name: str, spec: dict, nxt: str | None, line: int | None) -> QuestionNode:
+    def question(self, name: str, spec: dict[str, Any], nxt: str | None,
+                 line: int | None) -> QuestionNode:
         ask = spec["ask"]
         options = self.options(name, spec)
         if ask == "scale":
@@ -320,7 +331,7 @@ class _Builder:
         keys = [value] if isinstance(value, str) else value
         return tuple(self.message_key(k, name, "say") for k in keys)  # type: ignore[misc]
 
-    def node(self, name: str, spec: dict, following: str | None) -> Node:
+    def node(self, name: str, spec: dict[str, Any], following: str | None) -> Node:
         line = self.doc.line_of(("states", name))
         kind = spec["type"]
         nxt = self.target(spec["next"], name, "next") if "next" in spec else following
@@ -330,7 +341,7 @@ class _Builder:
         if kind == "question":
             return self.question(name, spec, nxt, line)
         if kind == "branch":
-            cases = []
+            cases: list[tuple[Condition, str]] = []
             for i, case in enumerate(spec["cases"]):
                 target = self.target(case["next"], name, f"cases.{i}.next")
                 try:
@@ -353,7 +364,7 @@ class _Builder:
 
     def build(self) -> dict[str, Node]:
         names = list(self.data["states"])
-        nodes = {}
+        nodes: dict[str, Node] = {}
         for i, name in enumerate(names):
             following = names[i + 1] if i + 1 < len(names) else None
             nodes[name] = self.node(name, self.data["states"][name], following)
@@ -384,7 +395,7 @@ def load_document(text: str, source: str = "") -> SourceDoc:
 
 def compile_document(doc: SourceDoc, catalogue: Catalogue = EMPTY) -> Flow:
     """Validate and compile a parsed document; raises FlowError listing every error."""
-    if not isinstance(doc.data, dict):
+    if not is_mapping(doc.data):
         raise FlowError([Problem(ERROR, "schema", "a flow must be a set of fields (id, title,"
                                  " states ...), not a single value", doc.source, 1)])
     spec = doc.data.get("spec_version")
@@ -420,9 +431,9 @@ def compile_flow(text: str, catalogue: Catalogue = EMPTY, source: str = "") -> F
 
 def declared_slots(data: Any) -> dict[str, bool]:
     """The slots for local questions a flow document declares: {slot: takes questions}."""
-    states = data.get("states") if isinstance(data, dict) else None
-    return {spec["slot"]: spec.get("questions", True) for spec in (states or {}).values()
-            if isinstance(spec, dict) and spec.get("type") == "local" and "slot" in spec}
+    states: dict[str, Any] = (data.get("states") if is_mapping(data) else None) or {}
+    return {spec["slot"]: spec.get("questions", True) for spec in states.values()
+            if is_mapping(spec) and spec.get("type") == "local" and "slot" in spec}
 
 
 def splice(doc: SourceDoc, local: SourceDoc) -> SourceDoc:
@@ -436,9 +447,9 @@ def splice(doc: SourceDoc, local: SourceDoc) -> SourceDoc:
     block does not fill says nothing. The result still has to be compiled (which
     checks every state and message); a name written twice is refused here.
     """
-    data: dict = doc.data
-    slots: dict = local.data.get("slots") or {}
-    own: dict = local.data.get("states") or {}
+    data: dict[str, Any] = doc.data
+    slots: dict[str, Any] = local.data.get("slots") or {}
+    own: dict[str, Any] = local.data.get("states") or {}
     names = list(data["states"])
     states: dict[str, Any] = {}
     lines = dict(doc.lines)
@@ -462,18 +473,19 @@ def splice(doc: SourceDoc, local: SourceDoc) -> SourceDoc:
             lines.update(_moved(local.lines, where, to))
             if added != origin:
                 lines[("states", added)] = local.line_of(where) or 1
-    messages = dict(data.get("messages") or {})
-    for key, message in (local.data.get("messages") or {}).items():
+    messages: dict[str, Any] = dict(data.get("messages") or {})
+    added_messages: dict[str, Any] = local.data.get("messages") or {}
+    for key, message in added_messages.items():
         _refuse_twice(key, messages, {}, local, ("messages", key))
         messages[key] = message
         lines.update(_moved(local.lines, ("messages", key), ("messages", key)))
     return SourceDoc({**data, "states": states, "messages": messages}, lines, doc.source)
 
 
-def _chain(items: list, own: dict, after: str, questions: bool,
-           local: SourceDoc) -> list[tuple[str, dict, str]]:
+def _chain(items: list[Any], own: dict[str, Any], after: str, questions: bool,
+           local: SourceDoc) -> list[tuple[str, dict[str, Any], str]]:
     """(state name, spec, name in the block) for a slot's states, guards included."""
-    chain: list[tuple[str, dict, str]] = []
+    chain: list[tuple[str, dict[str, Any], str]] = []
     for position, item in enumerate(items):
         spec = dict(own.get(item) or {})
         if spec.get("type") == "question" and not questions:
@@ -490,18 +502,19 @@ def _chain(items: list, own: dict, after: str, questions: bool,
     return chain
 
 
-def _entry(item: str, own: dict) -> str:
+def _entry(item: str, own: dict[str, Any]) -> str:
     """The first state of a block state: its guard if it has a condition."""
     return f"when_{item}" if "when" in (own.get(item) or {}) else item
 
 
-def _refuse_twice(name: str, added: dict, core: dict, local: SourceDoc, path: tuple) -> None:
+def _refuse_twice(name: str, added: dict[str, Any], core: dict[str, Any], local: SourceDoc,
+                  path: Path) -> None:
     if name in added or name in core:
         raise FlowError([Problem(ERROR, "local", f"'{name}' is already used by the flow;"
                                  " give it another name", local.source, local.line_of(path))])
 
 
-def _moved(lines: dict, old: tuple, new: tuple) -> dict:
+def _moved(lines: dict[Path, int], old: Path, new: Path) -> dict[Path, int]:
     """The lines under path ``old`` of the block, as paths under ``new``."""
     return {new + path[len(old):]: line for path, line in lines.items()
             if path[:len(old)] == old}

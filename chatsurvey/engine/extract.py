@@ -10,10 +10,10 @@ wording and answer synonyms get their own entries (``#sms``, ``#web``,
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any, cast
 
 from .catalogue import SYSTEM, context
-from .source import SourceDoc, parse_yaml
+from .source import SourceDoc, is_mapping, parse_yaml
 
 Extracted = tuple[int, str, tuple[str, str], list[str]]
 
@@ -26,7 +26,7 @@ _VARIANT_NOTES = {
 }
 
 
-def _usage(data: dict) -> dict[str, list[str]]:
+def _usage(data: dict[str, Any]) -> dict[str, list[str]]:
     """message key -> the states that use it, for translators' context."""
     used: dict[str, list[str]] = {}
 
@@ -34,32 +34,35 @@ def _usage(data: dict) -> dict[str, list[str]]:
         if isinstance(key, str):
             used.setdefault(key, []).append(where)
 
-    for name, state in (data.get("states") or {}).items():
-        if not isinstance(state, dict):
+    states: dict[str, Any] = data.get("states") or {}
+    for name, state in states.items():
+        if not is_mapping(state):
             continue
         for field in ("prompt", "help", "min_label", "max_label"):
             note(state.get(field), f"{name}.{field}")
         say = state.get("say")
-        for key in [say] if isinstance(say, str) else (say or []):
+        for key in [say] if isinstance(say, str) else cast(list[Any], say or []):
             note(key, f"{name}.say")
-        for option in state.get("options") or []:
+        options: list[Any] = state.get("options") or []
+        for option in options:
             if isinstance(option, str):
                 note(option, f"{name}.options")
-            elif isinstance(option, dict):
+            elif is_mapping(option):
                 note(option.get("label", option.get("value")), f"{name}.options")
     return used
 
 
 def extract_messages(owner: str, doc: SourceDoc) -> Iterator[Extracted]:
     """Catalogue entries for the `messages` of a parsed document."""
-    data = doc.data if isinstance(doc.data, dict) else {}
+    data = doc.data if is_mapping(doc.data) else {}
     usage = _usage(data)
-    for key, value in (data.get("messages") or {}).items():
+    messages: dict[str, Any] = data.get("messages") or {}
+    for key, value in messages.items():
         line = doc.line_of(("messages", key)) or 0
-        spec = {"text": value} if isinstance(value, str) else dict(value or {})
+        spec: dict[str, Any] = {"text": value} if isinstance(value, str) else dict(value or {})
         if not isinstance(spec.get("text"), str):
             continue
-        comments = []
+        comments: list[str] = []
         if spec.get("note"):
             comments.append(str(spec["note"]))
         if spec.get("verbatim"):
@@ -72,20 +75,22 @@ def extract_messages(owner: str, doc: SourceDoc) -> Iterator[Extracted]:
             if isinstance(spec.get(variant), str):
                 yield (line, "pgettext", (context(owner, key, variant), spec[variant]),
                        [*comments, _VARIANT_NOTES[variant]])
-        synonyms = [str(s) for s in spec.get("synonyms") or []]
+        synonyms = [str(s) for s in cast(list[Any], spec.get("synonyms") or [])]
         if synonyms:
             yield (line, "pgettext", (context(owner, key, "synonyms"), "|".join(synonyms)),
                    [*comments, _VARIANT_NOTES["synonyms"]])
 
 
-def extract_flow(fileobj, keywords, comment_tags, options) -> Iterator[Extracted]:
+def extract_flow(fileobj: IO[bytes], keywords: object, comment_tags: object,
+                 options: object) -> Iterator[Extracted]:
     """Babel extraction method for flow YAML files."""
     doc = parse_yaml(fileobj.read().decode("utf-8"), getattr(fileobj, "name", ""))
-    if isinstance(doc.data, dict) and isinstance(doc.data.get("id"), str):
+    if is_mapping(doc.data) and isinstance(doc.data.get("id"), str):
         yield from extract_messages(doc.data["id"], doc)
 
 
-def extract_system_messages(fileobj, keywords, comment_tags, options) -> Iterator[Extracted]:
+def extract_system_messages(fileobj: IO[bytes], keywords: object, comment_tags: object,
+                            options: object) -> Iterator[Extracted]:
     """Babel extraction method for the engine's own messages."""
     doc = parse_yaml(fileobj.read().decode("utf-8"), getattr(fileobj, "name", ""))
     yield from extract_messages(SYSTEM, doc)

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from rapidfuzz import fuzz, process
 
 from .catalogue import Texts
 from .model import Flow, QuestionNode
+
+T = TypeVar("T")
 
 COMMANDS = ("skip", "back", "help", "support", "stop", "restart")
 
@@ -48,7 +51,7 @@ def normalise(text: str) -> str:
     return stripped or text
 
 
-def _cached(flow: Flow, key: tuple, build, *args):
+def _cached(flow: Flow, key: tuple[Any, ...], build: Callable[..., T], *args: Any) -> T:
     """``build(*args)``, made once per flow and ``key``."""
     found = flow.cache.get(key)
     if found is None:
@@ -156,7 +159,7 @@ def _integer(flow: Flow, texts: Texts, locale: str, text: str) -> int | None:
         return int(numbers[0])
     # Number words inside a sentence ("I am fourteen", "tha mi ceithir deug"): the
     # longest phrase wins, so "ceithir deug" (14) is not read as "ceithir" (4).
-    found = set()
+    found: set[int] = set()
     remaining = f" {word} "
     for phrase in longest_first:
         if f" {phrase} " in remaining:
@@ -165,12 +168,12 @@ def _integer(flow: Flow, texts: Texts, locale: str, text: str) -> int | None:
     return found.pop() if len(found) == 1 and not numbers else None
 
 
-def _separator(flow: Flow, texts: Texts, locale: str) -> re.Pattern:
+def _separator(flow: Flow, texts: Texts, locale: str) -> re.Pattern[str]:
     """Splits "1, 3 and 4": punctuation, or the word "and" in this language or English."""
     return _cached(flow, ("separator", locale), _build_separator, texts, locale)
 
 
-def _build_separator(texts: Texts, locale: str) -> re.Pattern:
+def _build_separator(texts: Texts, locale: str) -> re.Pattern[str]:
     words = {normalise(texts.text("system:and", lang, "web")) for lang in (locale, "en")}
     joined = "|".join(re.escape(w) for w in sorted(words))
     return re.compile(r"\s*[,;/&+]\s*|\s+(?:" + joined + r")\s+")
@@ -242,10 +245,10 @@ def accept_value(node: QuestionNode, value: Any, max_chars: int) -> Any:
         return value
     values = {o.value for o in node.options}
     if ask == "multi":
-        if not isinstance(value, list) or not all(isinstance(v, str) and v in values
-                                                  for v in value):
+        picked = cast(list[Any], value) if isinstance(value, list) else None
+        if picked is None or not all(isinstance(v, str) and v in values for v in picked):
             raise Invalid("multi")
-        return _check_multi(node, value)
+        return _check_multi(node, picked)
     if not isinstance(value, str) or value not in values:
         raise Invalid("consent" if ask == "consent" else "choice")
     return value

@@ -17,18 +17,28 @@ messages written in two languages at once are not held to the target.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import sms
 from .catalogue import Catalogue, context, system_messages
 from .library import FlowLibrary
-from .model import BranchNode, EndNode, Flow, MessageNode, Node, QuestionNode, SubflowNode
+from .model import (
+    BranchNode,
+    EndNode,
+    Flow,
+    Message,
+    MessageNode,
+    Node,
+    QuestionNode,
+    SubflowNode,
+)
 from .problems import ERROR, INFO, WARNING, Problem
 from .readability import hard_words, reading_age
 from .render import placeholders, question_reply, sms_options, text_reply
+from .source import is_mapping
 from .state import Context, State, frozen, new_state
 
 SMS_WARN_SEGMENTS = {"GSM-7": 1, "UCS-2": 2}
@@ -61,12 +71,12 @@ class FlowReport:
     source: str
     version: int | None = None
     title: str = ""
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list[Problem])
     questions: int = 0
     minutes: float = 0.0
-    reading: dict[str, Any] = field(default_factory=dict)
-    sms: dict[str, Any] = field(default_factory=dict)
-    translations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reading: dict[str, Any] = field(default_factory=dict[str, Any])
+    sms: dict[str, Any] = field(default_factory=dict[str, Any])
+    translations: dict[str, dict[str, Any]] = field(default_factory=dict[str, dict[str, Any]])
 
     def add(self, level: str, code: str, message: str, node: Node | None = None,
             field_name: str | None = None, locale: str | None = None,
@@ -75,7 +85,7 @@ class FlowReport:
                                      line if line is not None else (node.line if node else None),
                                      node.name if node else None, field_name, locale))
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """JSON-ready form for `flows check --json`."""
         return {
             "flow": self.flow_id, "source": self.source, "version": self.version,
@@ -113,7 +123,7 @@ def edges(node: Node) -> list[str | None]:
     return [node.next]
 
 
-def _reachable(flow: Flow, stop_at: Any = None) -> list[str]:
+def _reachable(flow: Flow, stop_at: Callable[[Node], bool] | None = None) -> list[str]:
     """States reachable from start, in visiting order, not walking past ``stop_at`` states."""
     seen: dict[str, None] = {}
     pending = [flow.start]
@@ -148,7 +158,7 @@ def _strongly_connected(graph: dict[str, list[str]]) -> list[list[str]]:
             elif w in on_stack:
                 low[v] = min(low[v], index[w])
         if low[v] == index[v]:
-            component = []
+            component: list[str] = []
             while True:
                 w = stack.pop()
                 on_stack.discard(w)
@@ -204,9 +214,10 @@ def _paths(flow: Flow, report: FlowReport) -> None:
 
 def _slots(flow: Flow) -> set[str]:
     """The states that are slots for councils' local questions."""
-    states = flow.doc.data.get("states") if flow.doc and isinstance(flow.doc.data, dict) else {}
-    return {name for name, spec in (states or {}).items()
-            if isinstance(spec, dict) and spec.get("type") == "local"}
+    data = flow.doc.data if flow.doc else None
+    states: dict[str, Any] = (data.get("states") if is_mapping(data) else None) or {}
+    return {name for name, spec in states.items()
+            if is_mapping(spec) and spec.get("type") == "local"}
 
 
 def _run_start(flow: Flow, name: str, into: dict[str, list[str]]) -> str:
@@ -281,12 +292,12 @@ def _questions(flow: Flow, report: FlowReport) -> None:
 
 
 def _used_messages(flow: Flow) -> set[str]:
-    used = set()
+    used: set[str] = set()
     for node in flow.nodes.values():
         for attr in ("say", "prompt", "help", "min_label", "max_label"):
             value = getattr(node, attr, None)
-            used.update(key.partition(":")[2]
-                        for key in (value if isinstance(value, tuple) else (value,)) if key)
+            keys = cast(tuple[str | None, ...], value if isinstance(value, tuple) else (value,))
+            used.update(key.partition(":")[2] for key in keys if key)
         used.update(option.label.partition(":")[2] for option in getattr(node, "options", ())
                     if option.label.startswith(f"{flow.id}:"))
     return used
@@ -320,7 +331,7 @@ def _consent(flow: Flow, report: FlowReport) -> None:
 
 def _fake_state(flow: Flow, locale: str, channel: str) -> State:
     keys = {n.key for f in (flow.bundle.values() or [flow]) for n in f.questions() if n.key}
-    params = {}
+    params: dict[str, Any] = {}
     for message in flow.messages.values():
         for text in (message.text, message.sms or "", message.web or ""):
             for name in placeholders(text):
@@ -391,14 +402,12 @@ def _labels(flow: Flow) -> set[str]:
     labels: set[str] = set()
     other: set[str] = set()
     for node in flow.nodes.values():
-        keys = [o.label for o in getattr(node, "options", ())]
-        keys += [getattr(node, a, None) or "" for a in ("min_label", "max_label")]
-        labels.update(k.partition(":")[2] for k in keys if k.startswith(f"{flow.id}:"))
-    for node in flow.nodes.values():
-        for attr in ("say", "prompt", "help"):
-            value = getattr(node, attr, None)
-            other.update(key.partition(":")[2]
-                         for key in (value if isinstance(value, tuple) else (value,)) if key)
+        if isinstance(node, QuestionNode):
+            keys = [o.label for o in node.options] + [node.min_label or "", node.max_label or ""]
+            labels.update(k.partition(":")[2] for k in keys if k.startswith(f"{flow.id}:"))
+            other.update(k.partition(":")[2] for k in (node.prompt, node.help or "") if k)
+        elif isinstance(node, MessageNode | EndNode):
+            other.update(k.partition(":")[2] for k in node.say if k)
     return labels - other
 
 
@@ -452,7 +461,7 @@ def _reading(flow: Flow, report: FlowReport) -> None:
     }
 
 
-def _entries(owner: str, messages: dict) -> Iterable[tuple[str, str, str]]:
+def _entries(owner: str, messages: Mapping[str, Message]) -> Iterable[tuple[str, str, str]]:
     """(message key, msgctxt, source text) for every translatable entry."""
     for key, message in messages.items():
         yield key, context(owner, key), message.text
@@ -464,7 +473,7 @@ def _entries(owner: str, messages: dict) -> Iterable[tuple[str, str, str]]:
             yield key, context(owner, key, "synonyms"), "|".join(message.synonyms)
 
 
-def translation_status(owner: str, messages: dict, locales: Iterable[str],
+def translation_status(owner: str, messages: Mapping[str, Message], locales: Iterable[str],
                        catalogue: Catalogue) -> dict[str, dict[str, Any]]:
     """Per locale: how many entries are translated, awaiting review, outdated or missing."""
     out: dict[str, dict[str, Any]] = {}
@@ -515,7 +524,7 @@ def _translations(flow: Flow, report: FlowReport, catalogue: Catalogue) -> None:
 def _time(flow: Flow, report: FlowReport) -> None:
     seconds = 0.0
     for node in flow.nodes.values():
-        keys: tuple = ()
+        keys: tuple[Any, ...] = ()
         if isinstance(node, QuestionNode):
             keys = (node.prompt,) + tuple(o.label for o in node.options)
             seconds += _ANSWER_SECONDS.get(node.ask, _DEFAULT_ANSWER_SECONDS)
@@ -531,8 +540,8 @@ def _time(flow: Flow, report: FlowReport) -> None:
 
 def _comparable(library: FlowLibrary) -> list[Problem]:
     """The same answer key must mean the same question everywhere, or benchmarks break."""
-    seen: dict[str, tuple[Flow, QuestionNode, tuple]] = {}
-    problems = []
+    seen: dict[str, tuple[Flow, QuestionNode, tuple[Any, ...]]] = {}
+    problems: list[Problem] = []
     # flows only shared to resolve come first, so a clash is said about a checked flow
     for flow in sorted(library.flows.values(), key=lambda f: f.id not in library.shared):
         for node in flow.questions():
@@ -563,15 +572,15 @@ def _comparable(library: FlowLibrary) -> list[Problem]:
 def _bands_named(spec: Any) -> set[str]:
     """Every age band a document's conditions name (``age_band: 8-11`` or a list)."""
     found: set[str] = set()
-    if isinstance(spec, dict):
+    if is_mapping(spec):
         for key, value in spec.items():
             if key == "age_band" and isinstance(value, str | list):
-                found |= {value} if isinstance(value, str) else {v for v in value
+                found |= {value} if isinstance(value, str) else {v for v in cast(list[Any], value)
                                                                   if isinstance(v, str)}
             else:
                 found |= _bands_named(value)
     elif isinstance(spec, list):
-        for item in spec:
+        for item in cast(list[Any], spec):
             found |= _bands_named(item)
     return found
 
@@ -582,9 +591,9 @@ def _contacts_bands(library: FlowLibrary) -> list[Problem]:
     if contacts is None or contacts.doc is None:
         return []
     known = _bands_named(contacts.doc.data.get("states"))
-    problems = []
+    problems: list[Problem] = []
     for flow in library.flows.values():
-        bands = {flow.age_band} if flow.age_band else set()
+        bands = {flow.age_band} if flow.age_band else set[str]()
         bands |= {o.value for n in flow.questions() if n.sets == "age_band" for o in n.options}
         for band in sorted(bands - known):
             problems.append(Problem(
@@ -596,13 +605,13 @@ def _contacts_bands(library: FlowLibrary) -> list[Problem]:
 
 
 def _subflow_cycles(library: FlowLibrary) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
     for flow in library.flows.values():
         for node in flow.nodes.values():
             if not isinstance(node, SubflowNode) or node.flow not in library.flows:
                 continue
             # Does the entered flow lead back to this one?
-            pending, seen = [node.flow], set()
+            pending, seen = [node.flow], set[str]()
             while pending:
                 current = pending.pop()
                 if current == flow.id:

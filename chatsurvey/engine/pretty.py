@@ -12,14 +12,14 @@ _INDENT = "     "
 
 
 def _buttons(widget: Widget) -> str:
-    shown = []
+    shown: list[str] = []
     for option in widget.options:
         label = option.label
         if option.emoji:
             label = f"{option.emoji} {label}"
         shown.append(f"[{label}]")
     if widget.input in ("scale", "number"):
-        ends = []
+        ends: list[str] = []
         if widget.min_label:
             ends.append(f"{widget.min} = {widget.min_label}")
         if widget.max_label:
@@ -35,7 +35,7 @@ def _buttons(widget: Widget) -> str:
 
 def format_reply(reply: Reply) -> str:
     """One reply as the young person would see it, with its cost on SMS."""
-    lines = []
+    lines: list[str] = []
     widget = reply.widget
     if reply.progress:
         lines.append(reply.progress.text)

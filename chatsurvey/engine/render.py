@@ -12,8 +12,8 @@ flow; only progress and piped answers are filled in per turn.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, cast
 
 from . import sms
 from .catalogue import Texts, text_direction
@@ -75,13 +75,13 @@ def answer_text(root: Flow, key: str, speaker: Speaker, channel: str) -> str:
     locale = speaker.ctx.locale
     labels = {o.value: texts.text(o.label, locale, channel) for o in node.options}
     if isinstance(value, list):
-        return ", ".join(labels.get(v, str(v)) for v in value)
+        return ", ".join(labels.get(v, str(v)) for v in cast(list[Any], value))
     return labels.get(str(value), str(value))
 
 
 def questions_by_key(root: Flow) -> dict[str, QuestionNode]:
     """Every keyed question of the bundle, by key."""
-    found = root.cache.get("questions_by_key")
+    found: dict[str, QuestionNode] | None = root.cache.get("questions_by_key")
     if found is None:
         found = {}
         for flow in root.bundle.values() or (root,):
@@ -93,7 +93,7 @@ def questions_by_key(root: Flow) -> dict[str, QuestionNode]:
 
 
 def fill(text: str, root: Flow, speaker: Speaker | None, channel: str,
-         values: dict | None = None) -> str:
+         values: dict[str, Any] | None = None) -> str:
     """Fill ``{answer.key}``, ``{param.name}`` and system ``{name}`` placeholders."""
     if "{" not in text:
         return text
@@ -103,7 +103,7 @@ def fill(text: str, root: Flow, speaker: Speaker | None, channel: str,
     if speaker is None or ("{answer." not in text and "{param." not in text):
         return text
 
-    def replace(match: re.Match) -> str:
+    def replace(match: re.Match[str]) -> str:
         kind, name = match.group(1), match.group(2)
         if kind == "answer" and name:
             return answer_text(root, name, speaker, channel)
@@ -129,7 +129,7 @@ def _said(kind: str, text: str, lang: str, channel: str) -> Reply:
 
 
 def text_reply(root: Flow, texts: Texts, key: str, speaker: Speaker, kind: str = "message",
-               values: dict | None = None) -> Reply:
+               values: dict[str, Any] | None = None) -> Reply:
     """A reply that only says something.
 
     A text without piped answers or parameters is the same in every conversation, so
@@ -150,8 +150,8 @@ def text_reply(root: Flow, texts: Texts, key: str, speaker: Speaker, kind: str =
     return reply
 
 
-def _widget(node: QuestionNode, t, buttons: tuple[Button, ...], intro: str | None,
-            ends: str | None, max_chars: int) -> Widget:
+def _widget(node: QuestionNode, t: Callable[[str], str], buttons: tuple[Button, ...],
+            intro: str | None, ends: str | None, max_chars: int) -> Widget:
     return Widget(
         ask=node.ask, input=WEB_INPUT[node.ask], options=buttons, skip=node.ask != "consent",
         skip_label=t("system:skip"), sensitive=node.sensitive, intro=intro or None,
@@ -181,7 +181,7 @@ def sms_options(numbers: list[str], labels: list[str]) -> list[str]:
 
 
 def _static_question(root: Flow, node: QuestionNode, locale: str, channel: str,
-                     max_chars: int) -> dict:
+                     max_chars: int) -> dict[str, Any]:
     """The parts of a question that are the same in every conversation, rendered once.
 
     For the web, ``widget`` is the reply's widget. For SMS, ``before`` and
@@ -203,7 +203,7 @@ def _static_question(root: Flow, node: QuestionNode, locale: str, channel: str,
         ends = fill(t("system:scale.ends"), root, None, channel, {
             "min": node.min, "max": node.max,
             "min_label": t(node.min_label), "max_label": t(node.max_label)})
-    buttons = []
+    buttons: list[Button] = []
     for option in node.options:
         label, label_lang = texts.text_lang(option.label, locale, channel)
         buttons.append(Button(option.value, label, option.emoji,
@@ -247,7 +247,7 @@ def question_reply(root: Flow, node: QuestionNode, speaker: Speaker,
     return found
 
 
-def _question_reply(root: Flow, node: QuestionNode, speaker: Speaker, static: dict,
+def _question_reply(root: Flow, node: QuestionNode, speaker: Speaker, static: dict[str, Any],
                     progress: tuple[int, int] | None, offer_skip: bool) -> Reply:
     channel = wording(speaker.ctx.channel)
     prompt = fill(static["prompt"], root, speaker, channel) if static["templated"] \

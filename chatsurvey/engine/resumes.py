@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from .inputs import COMMANDS
 
@@ -66,6 +66,7 @@ def resume_from(message: Any) -> Resume:
     empty message (not an answer, so the question is asked again).
     """
     if isinstance(message, Mapping):
+        message = cast(Mapping[str, Any], message)
         command = message.get("command")
         if isinstance(command, str):
             return Command(command) if command in COMMANDS else Text("")

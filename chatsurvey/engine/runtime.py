@@ -109,7 +109,7 @@ class _Turn:
     # -- small helpers ---------------------------------------------------
 
     def say(self, key: str, owner: str | None = None, kind: str = "message",
-            values: dict | None = None) -> None:
+            values: dict[str, Any] | None = None) -> None:
         texts = self.root.flow(owner or self.root.id).texts
         self.replies.append(text_reply(self.root, texts, key, self, kind, values))
 
@@ -139,7 +139,7 @@ class _Turn:
             if self.steps > self.options.max_steps:
                 self.fail("step-budget")
                 return
-            flow_id, name = self.at  # type: ignore[misc]
+            flow_id, name = cast(Place, self.at)  # set until the conversation ends
             if name is None:
                 if self.stack:
                     self.at = self.stack.pop()
@@ -205,7 +205,8 @@ class _Turn:
         decide those branches the same way reuses it (whatever the answers are).
         """
         key = ("remaining", node.flow_id, node.name, tuple(self.stack))
-        known = self.root.cache.get(key)
+        known: list[tuple[tuple[tuple[BranchNode, str | None], ...], int]] | None = \
+            self.root.cache.get(key)
         if known is None:
             known = self.root.cache[key] = []
         for walked, count in known:
@@ -221,7 +222,8 @@ class _Turn:
         known.append((tuple(decisions), count))
         return count
 
-    def _walk_remaining(self, node: QuestionNode, decisions: list) -> int:
+    def _walk_remaining(self, node: QuestionNode,
+                        decisions: list[tuple[BranchNode, str | None]]) -> int:
         at: Place = (node.flow_id, node.next)
         stack = list(self.stack)
         count = 0
@@ -442,7 +444,8 @@ def _hint(node: QuestionNode, hint: str) -> str:
     return "choice.two" if len(node.options) == 2 else hint
 
 
-def longest(root: Flow, flow_id: str, name: str | None, visiting: frozenset = frozenset()) -> int:
+def longest(root: Flow, flow_id: str, name: str | None,
+            visiting: frozenset[Place] = frozenset()) -> int:
     """Most counted questions from state ``name`` to the end of its flow, on any path."""
     key = ("longest", flow_id, name)
     found = root.cache.get(key)
@@ -513,7 +516,8 @@ def advance(flow: Flow, state: State, resume: Resume,
     conversation that has ended answers a message with "this chat has
     finished" and ignores the rest.
     """
-    if not isinstance(resume, (Text, Tap, Command, Expire, QuickExit)):
+    # Checked for callers the type checker does not see (a channel's own resume).
+    if not isinstance(resume, (Text, Tap, Command, Expire, QuickExit)):  # pyright: ignore[reportUnnecessaryIsInstance]
         raise TypeError(f"advance takes a Text, Tap, Command, Expire or QuickExit, "
                         f"not {type(resume).__name__}")
     node = check_state(flow, state)
@@ -532,7 +536,7 @@ def advance(flow: Flow, state: State, resume: Resume,
     return turn.result()
 
 
-def transcript(flow: Flow, state: State) -> dict:
+def transcript(flow: Flow, state: State) -> dict[str, Any]:
     """What a conversation leaves to be stored: answers with what each question was."""
     questions = questions_by_key(flow)
     answers = state.answers

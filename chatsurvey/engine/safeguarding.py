@@ -32,6 +32,7 @@ import json
 import re
 import unicodedata
 from importlib import resources
+from typing import Any
 
 import re2
 
@@ -305,7 +306,7 @@ def _words_and_fragments(folded: str) -> tuple[set[str], set[str]]:
 
 
 @functools.cache
-def _model() -> dict:
+def _model() -> dict[str, Any]:
     model = json.loads(resources.files("chatsurvey.engine").joinpath("safeguarding_model.json")
                        .read_text("utf-8"))
     weights = model["weights"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 import yaml
 
@@ -40,7 +40,7 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
-_Loader.add_implicit_resolver(
+_Loader.add_implicit_resolver(  # pyright: ignore[reportUnknownMemberType] (stub: untyped)
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 
@@ -61,7 +61,7 @@ class SourceDoc:
     """A parsed flow document with the line of every path in it."""
 
     data: Any
-    lines: dict[Path, int] = field(default_factory=dict)
+    lines: dict[Path, int] = field(default_factory=dict[Path, int])
     source: str = ""
 
     def line_of(self, path: Path) -> int | None:
@@ -104,7 +104,9 @@ class _Reader:
         if isinstance(node, yaml.SequenceNode):
             return [self.value(item, path + (i,), depth + 1, lines, node)
                     for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        # The stub leaves construct_object untyped: a scalar's plain value.
+        return self.loader.construct_object(  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+            node, deep=True)
 
     def mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
@@ -113,7 +115,7 @@ class _Reader:
                 raise self.refuse("anchors and aliases (&name, *name, <<) are not allowed in"
                                   " flows; write it out where it is needed", key_node)
             key = self.value(key_node, path + ("<key>",), depth + 1, {}, key_node)
-            if not isinstance(key, str | int | bool | float) or key is None:
+            if not isinstance(key, str | int | bool | float):
                 raise self.refuse("a field name must be plain text", key_node)
             if isinstance(key, bool | float):
                 key = str(key).lower()
@@ -123,6 +125,12 @@ class _Reader:
             out[key] = self.value(value_node, child, depth + 1, self.lines, key_node)
             self.lines[child] = key_node.start_mark.line + 1
         return out
+
+
+def is_mapping(value: object) -> TypeGuard[dict[str, Any]]:
+    """Whether a value read from a document is a mapping (its keys are text, or numbers that
+    the schema refuses)."""
+    return isinstance(value, dict)
 
 
 def _syntax_error(exc: yaml.YAMLError, source: str) -> FlowSyntaxError:

@@ -194,9 +194,9 @@ def _decode(node: QuestionNode, value: Any) -> Any:
     if value is None:
         return None
     if node.ask in _BY_OPTIONS:
-        return node.options[value].value
+        return node.options[cast(int, value)].value
     if node.ask == "multi":
-        return [node.options[i].value for i in value]
+        return [node.options[i].value for i in cast(list[int], value)]
     return value
 
 
@@ -204,7 +204,7 @@ def dump(flow: Flow, state: State) -> str:
     """The state as compact JSON (see the module docstring)."""
     index = _index(flow)
     ctx = state.ctx
-    history = []
+    history: list[Any] = []
     for flow_id, name, stack in state.history:
         pos = index.pos((flow_id, name))
         history.append([pos, [index.pos(f) for f in stack]] if stack else pos)
@@ -242,22 +242,22 @@ def load(flow: Flow, text: str | bytes) -> State:
         raise StateError(f"damaged conversation state ({type(exc).__name__})") from None
 
 
-def _read(index: _Index, data: dict) -> State:
+def _read(index: _Index, data: dict[str, Any]) -> State:
     counts, consent = (data["n"], data["r"], data["t"]), data["c"]
     if not all(type(c) is int for c in counts) or not (consent is None or type(consent) is bool):
         raise TypeError("counts")
     channel, locale, country, age_band, survey = data["x"]
-    history = []
-    for item in data["h"]:
+    history: list[Any] = []
+    for item in cast(list[int | list[Any]], data["h"]):  # a place, or [place, stack]
         pos, stack = (item[0], item[1]) if isinstance(item, list) else (item, ())
         flow_id, name = index.at(pos)  # type: ignore[misc]
         history.append((flow_id, name, tuple(index.at(f) for f in stack)))
-    answers = {}
+    answers: dict[str, Any] = {}
     for ordinal, value in data["A"].items():
         key = index.key_of[ordinal]
         answers[key] = _decode(index.questions[key], value)
     return State(
-        flow=data["f"], version=data["v"], status=STATUSES[data["s"]],
+        flow=data["f"], version=data["v"], status=STATUSES[cast(int, data["s"])],
         at=index.at(data["a"]), stack=tuple(cast(Place, index.at(f)) for f in data["k"]),
         answers=frozen(answers), vars=frozen(data.get("V")), history=tuple(history),
         n=data["n"], consent=data["c"], retries=data["r"], signposted=bool(data["g"]),

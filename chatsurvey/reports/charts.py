@@ -120,7 +120,7 @@ def layout(band: PBand, domain: str, rows: list[PRow]) -> Chart:
         add(Shape("rect", {"x": PLOT_X0, "y": mid - 8, "w": PLOT_X1 - PLOT_X0, "h": 16,
                            "fill": TRACK}))
         p = row.council.percent
-        if not p.shown:
+        if p.value is None or p.low is None or p.high is None:  # not shown
             words = "Not enough answers" if p.reason == "few" else "Not shown (privacy)"
             add(Shape("text", {"x": PLOT_X0 + 8, "y": mid + 4, "text": words, "size": 11,
                                "fill": MUTED}))
@@ -132,8 +132,9 @@ def layout(band: PBand, domain: str, rows: list[PRow]) -> Chart:
         for end in (p.low, p.high):
             add(Shape("line", {"x1": _x(end), "y1": mid - 5, "x2": _x(end), "y2": mid + 5,
                                "stroke": OTHERS, "width": 1.5}))
-        if row.others.percent.shown:
-            _diamond(shapes, _x(row.others.percent.value), mid - 12, OTHERS)
+        others = row.others.percent.value
+        if others is not None:
+            _diamond(shapes, _x(others), mid - 12, OTHERS)
         if row.general is not None:
             gx = _x(row.general.percent)
             add(Shape("line", {"x1": gx, "y1": mid - 11, "x2": gx, "y2": mid + 11,

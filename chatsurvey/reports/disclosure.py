@@ -19,14 +19,15 @@ rules to a computed report before any renderer sees it.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from chatsurvey.reports.rules import Rules
 from chatsurvey.reports.stats import wilson
 
-Position = Hashable
+Position = tuple[str | int, ...]
+"""A place in a table: ("c", i, j) a cell, ("r", i) a row total, ("k", j) a column total."""
 
 
 class DisclosureError(RuntimeError):

@@ -76,12 +76,12 @@ class Threshold:
     value: int | tuple[int, int]
 
     def __call__(self, number: int) -> bool:
-        if self.op == "between":
-            low, high = self.value  # type: ignore[misc]
-            return low <= number <= high
         limit = self.value
+        if isinstance(limit, tuple):  # "between": the schema gives it, and only it, two numbers
+            low, high = limit
+            return low <= number <= high
         return {"gte": number >= limit, "gt": number > limit, "lte": number <= limit,
-                "lt": number < limit}[self.op]  # type: ignore[operator]
+                "lt": number < limit}[self.op]
 
     def bounds(self) -> list[int]:
         """The numbers the test names (to check they lie on the question's scale)."""
@@ -151,7 +151,7 @@ def _schema_validator() -> Draft202012Validator:
 def _where(path: Iterable[Any], data: Any) -> str:
     """A readable location: indicators[3] (feels_safe).positive."""
     parts: list[str] = []
-    node = data
+    node: Any = data  # any part of the YAML document, or None past its end
     for item in path:
         if isinstance(item, int):
             label = f"[{item}]"

@@ -18,6 +18,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
+    Flowable,
     KeepTogether,
     PageBreak,
     Paragraph,
@@ -86,7 +87,7 @@ class _Page:
         return [self._row(i.icon, Paragraph(f"<b>{escape(i.label)}</b> {escape(i.many)}",
                                             self.styles["item"]), 22) for i in items]
 
-    def card(self, colour: str, parts: list) -> Table:
+    def card(self, colour: str, parts: list) -> KeepTogether:
         table = Table([[parts]], colWidths=[self.width])
         table.setStyle(TableStyle([
             ("BOX", (0, 0), (-1, -1), 2.5, colors.HexColor(colour)),
@@ -101,7 +102,7 @@ def _band_story(page: _Page, pub: Published, b: Any, _: Callable[..., str]) -> l
     story: list = [p(_("What you told us"), "title"), p(b.heading, "band"),
                    p(_("Thank you for answering the survey about your life.") + " "
                      + _("No one can tell who said what."))]
-    pledges = [page.heading("1F4DD", _("You said, we will"))]
+    pledges: list[Flowable] = [page.heading("1F4DD", _("You said, we will"))]
     for pledge in b.pledges:
         pledges.append(Paragraph(f"<b>{escape(_('You said:'))}</b> {escape(pledge.you_said)}",
                                  page.styles["body"]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from functools import cache
 from pathlib import Path
+from typing import Literal
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Drawing, Line, Polygon, Rect, String
@@ -92,8 +93,10 @@ def drawing(chart: Chart, width: float) -> Drawing:
     for s in chart.shapes:
         a = s.args
         if s.kind == "rect":
+            # The stub types Rect's **kw as the whole keyword dict, not Unpack[...] of it.
             d.add(Rect(a["x"] * scale, y(a["y"] + a["h"]), a["w"] * scale, a["h"] * scale,
-                       fillColor=colors.HexColor(a["fill"]), strokeColor=None))
+                       fillColor=colors.HexColor(a["fill"]),  # pyright: ignore[reportArgumentType]
+                       strokeColor=None))  # pyright: ignore[reportArgumentType]
         elif s.kind == "line":
             d.add(Line(a["x1"] * scale, y(a["y1"]), a["x2"] * scale, y(a["y2"]),
                        strokeColor=colors.HexColor(a["stroke"]),
@@ -102,7 +105,9 @@ def drawing(chart: Chart, width: float) -> Drawing:
             points = [v for x, yy in a["points"] for v in (x * scale, y(yy))]
             d.add(Polygon(points, fillColor=colors.HexColor(a["fill"]), strokeColor=None))
         elif s.kind == "text":
-            anchor = {"middle": "middle", "end": "end"}.get(a.get("anchor", ""), "start")
+            anchor: Literal["start", "middle", "end"] = \
+                "middle" if a.get("anchor") == "middle" else "end" if a.get("anchor") == "end" \
+                else "start"
             d.add(String(a["x"] * scale, y(a["y"]), _plain(a["text"]),
                          fontName=bold if a.get("bold") else regular,
                          fontSize=a["size"] * scale, fillColor=colors.HexColor(a["fill"]),

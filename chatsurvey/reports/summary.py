@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,7 +109,7 @@ class Words:
         return shown % values if values else shown
 
 
-def in_ten(percent: int, _: Words | None = None) -> str:
+def in_ten(percent: int, _: Callable[..., str] | None = None) -> str:
     """78 -> "About 8 in 10 of you." (whole tens are easier to read than percentages)."""
     _ = _ or (lambda text, **v: text % v if v else text)
     tens = (percent + 5) // 10
