@@ -29,7 +29,15 @@ from reportlab.platypus import (
 from chatsurvey.reports import flags
 from chatsurvey.reports.charts import WIDTH, Chart, band_charts, domain_name
 from chatsurvey.reports.model import Published
-from chatsurvey.reports.render_html import NOT_ENOUGH, count_text, flag_text, percent_text
+from chatsurvey.reports.render_html import (
+    NO_GENERAL,
+    NOT_ENOUGH,
+    SOURCES_INTRO,
+    SOURCES_TITLE,
+    count_text,
+    flag_text,
+    percent_text,
+)
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 
@@ -191,7 +199,7 @@ def render_pdf(pub: Published) -> bytes:
               f" {h.against}.")
         if not pub.improvements:
             p("No result is clearly worse than the comparison this time.")
-        widths = [w * width for w in (0.27, 0.1, 0.09, 0.14, 0.1, 0.1, 0.2)]
+        widths = [w * width for w in (0.24, 0.09, 0.08, 0.13, 0.09, 0.17, 0.2)]
         for band in pub.bands:
             p(band.title, "h2")
             p(f"{count_text(band.responses)} young people in this age band answered"
@@ -221,10 +229,17 @@ def render_pdf(pub: Published) -> bytes:
                                   count_text(row.council.skipped),
                                   percent_text(row.council.percent, True),
                                   percent_text(row.others.percent),
-                                  f"{row.general.percent}%" if row.general else "none held",
+                                  f"{row.general.percent}% ({row.general.short};"
+                                  f" source {row.general.ref})" if row.general else NO_GENERAL,
                                   compared])
                 story.append(_table(table, widths, styles))
                 story.append(Spacer(1, 4 * mm))
+        if pub.general_sources:
+            p(SOURCES_TITLE, "h2")
+            p(SOURCES_INTRO)
+            for s in pub.general_sources:
+                p(f"{s.ref}. {s.population}: \u201c{s.published}\u201d. {s.citation}"
+                  + (f" {s.url}" if s.url else ""), "small")
         p("Questions young people skipped most", "h2")
         rows = [["Question", "Age bands", "Asked", "Skipped", "Skip rate"]]
         rows += [[m.label, m.band, count_text(m.asked), count_text(m.skipped),
