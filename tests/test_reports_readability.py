@@ -133,14 +133,16 @@ def test_each_general_figure_says_where_it_comes_from_and_when(report_app):
         if row.general is not None:
             assert row.general.ref in refs
     assert "10,000 Voices" in refs[young.ref].citation
-    assert "Year the data were collected not given" in refs[young.ref].citation
-    assert refs[lonely.ref].url.startswith("https://")
+    assert "The year the data were collected is not given." in refs[young.ref].citation
+    assert "collection year not given" in young.short
+    assert refs[lonely.ref].urls[0].startswith("https://")
+    assert len(refs[young.ref].urls) == 2  # the report, and the news story quoting the figure
 
     html = html_text(render_staff(pub))
     assert NO_GENERAL in html
     assert "Office for National Statistics (ONS); data collected in 2016-17" in html
     assert "Where the figures for young people in general come from" in html
-    assert refs[lonely.ref].url in html
+    assert refs[lonely.ref].urls[0] in html
     pdf = re.sub(r"\ufffe\s*", "-", pdf_text(render_pdf(pub)))  # a hyphen at a line's end
     pdf = " ".join(pdf.split())
     assert NO_GENERAL in pdf

@@ -141,26 +141,24 @@ class Comparator:
     """Where we read it, when not in the primary source itself."""
     note: str = ""
 
-    def collected_words(self) -> str:
-        """The year its data were collected, in words for a report."""
-        if self.collected:
-            return f"data collected in {self.collected}"
-        return "year the data were collected not given"
-
     def short(self) -> str:
-        """Publisher and year, short enough for a table cell."""
-        return f"{self.source.publisher}; {self.collected_words()}"
+        """Publisher and the year its data were collected, short enough for a table cell."""
+        when = f"data collected in {self.collected}" if self.collected \
+            else "collection year not given"
+        return f"{self.source.publisher}; {when}"
 
     def citation(self) -> str:
         """Where the figure comes from, in full and in plain words."""
-        text = f"From: {self.source.words()}. {self.collected_words().capitalize()}."
+        when = f"Data collected in {self.collected}." if self.collected \
+            else "The year the data were collected is not given."
+        text = f"From: {self.source.words()}. {when}"
         if self.cited_in is not None:
             text += f" Quoted in: {self.cited_in.words()}."
         return text
 
-    def url(self) -> str:
-        """Where to read it: the primary source if we have its address, else where it is quoted."""
-        return self.source.url or (self.cited_in.url if self.cited_in else "")
+    def urls(self) -> tuple[str, ...]:
+        """Where to read it: the primary source, then where it is quoted (those we have)."""
+        return tuple(s.url for s in (self.source, self.cited_in) if s is not None and s.url)
 
 
 @dataclass(frozen=True)

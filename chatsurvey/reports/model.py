@@ -126,7 +126,7 @@ class PSource:
     published: str
     citation: str
     """Primary source, year the data were collected, and where it is quoted, in words."""
-    url: str
+    urls: tuple[str, ...]
 
 
 @dataclass(frozen=True)

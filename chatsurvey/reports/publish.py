@@ -62,7 +62,7 @@ def _sources(report: Report) -> dict[Comparator, PSource]:
         for result in band.indicators:
             c = result.comparator
             if c is not None and c not in out:
-                out[c] = PSource(len(out) + 1, c.population, c.published, c.citation(), c.url())
+                out[c] = PSource(len(out) + 1, c.population, c.published, c.citation(), c.urls())
     return out
 
 

@@ -239,7 +239,7 @@ def render_pdf(pub: Published) -> bytes:
             p(SOURCES_INTRO)
             for s in pub.general_sources:
                 p(f"{s.ref}. {s.population}: \u201c{s.published}\u201d. {s.citation}"
-                  + (f" {s.url}" if s.url else ""), "small")
+                  + "".join(f" {url}" for url in s.urls), "small")
         p("Questions young people skipped most", "h2")
         rows = [["Question", "Age bands", "Asked", "Skipped", "Skip rate"]]
         rows += [[m.label, m.band, count_text(m.asked), count_text(m.skipped),
