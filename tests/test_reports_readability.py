@@ -143,7 +143,11 @@ def test_each_general_figure_says_where_it_comes_from_and_when(report_app):
     assert "Office for National Statistics (ONS); data collected in 2016-17" in html
     assert "Where the figures for young people in general come from" in html
     assert refs[lonely.ref].urls[0] in html
-    pdf = re.sub(r"\ufffe\s*", "-", pdf_text(render_pdf(pub)))  # a hyphen at a line's end
+    raw = pdf_text(render_pdf(pub))
+    for source in pub.general_sources:  # whole, broken only after a "/", never in a number
+        for url in source.urls:
+            assert re.search(r"/\s*".join(map(re.escape, url.split("/"))), raw), url
+    pdf = re.sub(r"\ufffe\s*", "-", raw)  # a hyphen at a line's end
     pdf = " ".join(pdf.split())
     assert NO_GENERAL in pdf
     assert "Where the figures for young people in general come from" in pdf

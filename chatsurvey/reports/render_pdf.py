@@ -8,6 +8,7 @@ text alternative) and its table. Renders from a :class:`~.model.Published`.
 from __future__ import annotations
 
 import io
+import re
 from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -116,6 +117,24 @@ def drawing(chart: Chart, width: float) -> Drawing:
                          fontSize=a["size"] * scale, fillColor=colors.HexColor(a["fill"]),
                          textAnchor=anchor))
     return d
+
+
+def _address(url: str, width: float, style: ParagraphStyle) -> str:
+    """A web address as paragraph markup for a link, broken only after a "/" where a line is
+    full (never inside a word or a number, as a paragraph breaks an address longer than a
+    line)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines, line = [], ""
+    room = 0.95 * width  # a little spare: the paragraph's own measure differs slightly
+    for part in re.findall(r"[^/]*/*", url):
+        if line and stringWidth(line + part, style.fontName, style.fontSize) > room:
+            lines.append(line)
+            line = ""
+        line += part
+    lines.append(line)
+    href = escape(url, {'"': "&quot;"})
+    return "<br/>".join(f'<link href="{href}">{escape(line)}</link>' for line in lines if line)
 
 
 def _table(rows: list[list], widths: list[float], styles, header: bool = True) -> Table:
@@ -238,8 +257,11 @@ def render_pdf(pub: Published) -> bytes:
             p(SOURCES_TITLE, "h2")
             p(SOURCES_INTRO)
             for s in pub.general_sources:
-                p(f"{s.ref}. {s.population}: \u201c{s.published}\u201d. {s.citation}"
-                  + "".join(f" {url}" for url in s.urls), "small")
+                text = escape(_plain(f"{s.ref}. {s.population}: \u201c{s.published}\u201d."
+                                     f" {s.citation}"))
+                story.append(Paragraph(text + "".join(
+                    "<br/>" + _address(url, width, styles["small"]) for url in s.urls),
+                    styles["small"]))
         p("Questions young people skipped most", "h2")
         rows = [["Question", "Age bands", "Asked", "Skipped", "Skip rate"]]
         rows += [[m.label, m.band, count_text(m.asked), count_text(m.skipped),
