@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -60,20 +61,26 @@ def test_shared_topics_are_one_indicator_across_ages(catalogue):
 def test_comparators_point_the_same_way_as_their_indicator(catalogue):
     indicators = by_key(catalogue)
     expected = {  # the published figure is about the negative side; we hold the positive share
-        "life_satisfaction": 0.97, "worthwhile": 0.96, "lonely": 0.902, "money_coping": 0.93,
-        "afraid_bullying": 0.83, "has_good_friend": 0.975, "happy_with_appearance": 0.90,
-        "anxious_yesterday": 0.80, "internet_at_home": 0.91,
+        ("life_satisfaction", "16-25"): 0.97, ("life_satisfaction", "11-18"): 0.91,
+        ("worthwhile", "16-25"): 0.96, ("lonely", "16-25"): 0.902,
+        ("money_coping", "16-25"): 0.93, ("afraid_bullying", "8-11"): 0.83,
+        ("has_good_friend", "16-25"): 0.975, ("happy_with_appearance", "11-18"): 0.90,
+        ("anxious_yesterday", "16-25"): 0.80,
     }
-    with_comparator = {i.key for i in catalogue if i.comparator}
-    assert with_comparator == set(expected)
-    for key, value in expected.items():
-        comparator = indicators[key].comparator
+    used = {(i.key, b) for i in catalogue for b in i.age_bands if i.comparator_for(b)}
+    assert used == set(expected)
+    for (key, band), value in expected.items():
+        comparator = indicators[key].comparator_for(band)
         assert comparator.value == pytest.approx(value), key
-        assert comparator.source and comparator.population and 2000 < comparator.year < 2030
+        assert comparator.source.title and comparator.population
+        assert 2000 < (comparator.source.year or comparator.cited_in.year) < 2030
         assert set(comparator.age_bands) <= set(indicators[key].age_bands)
     # ONS items are close paraphrases, not the same wording: the catalogue must say so.
-    assert not indicators["life_satisfaction"].comparator.wording_matches
-    assert "paraphrase" in indicators["life_satisfaction"].comparator.note
+    ons = indicators["life_satisfaction"].comparator_for("16-25")
+    assert not ons.wording_matches
+    assert "paraphrase" in ons.note
+    # Held, but its source gives no ages: used for no band.
+    assert indicators["internet_at_home"].comparators[0].ages is None
 
 
 def test_ons_thresholds(catalogue):
@@ -133,7 +140,7 @@ def load_text(tmp_path, text):
 def test_a_good_catalogue_loads(tmp_path):
     [indicator] = load_text(tmp_path, GOOD)
     assert indicator.key == "feels_safe" and indicator.positive == ("always",)
-    assert indicator.comparator is None
+    assert indicator.comparators == () and indicator.comparator_for("8-11") is None
 
 
 def test_yes_and_no_stay_text(tmp_path):
@@ -165,23 +172,27 @@ def test_semantic_errors(tmp_path):
     surveys: [demo]
     age_bands: [16-25]
     positive: [never]
-    comparator: {value: 0.9, published: "10%", population: p, source: s, year: 2018,
-                 wording_matches: false, age_bands: [11-18]}
+    comparators:
+      - {value: 0.9, published: "10%", population: p, ages: [16, 24],
+         source: {publisher: ONS, title: t}, collected: null, wording_matches: false,
+         age_bands: [11-18]}
 """
     with pytest.raises(CatalogueError) as caught:
         load_text(tmp_path, text)
     problems = caught.value.problems
     assert "indicators[1] (feels_safe): the key 'feels_safe' is listed twice" in problems
     assert "indicators[1] (feels_safe).positive: between [7, 3] is empty" in problems
-    assert ("indicators[2] (lonely).comparator.age_bands: 11-18 not in the indicator's"
+    assert ("indicators[2] (lonely).comparators[0].age_bands: 11-18 not in the indicator's"
             " age_bands") in problems
 
 
 def test_comparator_value_must_be_a_share(tmp_path):
-    text = GOOD + """    comparator: {value: 97, published: "3%", population: p, source: s, year: 2020,
-                 wording_matches: false, age_bands: [8-11]}
+    text = GOOD + """    comparators:
+      - {value: 97, published: "3%", population: p, ages: [8, 10],
+         source: {publisher: ONS, title: t}, collected: null, wording_matches: false,
+         age_bands: [8-11]}
 """
-    with pytest.raises(CatalogueError, match="comparator.value: 97 is greater than"):
+    with pytest.raises(CatalogueError, match=r"comparators\[0\]\.value: 97 is greater than"):
         load_text(tmp_path, text)
 
 
@@ -345,3 +356,106 @@ def test_the_module_is_pure():
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+# -- comparators: their ages, sources and years ---------------------------------------------
+
+
+def test_no_comparator_is_used_for_ages_it_does_not_cover(catalogue):
+    """Over the whole catalogue: a general-population figure is only used for an age band its
+    population's ages cover (a 16-24 figure is never shown for 8 to 10 year olds)."""
+    from chatsurvey.reports.indicators import BAND_AGES, ages_cover
+
+    used = 0
+    for indicator in catalogue:
+        for band in indicator.age_bands:
+            comparator = indicator.comparator_for(band)
+            if comparator is None:
+                continue
+            used += 1
+            assert comparator.ages is not None, (indicator.key, band)
+            assert ages_cover(comparator.ages, band), (indicator.key, band, comparator.ages,
+                                                       BAND_AGES[band])
+    assert used >= 8
+    good_friend = by_key(catalogue)["has_good_friend"]
+    assert good_friend.comparator_for("8-11") is None
+    assert good_friend.comparator_for("11-18") is None
+
+
+def test_ages_cover():
+    from chatsurvey.reports.indicators import ages_cover
+
+    assert ages_cover((8, 10), "8-11") and ages_cover((10, 17), "11-18")
+    assert ages_cover((16, 24), "16-25")  # Bright Spots' own care-leaver comparison with ONS
+    assert not ages_cover((16, 24), "8-11") and not ages_cover((16, 24), "11-18")
+    assert not ages_cover((11, 18), "8-11") and not ages_cover((12, 17), "11-18")
+
+
+def test_every_comparator_names_its_primary_source_and_the_year_of_its_data(catalogue):
+    comparators = [c for i in catalogue for c in i.comparators]
+    assert len(comparators) >= 10
+    for c in comparators:
+        assert c.source.publisher and c.source.title, c
+        assert c.collected is None or re.fullmatch(r"\d{4}(-\d{2})?", c.collected), c
+        for source in (c.source, c.cited_in):
+            if source is not None and source.url:
+                assert source.url.startswith("https://"), source
+        assert c.source.year or (c.cited_in and c.cited_in.year), c  # a year to read it by
+    indicators = by_key(catalogue)
+    lonely = indicators["lonely"].comparator_for("16-25")
+    assert lonely.collected == "2016-17" and lonely.source.year == 2018  # collected != published
+    money = indicators["money_coping"].comparator_for("16-25")
+    assert money.collected == "2014-15" and money.source.year == 2017
+
+
+def test_low_life_satisfaction_for_11_to_18_year_olds(catalogue):
+    satisfaction = by_key(catalogue)["life_satisfaction"]
+    young = satisfaction.comparator_for("11-18")
+    assert young.value == pytest.approx(0.91)  # 9% low in general (16% of those in care)
+    assert "10,000 Voices" in young.source.title and young.source.year == 2022
+    assert young.ages == (11, 18)
+    leavers = satisfaction.comparator_for("16-25")
+    assert leavers.value == pytest.approx(0.97) and leavers.ages == (16, 24)
+
+
+COMPARATOR = """
+      - value: 0.9
+        published: "10%"
+        population: p
+        ages: [16, 24]
+        source: {publisher: ONS, title: t, year: 2018}
+        collected: 2016-17
+        wording_matches: false
+        age_bands: [BANDS]
+"""
+
+
+def test_a_comparator_whose_ages_do_not_cover_a_band_is_refused(tmp_path):
+    text = GOOD.replace("[8-11]", "[8-11, 16-25]") + "    comparators:" + COMPARATOR.replace(
+        "BANDS", "8-11, 16-25")
+    with pytest.raises(CatalogueError) as caught:
+        load_text(tmp_path, text)
+    assert caught.value.problems == [
+        "indicators[0] (feels_safe).comparators[0]: its ages (16 to 24) do not cover the 8-11"
+        " age band (ages 8 to 10)"]
+
+
+def test_two_comparators_for_one_band_are_refused(tmp_path):
+    text = GOOD.replace("[8-11]", "[16-25]") + "    comparators:" + (
+        COMPARATOR.replace("BANDS", "16-25") * 2)
+    with pytest.raises(CatalogueError, match=r"comparators\[1\]: 16-25 already has a"):
+        load_text(tmp_path, text)
+
+
+@pytest.mark.parametrize("change, message", [
+    (("        collected: 2016-17\n", ""), "'collected' is a required property"),
+    (("        ages: [16, 24]\n", ""), "'ages' is a required property"),
+    (("title: t, ", ""), "'title' is a required property"),
+    (("collected: 2016-17", "collected: last year"), "'last year'"),
+])
+def test_a_comparator_needs_its_source_ages_and_year_collected(tmp_path, change, message):
+    text = GOOD.replace("[8-11]", "[16-25]") + "    comparators:" + COMPARATOR.replace(
+        "BANDS", "16-25").replace(*change)
+    with pytest.raises(CatalogueError) as caught:
+        load_text(tmp_path, text)
+    assert any(message in p for p in caught.value.problems), caught.value.problems

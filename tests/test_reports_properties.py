@@ -127,8 +127,7 @@ def build(data) -> Report:
             indicator=i, council=mine.counts(i.key), others=tallies["others"].counts(i.key),
             others_parts=_split(tallies["others"].counts(i.key).answered, data["pool"]),
             previous=tallies["previous"].counts(i.key) if "previous" in tallies else None,
-            comparator=i.comparator if i.comparator and band in i.comparator.age_bands
-            else None) for i in judge.for_keys(survey, band)]
+            comparator=i.comparator_for(band)) for i in judge.for_keys(survey, band)]
         asked = {k: (mine.present[k], mine.skipped[k])
                  for k in set(mine.present) | set(mine.skipped)}
         bands.append(BandResult(survey, band, f"Survey {band}", mine.responses,

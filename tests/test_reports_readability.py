@@ -111,3 +111,53 @@ def test_the_same_or_higher_reading_is_shown_beside_the_test_and_the_method_says
                 assert row.general_reading == flags.AT_OR_ABOVE  # the test is the stricter
     assert compared
     assert "calls a Bright Spot only what the test supports" in pub.method
+
+
+def test_each_general_figure_says_where_it_comes_from_and_when(report_app):
+    """Beside each figure for young people in general: its source and the year its data were
+    collected, and a list of sources; where no figure covers the age band, the report says so."""
+    from chatsurvey.reports.render_html import NO_GENERAL, render_staff
+    from chatsurvey.reports.render_pdf import render_pdf
+
+    pub = publish(build(_data(40, bands=("8-11", "11-18", "16-25"))), RULES)
+    rows = {(b.band, r.key): r for b in pub.bands for r in b.rows}
+    assert rows[("8-11", "has_good_friend")].general is None  # a 16-24 figure: not for 8-10s
+    assert rows[("11-18", "has_good_friend")].general is None
+    lonely = rows[("16-25", "lonely")].general
+    assert lonely is not None and "data collected in 2016-17" in lonely.short
+    young = rows[("11-18", "life_satisfaction")].general
+    assert young is not None and young.percent == 91
+    refs = {s.ref: s for s in pub.general_sources}
+    assert sorted(refs) == list(range(1, len(refs) + 1))
+    for row in rows.values():
+        if row.general is not None:
+            assert row.general.ref in refs
+    assert "10,000 Voices" in refs[young.ref].citation
+    assert "The year the data were collected is not given." in refs[young.ref].citation
+    assert "collection year not given" in young.short
+    assert refs[lonely.ref].urls[0].startswith("https://")
+    assert len(refs[young.ref].urls) == 2  # the report, and the news story quoting the figure
+
+    html = html_text(render_staff(pub))
+    assert NO_GENERAL in html
+    assert "Office for National Statistics (ONS); data collected in 2016-17" in html
+    assert "Where the figures for young people in general come from" in html
+    assert refs[lonely.ref].urls[0] in html
+    raw = pdf_text(render_pdf(pub))
+    for source in pub.general_sources:  # whole, broken only after a "/", never in a number
+        for url in source.urls:
+            assert re.search(r"/\s*".join(map(re.escape, url.split("/"))), raw), url
+    pdf = re.sub(r"\ufffe\s*", "-", raw)  # a hyphen at a line's end
+    pdf = " ".join(pdf.split())
+    assert NO_GENERAL in pdf
+    assert "Where the figures for young people in general come from" in pdf
+    assert "data collected in 2016-17" in pdf
+    assert "10,000 Voices" in pdf
+
+
+def test_the_docs_say_which_reading_of_the_general_figure_the_report_uses():
+    from tests.helpers import PROJECT
+
+    docs = " ".join((PROJECT / "docs" / "reports.md").read_text().split())
+    assert "at or above the general figure" in docs
+    assert "calls a Bright Spot only" in docs

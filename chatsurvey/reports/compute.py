@@ -198,8 +198,7 @@ def build_report(tenant: Tenant, survey_round: SurveyRound, now: datetime | None
                 indicator=i, council=mine.counts(i.key), others=pooled.counts(i.key),
                 others_parts=tuple(part.answered[i.key] for part in parts),
                 previous=before.counts(i.key) if before is not None else None,
-                comparator=i.comparator if i.comparator and band in i.comparator.age_bands
-                else None)
+                comparator=i.comparator_for(band))
             for i in judge.for_keys(survey, band)]
         asked = {key: (mine.present[key], mine.skipped[key])
                  for key in set(mine.present) | set(mine.skipped) if key not in open_keys}

@@ -32,8 +32,10 @@ METHOD = (
     " tested, about 1 in 20 flags could appear by chance alone: read them alongside what you"
     " know, and look for patterns rather than single results. Figures for young people in"
     " general come from other surveys, asked in different words and years, so treat those"
-    " comparisons as a guide only. Some earlier Bright Spots reports counted any result the same"
-    " as or higher than young people in general as a Bright Spot; this report calls a Bright"
+    " comparisons as a guide only. Each one is used only for the ages it is about, and the list"
+    " of sources says where it comes from and when its data were collected. Some earlier"
+    " Bright Spots reports counted any result the same as or higher than young people in"
+    " general as a Bright Spot; this report calls a Bright"
     " Spot only what the test supports, and shows that simpler reading beside it (\"at or"
     " above the general figure\")."
 )

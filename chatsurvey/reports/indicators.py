@@ -3,9 +3,14 @@
 The catalogue (``flows/indicators.yaml``) lists, for each well-being indicator,
 the key of the core question it is computed from, its domain, a label for
 reports, the surveys and age bands it is asked in, which answers count as
-positive and, where one exists, a general-population comparator expressed in
+positive and, where they exist, general-population comparators expressed in
 the same direction. Reports read it through :func:`load_catalogue`; nothing
 about indicators is written anywhere else.
+
+A comparator is used for one of our age bands only when the ages of the
+population it describes cover the band (:func:`ages_cover`): a figure about
+16-24 year olds is never put beside 8 to 10 year olds. Each one names its
+primary source and the year its data were collected, for the report to cite.
 
 ``positive`` is one of two forms:
 
@@ -43,6 +48,21 @@ DOMAINS = ("relationships", "resilience", "rights", "recovery", "wellbeing")
 THRESHOLD_TESTS = ("gte", "gt", "lte", "lt", "between")
 _CHOICE_TYPES = ("choice", "multi", "yesno", "frequency")
 _NUMBER_TYPES = ("scale", "number")
+
+BAND_AGES: dict[str, tuple[int, int]] = {
+    "4-7": (4, 7), "8-11": (8, 10), "11-18": (11, 17), "16-25": (16, 25)}
+"""The ages each age band is for (youngest, oldest), as the chat places young people
+(flows/README.md, "your-life"): 8-11 is 8 to 10, 11-18 is 11 to 17."""
+
+TOP_YEAR_ALLOWED = 1
+"""Years a comparator may stop short of a band's oldest age. Bright Spots compares care
+leavers aged 16 to 25 with ONS figures for 16 to 24 year olds; nothing else is stretched."""
+
+
+def ages_cover(ages: tuple[int, int], band: str) -> bool:
+    """Whether a population of ``ages`` (youngest, oldest) covers the age band ``band``."""
+    youngest, oldest = BAND_AGES[band]
+    return ages[0] <= youngest and oldest - TOP_YEAR_ALLOWED <= ages[1]
 
 
 class CatalogueError(ValueError):
@@ -89,17 +109,56 @@ class Threshold:
 
 
 @dataclass(frozen=True)
+class Source:
+    """A publication: publisher, title, year published (when known) and where to read it."""
+
+    publisher: str
+    title: str
+    year: int | None = None
+    url: str = ""
+
+    def words(self) -> str:
+        """"ONS, Young people's well-being and personal finance (2017)"."""
+        return f"{self.publisher}, {self.title}" + (f" ({self.year})" if self.year else "")
+
+
+@dataclass(frozen=True)
 class Comparator:
     """A general-population figure, as the share that would count as positive."""
 
     value: float
     published: str
     population: str
-    source: str
-    year: int
+    ages: tuple[int, int] | None
+    """Youngest and oldest age it is about; None when the source gives none."""
+    source: Source
+    """The primary source: where the figure was first published."""
+    collected: str | None
+    """When its data were collected ("2016-17"); None when the source does not say."""
     wording_matches: bool
     age_bands: tuple[str, ...]
+    cited_in: Source | None = None
+    """Where we read it, when not in the primary source itself."""
     note: str = ""
+
+    def short(self) -> str:
+        """Publisher and the year its data were collected, short enough for a table cell."""
+        when = f"data collected in {self.collected}" if self.collected \
+            else "collection year not given"
+        return f"{self.source.publisher}; {when}"
+
+    def citation(self) -> str:
+        """Where the figure comes from, in full and in plain words."""
+        when = f"Data collected in {self.collected}." if self.collected \
+            else "The year the data were collected is not given."
+        text = f"From: {self.source.words()}. {when}"
+        if self.cited_in is not None:
+            text += f" Quoted in: {self.cited_in.words()}."
+        return text
+
+    def urls(self) -> tuple[str, ...]:
+        """Where to read it: the primary source, then where it is quoted (those we have)."""
+        return tuple(s.url for s in (self.source, self.cited_in) if s is not None and s.url)
 
 
 @dataclass(frozen=True)
@@ -112,8 +171,12 @@ class Indicator:
     surveys: tuple[str, ...]
     age_bands: tuple[str, ...]
     positive: tuple[str | int, ...] | Threshold
-    comparator: Comparator | None = None
+    comparators: tuple[Comparator, ...] = ()
     note: str = ""
+
+    def comparator_for(self, band: str | None) -> Comparator | None:
+        """The general-population figure used for ``band``, if one covers it."""
+        return next((c for c in self.comparators if band in c.age_bands), None)
 
     def is_positive(self, answer: Any) -> bool | None:
         """True/False for an answer; None for a skipped or missing one (not counted)."""
@@ -176,16 +239,43 @@ def _build(raw: dict) -> Indicator:
             op, tuple(value) if isinstance(value, list) else value)
     else:
         positive = tuple(positive_raw)
-    comparator = None
-    if "comparator" in raw:
-        c = raw["comparator"]
-        comparator = Comparator(
+    comparators = tuple(
+        Comparator(
             value=float(c["value"]), published=c["published"], population=c["population"],
-            source=c["source"], year=c["year"], wording_matches=c["wording_matches"],
-            age_bands=tuple(c["age_bands"]), note=c.get("note", ""))
+            ages=(c["ages"][0], c["ages"][1]) if c["ages"] is not None else None,
+            source=Source(**c["source"]), collected=c["collected"],
+            wording_matches=c["wording_matches"], age_bands=tuple(c["age_bands"]),
+            cited_in=Source(**c["cited_in"]) if "cited_in" in c else None,
+            note=c.get("note", ""))
+        for c in raw.get("comparators", ()))
     return Indicator(key=raw["key"], domain=raw["domain"], label=raw["label"],
                      surveys=tuple(raw["surveys"]), age_bands=tuple(raw["age_bands"]),
-                     positive=positive, comparator=comparator, note=raw.get("note", ""))
+                     positive=positive, comparators=comparators, note=raw.get("note", ""))
+
+
+def _comparator_problems(where: str, raw: dict) -> list[str]:
+    """Each comparator's bands are the indicator's, covered by its ages, and used once."""
+    problems: list[str] = []
+    taken: set[str] = set()
+    for j, comparator in enumerate(raw.get("comparators", ())):
+        here = f"{where}.comparators[{j}]"
+        ages = comparator["ages"]
+        for band in comparator["age_bands"]:
+            if band not in raw["age_bands"]:
+                problems.append(f"{here}.age_bands: {band} not in the indicator's age_bands")
+            elif band in taken:
+                problems.append(f"{here}: {band} already has a comparator")
+            elif band not in BAND_AGES:
+                problems.append(f"{here}: no ages are known for the age band {band}")
+            elif ages is None:
+                problems.append(f"{here}: the source gives no ages, so it cannot be used for"
+                                f" the {band} age band")
+            elif not ages_cover((ages[0], ages[1]), band):
+                youngest, oldest = BAND_AGES[band]
+                problems.append(f"{here}: its ages ({ages[0]} to {ages[1]}) do not cover the"
+                                f" {band} age band (ages {youngest} to {oldest})")
+            taken.add(band)
+    return problems
 
 
 def parse_catalogue(data: Any, source: str = "") -> list[Indicator]:
@@ -206,12 +296,7 @@ def parse_catalogue(data: Any, source: str = "") -> list[Indicator]:
             low, high = positive["between"]
             if low > high:
                 problems.append(f"{where}.positive: between [{low}, {high}] is empty")
-        comparator = raw.get("comparator")
-        if comparator:
-            extra = sorted(set(comparator["age_bands"]) - set(raw["age_bands"]))
-            if extra:
-                problems.append(f"{where}.comparator.age_bands: {', '.join(extra)} not in the"
-                                " indicator's age_bands")
+        problems.extend(_comparator_problems(where, raw))
     if problems:
         raise CatalogueError(problems, source)
     return [_build(raw) for raw in data["indicators"]]

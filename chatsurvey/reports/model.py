@@ -110,9 +110,23 @@ class PGeneral:
     percent: int
     published: str
     population: str
-    source: str
-    year: int
+    short: str
+    """Its publisher and the year its data were collected, for the table cell."""
     wording_matches: bool
+    ref: int
+    """Its number in the report's list of sources (``Published.general_sources``)."""
+
+
+@dataclass(frozen=True)
+class PSource:
+    """One entry of the report's list of where the general figures come from."""
+
+    ref: int
+    population: str
+    published: str
+    citation: str
+    """Primary source, year the data were collected, and where it is quoted, in words."""
+    urls: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -234,3 +248,5 @@ class Published:
     pools: tuple[str, ...]
     method: str
     rules_text: str
+    general_sources: tuple[PSource, ...] = ()
+    """Where each figure for young people in general comes from, numbered as cited."""

@@ -24,6 +24,7 @@ from chatsurvey.reports.disclosure import (
     publish_percent,
     round_half_up,
 )
+from chatsurvey.reports.indicators import Comparator
 from chatsurvey.reports.missing import missing_view
 from chatsurvey.reports.model import (
     BandResult,
@@ -33,6 +34,7 @@ from chatsurvey.reports.model import (
     PQuote,
     PRow,
     PSide,
+    PSource,
     PTable,
     Published,
     Report,
@@ -53,7 +55,19 @@ def _side(counts: Counts, rules: Rules) -> PSide:
                  publish_percent(counts.positive, counts.answered, rules))
 
 
-def _rows(band: BandResult, previous_round: str | None, rules: Rules) -> list[PRow]:
+def _sources(report: Report) -> dict[Comparator, PSource]:
+    """The general figures the report uses, numbered in the order they first appear."""
+    out: dict[Comparator, PSource] = {}
+    for band in report.bands:
+        for result in band.indicators:
+            c = result.comparator
+            if c is not None and c not in out:
+                out[c] = PSource(len(out) + 1, c.population, c.published, c.citation(), c.urls())
+    return out
+
+
+def _rows(band: BandResult, previous_round: str | None, rules: Rules,
+          sources: dict[Comparator, PSource]) -> list[PRow]:
     rows = []
     for result in band.indicators:
         indicator = result.indicator
@@ -67,7 +81,7 @@ def _rows(band: BandResult, previous_round: str | None, rules: Rules) -> list[PR
         if result.comparator is not None:
             c = result.comparator
             general = PGeneral(round_half_up(100 * c.value), c.published, c.population,
-                               c.source, c.year, c.wording_matches)
+                               c.short(), c.wording_matches, sources[c].ref)
             flag_general = flags.against_general(result.council, c.value, rules) \
                 if council.percent.shown else flags.NOT_COMPARED
             reading = flags.at_or_above(result.council, c.value, rules) \
@@ -135,15 +149,17 @@ def publish(report: Report, rules: Rules) -> Published:
     tables: list[PTable] = [t for t in (band_channel_table(report, rules),
                                         week_table(report, rules)) if t]
     by_band = tables[0] if tables and tables[0].id == "by-band-channel" else None
+    sources = _sources(report)
     bands = []
     for i, b in enumerate(report.bands):
         shown = band_responses(by_band, i)
         bands.append(PBand(b.survey, b.band, b.title, shown, b.eligible,
                            rate(shown or 0, b.eligible, shown),
-                           tuple(_rows(b, report.previous.get(b.survey), rules))))
+                           tuple(_rows(b, report.previous.get(b.survey), rules, sources))))
     return Published(
         **{**common, "pools": tuple(p.description for p in report.pools.values())},
         tables=tuple(tables), bands=tuple(bands),
         bright_spots=tuple(_highlights(bands, flags.BRIGHT)),
         improvements=tuple(_highlights(bands, flags.IMPROVE)),
-        missing=tuple(missing_view(report, rules)), quotes=tuple(_quotes(report, rules)))
+        missing=tuple(missing_view(report, rules)), quotes=tuple(_quotes(report, rules)),
+        general_sources=tuple(sources.values()))

@@ -30,6 +30,14 @@ NOT_ENOUGH = ("Not enough young people in this age band answered for any result 
               " answers still count in the council's totals and in the programme's figures.")
 """Said once for an age band with no result to show, instead of every question saying it."""
 
+NO_GENERAL = "no general-population figure for this age"
+"""Said where no figure for young people in general covers the age band (or none is held)."""
+
+SOURCES_TITLE = "Where the figures for young people in general come from"
+SOURCES_INTRO = ("Each figure for young people in general comes from another survey, asked in"
+                 " its own words and year. The number beside a figure in the tables is its"
+                 " number in this list. A figure is only used for an age band its ages cover.")
+
 
 def count_text(value: int | None) -> str:
     """A published count: the number, or "c" (hidden to protect young people)."""
@@ -70,7 +78,8 @@ def context(pub: Published) -> dict:
         bands.append((band, charts))
     return {"pub": pub, "bands": bands, "count_text": count_text, "percent_text": percent_text,
             "flag_text": flag_text, "row_flag": row_flag, "flags": flags,
-            "not_enough": NOT_ENOUGH}
+            "not_enough": NOT_ENOUGH, "no_general": NO_GENERAL,
+            "sources_title": SOURCES_TITLE, "sources_intro": SOURCES_INTRO}
 
 
 def render_staff(pub: Published, standalone: bool = True) -> str:

@@ -8,6 +8,7 @@ text alternative) and its table. Renders from a :class:`~.model.Published`.
 from __future__ import annotations
 
 import io
+import re
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -30,7 +31,15 @@ from reportlab.platypus import (
 from chatsurvey.reports import flags
 from chatsurvey.reports.charts import WIDTH, Chart, band_charts, domain_name
 from chatsurvey.reports.model import Published
-from chatsurvey.reports.render_html import NOT_ENOUGH, count_text, flag_text, percent_text
+from chatsurvey.reports.render_html import (
+    NO_GENERAL,
+    NOT_ENOUGH,
+    SOURCES_INTRO,
+    SOURCES_TITLE,
+    count_text,
+    flag_text,
+    percent_text,
+)
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 
@@ -115,6 +124,24 @@ def drawing(chart: Chart, width: float) -> Drawing:
     return d
 
 
+def _address(url: str, width: float, style: ParagraphStyle) -> str:
+    """A web address as paragraph markup for a link, broken only after a "/" where a line is
+    full (never inside a word or a number, as a paragraph breaks an address longer than a
+    line)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    lines, line = [], ""
+    room = 0.95 * width  # a little spare: the paragraph's own measure differs slightly
+    for part in re.findall(r"[^/]*/*", url):
+        if line and stringWidth(line + part, style.fontName, style.fontSize) > room:
+            lines.append(line)
+            line = ""
+        line += part
+    lines.append(line)
+    href = escape(url, {'"': "&quot;"})
+    return "<br/>".join(f'<link href="{href}">{escape(line)}</link>' for line in lines if line)
+
+
 def _table(rows: list[list], widths: list[float], styles, header: bool = True) -> Table:
     cells = [[Paragraph(escape(_plain(str(v))), styles["cell"]) for v in row] for row in rows]
     table = Table(cells, colWidths=widths, repeatRows=1 if header else 0)
@@ -196,7 +223,7 @@ def render_pdf(pub: Published) -> bytes:
               f" {h.against}.")
         if not pub.improvements:
             p("No result is clearly worse than the comparison this time.")
-        widths = [w * width for w in (0.27, 0.1, 0.09, 0.14, 0.1, 0.1, 0.2)]
+        widths = [w * width for w in (0.24, 0.09, 0.08, 0.13, 0.09, 0.17, 0.2)]
         for band in pub.bands:
             p(band.title, "h2")
             p(f"{count_text(band.responses)} young people in this age band answered"
@@ -226,10 +253,20 @@ def render_pdf(pub: Published) -> bytes:
                                   count_text(row.council.skipped),
                                   percent_text(row.council.percent, True),
                                   percent_text(row.others.percent),
-                                  f"{row.general.percent}%" if row.general else "none held",
+                                  f"{row.general.percent}% ({row.general.short};"
+                                  f" source {row.general.ref})" if row.general else NO_GENERAL,
                                   compared])
                 story.append(_table(table, widths, styles))
                 story.append(Spacer(1, 4 * mm))
+        if pub.general_sources:
+            p(SOURCES_TITLE, "h2")
+            p(SOURCES_INTRO)
+            for s in pub.general_sources:
+                text = escape(_plain(f"{s.ref}. {s.population}: \u201c{s.published}\u201d."
+                                     f" {s.citation}"))
+                story.append(Paragraph(text + "".join(
+                    "<br/>" + _address(url, width, styles["small"]) for url in s.urls),
+                    styles["small"]))
         p("Questions young people skipped most", "h2")
         rows = [["Question", "Age bands", "Asked", "Skipped", "Skip rate"]]
         rows += [[m.label, m.band, count_text(m.asked), count_text(m.skipped),
