@@ -161,3 +161,31 @@ def test_the_docs_say_which_reading_of_the_general_figure_the_report_uses():
     docs = " ".join((PROJECT / "docs" / "reports.md").read_text().split())
     assert "at or above the general figure" in docs
     assert "calls a Bright Spot only" in docs
+
+
+def test_the_staff_report_fits_a_phone_its_wide_tables_scroll_in_their_own_box(report_app,
+                                                                                browser):
+    """At 390 px the page never scrolls sideways: each wide table scrolls inside a labelled box
+    a keyboard can reach, and its rows keep their height (no cell squeezed to a word a line)."""
+    from chatsurvey.reports.render_html import render_staff
+    from tests.browser import axe_scan, describe, screenshot, serve, static_site
+
+    pub = publish(build(_data(40, bands=("8-11", "11-18", "16-25"))), RULES)
+    with serve(static_site({"/staff": render_staff(pub)})) as base:
+        for width in (390, 1280):
+            context = browser.new_context(viewport={"width": width, "height": 844})
+            page = context.new_page()
+            page.goto(base + "/staff")
+            screenshot(page, f"report-staff-{width}", full_page=True)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            boxes = page.locator(".table-scroll")
+            assert boxes.count() >= 3
+            for i in range(boxes.count()):
+                box = boxes.nth(i)
+                assert box.get_attribute("tabindex") == "0" and box.get_attribute("aria-label")
+            tallest = page.evaluate("Math.max(...[...document.querySelectorAll("
+                                    "'table.results tbody tr')].map(r => r.offsetHeight))")
+            assert tallest < 200, tallest
+            serious = axe_scan(page, f"report-staff-{width}")
+            assert not serious, describe(serious)
+            context.close()
