@@ -59,7 +59,8 @@ PIECES = re.compile(f"[{_RTL}]+| +|[^ {_RTL}]+")
 """A line in pieces: right-to-left letters (with the joiners between them; not Arabic-Indic
 digits, which read left to right), spaces, and anything else."""
 RTL_PIECE = re.compile(f"[{_RTL}]")
-LEFT_TO_RIGHT_SPANS = re.compile(f"\\d+(?: \\d+)+|\\([^(){_RTL}]*\\)")
+NUMBER_GROUPS = re.compile(r"\d+(?: \d+)+")
+LEFT_TO_RIGHT_SPANS = re.compile(f"{NUMBER_GROUPS.pattern}|\\([^(){_RTL}]*\\)")
 """Embedded left to right in a right-to-left line: a number written in groups, so they keep
 their order ("0800 1111"; the bidirectional algorithm alone prints "1111 0800"), and
 brackets around no right-to-left letters, so both stay with their words ("Childline (PA)";
@@ -143,6 +144,12 @@ def seen_from_left(line: str) -> str:
     return (shown if isinstance(shown, str) else shown.decode()).translate(UNJOINERS)
 
 
+def written(piece: str) -> str:
+    """A piece of a line as seen, in the order it is written: right-to-left letters turned
+    back (to be shaped and measured as written), anything else as it is."""
+    return piece[::-1] if RTL_PIECE.match(piece) else piece
+
+
 @dataclass(frozen=True)
 class Typesetter:
     """How one language's paper sets its words."""
@@ -198,7 +205,7 @@ class Typesetter:
         lines: list[str] = []
         line: list[str] = []
         used = 0.0
-        for word in text.split():
+        for word in text.split(" "):
             wide = self.width(word, style)
             if line and used + space + wide > width - SLACK:
                 lines.append(" ".join(line))
@@ -233,7 +240,10 @@ class RightToLeft(Flowable):
 
     def __init__(self, text: str, style: ParagraphStyle, setter: Typesetter) -> None:
         super().__init__()
-        self.text, self.style, self.setter = " ".join(text.split()), style, setter
+        # a number written in groups is kept on one line
+        self.text = NUMBER_GROUPS.sub(lambda m: m.group().replace(" ", "\xa0"),
+                                      " ".join(text.split()))
+        self.style, self.setter = style, setter
         self.lines: list[str] = []
 
     def wrap(self, aW: float, aH: float) -> tuple[float, float]:
@@ -252,7 +262,8 @@ class RightToLeft(Flowable):
     def draw(self) -> None:
         style = self.style
         for number, line in enumerate(self.lines):
-            pieces = self.setter.pieces(seen_from_left(line), style)
+            pieces = [(face, written(part))
+                      for face, part in self.setter.pieces(seen_from_left(line), style)]
             widths = [face.width(part, style.fontSize) for face, part in pieces]
             x = self.width - sum(widths)
             if style.alignment == TA_CENTER:
@@ -264,9 +275,9 @@ class RightToLeft(Flowable):
 
     def _draw_piece(self, face: Face, part: str, x: float, baseline: float,
                     wide: float) -> None:
-        """One piece: right-to-left letters as a one-line reportlab paragraph, in the order
-        they are written (the paragraph shapes them and draws them right to left); anything
-        else (spaces too, so a PDF reader copies the words apart) as it is seen."""
+        """One piece: right-to-left letters as a one-line reportlab paragraph (which shapes
+        them and draws them right to left); anything else (spaces too, so a PDF reader
+        copies the words apart) as it is seen."""
         if not RTL_PIECE.match(part):
             self.canv.setFont(face.name, self.style.fontSize)
             self.canv.setFillColor(self.style.textColor)
@@ -275,12 +286,13 @@ class RightToLeft(Flowable):
         style = ParagraphStyle("piece", parent=self.style, fontName=face.name,
                                alignment=TA_LEFT, firstLineIndent=0, leftIndent=0,
                                rightIndent=0, spaceBefore=0, spaceAfter=0)
-        piece = Paragraph(escape(part[::-1]), style)
+        piece = Paragraph(escape(part), style)
         _, height = piece.wrap(wide + self.style.fontSize * 4, self.style.leading * 2)
         piece.drawOn(self.canv, x, baseline + style.fontSize - height)
 
     def minWidth(self) -> float:  # noqa: N802 (reportlab's name)
-        return max((self.setter.width(w, self.style) for w in self.text.split()), default=0.0)
+        return max((self.setter.width(w, self.style) for w in self.text.split(" ")),
+                   default=0.0)
 
     def getSpaceBefore(self) -> float:  # noqa: N802
         return self.style.spaceBefore
