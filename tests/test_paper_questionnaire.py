@@ -308,3 +308,19 @@ def test_arabic_letters_are_joined(name, word):
     ink.save(SCREENSHOTS / f"paper-joined-{name}.png")
     assert ink_runs(ink) == 1
 
+
+
+def test_the_round_page_offers_the_right_to_left_papers(app, client, council):
+    """The admin lists and serves every offered language's paper (it left out right-to-left
+    ones)."""
+    with app.app_context():
+        tenant = db.session.get(Tenant, council["tenant_id"])
+        tenant.locales = ["en", "ar", "fa", "ti"]
+        db.session.commit()
+    sign_in(client, council["admin"])
+    round_page = client.get(f"/admin/rounds/{council['round_id']}").get_data(as_text=True)
+    for locale in ("ar", "fa", "ti"):
+        url = f"/admin/rounds/{council['round_id']}/paper/ylyc-8-11/{locale}.pdf"
+        assert url in round_page
+        with client.get(url) as response:
+            assert response.status_code == 200 and response.mimetype == "application/pdf"
