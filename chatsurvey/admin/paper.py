@@ -19,7 +19,6 @@ from chatsurvey.admin.blueprint import bp, editors
 from chatsurvey.admin.downloads import attachment
 from chatsurvey.admin.scoping import for_tenant
 from chatsurvey.columns import utcnow
-from chatsurvey.engine.catalogue import text_direction
 from chatsurvey.responses.actions import Refused, enter_paper
 from chatsurvey.responses.paper import paper_fields, read_answers, surveys
 from chatsurvey.responses.questionnaire import NotPrintable, questionnaire_pdf
@@ -28,11 +27,11 @@ from chatsurvey.rounds.models import SurveyRound
 
 def printable(survey_round: SurveyRound) -> list[dict]:
     """The blank questionnaires a round's council can print: each age band's survey, in
-    each language the council offers and the survey is written in (left to right)."""
+    each language the council offers and the survey is written in."""
     offered = survey_round.tenant.offered_locales()
     return [{"flow": fid, "title": flow.title,
              "locales": [(loc, language_name(loc)) for loc in offered
-                         if loc in flow.locales and text_direction(loc) == "ltr"]}
+                         if loc in flow.locales]}
             for fid, flow in surveys(survey_round).items()]
 
 

@@ -7,17 +7,18 @@ drawn as faces; lines to write on. Large print for 4 to 7 year olds. The council
 the top (`chatsurvey.councils.logo.council_logo`), and at the end where the paper goes
 back to. The paper's own words come from web.po, like the chat page's.
 
-Left-to-right languages only: the PDF library draws Arabic letters unjoined, so a
-right-to-left paper copy is refused (`NotPrintable`) rather than printed wrong.
+Every language chatsurvey speaks prints, each in its own script
+(`chatsurvey.responses.typesetting`): Arabic-script languages with their letters joined,
+and right to left the whole page is mirrored: words right-aligned, each tick box on the
+right of its answer, the faces and numbers of a scale starting from the right, the logo on
+the right.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
-from xml.sax.saxutils import escape
+from typing import Literal
 
 from reportlab.graphics.shapes import Circle, Drawing, PolyLine, Rect
 from reportlab.lib import colors
@@ -29,7 +30,6 @@ from reportlab.platypus import (
     Flowable,
     Image,
     KeepTogether,
-    Paragraph,
     SimpleDocTemplate,
     Spacer,
     Table,
@@ -38,12 +38,11 @@ from reportlab.platypus import (
 
 from chatsurvey.councils.logo import council_logo
 from chatsurvey.engine import Flow
-from chatsurvey.engine.catalogue import text_direction
 from chatsurvey.i18n import page_text
 from chatsurvey.responses.paper import PaperField, paper_fields
+from chatsurvey.responses.typesetting import Typesetter, latin, typesetter
 from chatsurvey.rounds.models import SurveyRound
 
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 INK = colors.HexColor("#0b0c0c")
 LARGE_PRINT_BANDS = ("4-7",)
 
@@ -74,25 +73,34 @@ def print_size(age_band: str | None) -> Print:
     return LARGE if age_band in LARGE_PRINT_BANDS else NORMAL
 
 
-@cache
-def fonts() -> tuple[str, str]:
-    """(regular, bold): DejaVu Sans where installed (Welsh and Gaelic accents, ŵ ŷ), else
-    Helvetica."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
+@dataclass(frozen=True)
+class Setting:
+    """One paper's print size and its language's typesetting."""
 
-    for folder in FONT_DIRS:
-        regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
-        if regular.exists() and bold.exists():
-            pdfmetrics.registerFont(TTFont("Paper-Regular", str(regular)))
-            pdfmetrics.registerFont(TTFont("Paper-Bold", str(bold)))
-            return "Paper-Regular", "Paper-Bold"
-    return "Helvetica", "Helvetica-Bold"
+    size: Print
+    words: Typesetter
+    styles: dict[str, ParagraphStyle]
+
+    @property
+    def rtl(self) -> bool:
+        return self.words.rtl
+
+    def para(self, text: str, style: str) -> Flowable:
+        return self.words.paragraph(text, self.styles[style])
+
+    def row(self, cells: list) -> list:
+        """A table row's cells from the left: as given, or mirrored right to left."""
+        return cells[::-1] if self.rtl else cells
+
+    @property
+    def side(self) -> Literal["LEFT", "RIGHT"]:
+        """Where a table sits on the page: the side the language starts from."""
+        return "RIGHT" if self.rtl else "LEFT"
 
 
-def _styles(size: Print) -> dict[str, ParagraphStyle]:
-    regular, bold = fonts()
-    return {
+def _styles(size: Print, words: Typesetter) -> dict[str, ParagraphStyle]:
+    regular, bold = latin().regular.name, latin().bold.name
+    styles = {
         "title": ParagraphStyle("title", fontName=bold, fontSize=size.body * 1.6,
                                 leading=size.body * 2, textColor=INK, spaceAfter=size.body / 2),
         "body": ParagraphStyle("body", fontName=regular, fontSize=size.body,
@@ -105,6 +113,7 @@ def _styles(size: Print) -> dict[str, ParagraphStyle]:
         "centred": ParagraphStyle("centred", fontName=regular, fontSize=size.body * 0.85,
                                   leading=size.leading * 0.85, textColor=INK, alignment=1),
     }
+    return {name: words.style(style) for name, style in styles.items()}
 
 
 def tick_box(size: Print) -> Drawing:
@@ -132,78 +141,80 @@ def face(value: int, width: float) -> Drawing:
     return drawing
 
 
-def _para(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text), style)
-
-
-def _faces(field: PaperField, size: Print, styles: dict) -> Table:
+def _faces(field: PaperField, s: Setting) -> Table:
+    size = s.size
     row_faces = [face(int(o.value), size.face) for o in field.options]
-    row_words = [_para(o.label, styles["centred"]) for o in field.options]
+    row_words = [s.para(o.label, "centred") for o in field.options]
     row_boxes = [tick_box(size) for _ in field.options]
-    table = Table([row_faces, row_words, row_boxes], hAlign="LEFT",
+    table = Table([s.row(row_faces), s.row(row_words), s.row(row_boxes)], hAlign=s.side,
                   colWidths=[size.face + 6 * mm] * len(field.options))
     table.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER"),
                                ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
     return table
 
 
-def _scale(field: PaperField, size: Print, styles: dict) -> list:
+def _scale(field: PaperField, s: Setting) -> list:
+    size = s.size
     low, high = field.min or 0, field.max if field.max is not None else 10
     numbers = list(range(low, high + 1))
-    table = Table([[_para(str(n), styles["centred"]) for n in numbers],
-                   [tick_box(size) for _ in numbers]], hAlign="LEFT",
+    table = Table([s.row([s.para(str(n), "centred") for n in numbers]),
+                   [tick_box(size) for _ in numbers]], hAlign=s.side,
                   colWidths=[max(size.box + 3 * mm, size.body * 1.8)] * len(numbers))
     table.setStyle(TableStyle([("ALIGN", (0, 0), (-1, -1), "CENTER"),
                                ("LEFTPADDING", (0, 0), (-1, -1), 1),
                                ("RIGHTPADDING", (0, 0), (-1, -1), 1)]))
     out: list = [table]
     if field.min_label and field.max_label:
-        out.insert(0, _para(f"{low} = {field.min_label} · {high} = {field.max_label}",
-                            styles["answer"]))
+        out.insert(0, s.para(f"{low} = {field.min_label} · {high} = {field.max_label}",
+                             "answer"))
     return out
 
 
-def _ticks(field: PaperField, size: Print, styles: dict) -> Table:
-    rows = [[tick_box(size), _para(o.label, styles["answer"])] for o in field.options]
-    table = Table(rows, hAlign="LEFT", colWidths=[size.box + 4 * mm, None])
+def _tick_rows(labels: list[str], s: Setting) -> Table:
+    """A tick box beside each label: on its left, or on its right right to left."""
+    rows = [s.row([tick_box(s.size), s.para(label, "answer")]) for label in labels]
+    table = Table(rows, hAlign=s.side, colWidths=s.row([s.size.box + 4 * mm, None]))
+    boxes = -1 if s.rtl else 0
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                               ("BOTTOMPADDING", (0, 0), (-1, -1), size.body / 3),
-                               ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+                               ("ALIGN", (boxes, 0), (boxes, -1), s.side),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), s.size.body / 3),
+                               (f"{s.side}PADDING", (0, 0), (-1, -1), 0)]))
     return table
 
 
-def _write_here(lines: int, size: Print, width: float) -> Table:
+def _write_here(lines: int, s: Setting, width: float) -> Table:
     table = Table([[""] for _ in range(lines)], colWidths=[width],
-                  rowHeights=[size.leading * 1.6] * lines, hAlign="LEFT")
+                  rowHeights=[s.size.leading * 1.6] * lines, hAlign=s.side)
     table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.8, INK)]))
     return table
 
 
-def _answer_space(field: PaperField, size: Print, styles: dict, _) -> list:
+def _answer_space(field: PaperField, s: Setting, _) -> list:
     if field.ask == "faces":
-        return [_faces(field, size, styles)]
+        return [_faces(field, s)]
     if field.ask == "scale":
-        return _scale(field, size, styles)
+        return _scale(field, s)
     if field.ask == "number":
-        return [_write_here(1, size, 40 * mm)]
+        return [_write_here(1, s, 40 * mm)]
     if field.ask == "text":
-        return [_write_here(5, size, 160 * mm)]
-    hint = [_para(_("Tick all that fit."), styles["answer"])] if field.ask == "multi" else []
-    return [*hint, _ticks(field, size, styles)]
+        return [_write_here(5, s, 160 * mm)]
+    hint = [s.para(_("Tick all that fit."), "answer")] if field.ask == "multi" else []
+    return [*hint, _tick_rows([o.label for o in field.options], s)]
 
 
-def _header(survey_round: SurveyRound, styles: dict, _) -> list:
+def _header(survey_round: SurveyRound, s: Setting) -> list:
     tenant = survey_round.tenant
     logo = council_logo(tenant.id)
-    name = _para(tenant.display_name, styles["question"])
+    name = s.para(tenant.display_name, "question")
     if logo is None:
         return [name]
     height = 18 * mm
     width = min(60 * mm, height * logo.width / logo.height)
     picture = Image(io.BytesIO(logo.png), width=width, height=width * logo.height / logo.width)
-    table = Table([[picture, name]], hAlign="LEFT", colWidths=[width + 5 * mm, None])
+    table = Table([s.row([picture, name])], hAlign=s.side,
+                  colWidths=s.row([width + 5 * mm, None]))
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                               ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+                               (f"{s.side}PADDING", (0, 0), (-1, -1), 0)]))
     return [table]
 
 
@@ -213,31 +224,28 @@ def questionnaire_pdf(survey_round: SurveyRound, flow: Flow, locale: str,
     ``send_to`` is where the paper goes back to (the round's return address, if set)."""
     if locale not in flow.locales:
         raise NotPrintable(f"{flow.title} is not written in {locale}.")
-    if text_direction(locale) == "rtl":
-        raise NotPrintable("Paper copies in right-to-left languages are not ready yet: "
-                           "their letters would print unjoined.")
     _ = page_text(locale)
     size = print_size(flow.age_band)
-    styles = _styles(size)
+    words = typesetter(locale)
+    s = Setting(size, words, _styles(size, words))
     tenant = survey_round.tenant
-    story: list = [*_header(survey_round, styles, _),
-                   _para(_("A survey about how things are for you"), styles["title"]),
-                   _para(_("Do not write your name. Nobody will know these answers are yours."),
-                         styles["body"]),
-                   _para(_("Tick a box for each question. You can leave out any question."),
-                         styles["body"])]
+    story: list = [*_header(survey_round, s),
+                   s.para(_("A survey about how things are for you"), "title"),
+                   s.para(_("Do not write your name. Nobody will know these answers are yours."),
+                          "body"),
+                   s.para(_("Tick a box for each question. You can leave out any question."),
+                          "body")]
     if size is LARGE:
-        story.append(_para(_("A grown-up you trust can read this with you."), styles["body"]))
-    story.append(Table([[tick_box(size), _para(_("I want to fill this in."), styles["answer"])]],
-                       hAlign="LEFT", colWidths=[size.box + 4 * mm, None]))
+        story.append(s.para(_("A grown-up you trust can read this with you."), "body"))
+    story.append(_tick_rows([_("I want to fill this in.")], s))
     for number, field in enumerate(paper_fields(flow, locale), start=1):
-        question = [_para(f"{number}. {field.prompt}", styles["question"]),
-                    *_answer_space(field, size, styles, _)]
+        question = [s.para(f"{number}. {field.prompt}", "question"),
+                    *_answer_space(field, s, _)]
         story += [CondPageBreak(size.face * 2), KeepTogether(question)]
     thanks = _("Thank you! When you have finished, give this back to the person who gave it "
                "to you. They will send it to %(council)s.", council=tenant.display_name)
-    ending: list[Flowable] = [_para(thanks, styles["question"])]
-    ending += [_para(line, styles["body"]) for line in send_to.strip().splitlines()]
+    ending: list[Flowable] = [s.para(thanks, "question")]
+    ending += [s.para(line, "body") for line in send_to.strip().splitlines()]
     story += [Spacer(1, size.body), KeepTogether(ending)]
     out = io.BytesIO()
     document = SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm,
