@@ -227,7 +227,9 @@ def count_in_python(round_ids: Iterable[int]) -> dict[int, Figures]:
     query = select(table.c.round_id, table.c.survey, table.c.age_band, table.c.answers,
                    table.c.skipped, table.c.channel, table.c.week
                    ).where(table.c.round_id.in_(ids))
-    result = db.session.connection().execution_options(yield_per=5000).execute(query)
+    # Streamed in batches; the option is the statement's, so the session's connection
+    # goes on running ordinary statements afterwards (an UPDATE cannot be a cursor).
+    result = db.session.connection().execute(query.execution_options(yield_per=5000))
     for round_id, survey, band, answers, skipped, channel, week in result:
         out[round_id].add(survey, band, answers, skipped, channel, week)
     return out
