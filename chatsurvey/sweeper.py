@@ -15,7 +15,7 @@
    week stays; see chatsurvey/responses/bursts.py).
 4. Rounds sealed since the last sweep are counted once and their figures kept
    (chatsurvey/reports/snapshot.py), so a report never counts a sealed round itself
-   unless it is asked for in the minute between the seal and the next sweep.
+   unless it is asked for between the seal and the next sweep.
 
 Finished conversations a worker took and never stored (it died) need nothing
 from the sweeper: other workers claim them from the outbox's consumer group.
