@@ -13,6 +13,9 @@
    (chatsurvey/responses/mixing.py).
 3. Responses of rounds that have closed forget the day they finished (only the
    week stays; see chatsurvey/responses/bursts.py).
+4. Rounds sealed since the last sweep are counted once and their figures kept
+   (chatsurvey/reports/snapshot.py), so a report never counts a sealed round itself
+   unless it is asked for between the seal and the next sweep.
 
 Finished conversations a worker took and never stored (it died) need nothing
 from the sweeper: other workers claim them from the outbox's consumer group.
@@ -32,6 +35,7 @@ from sqlalchemy.exc import OperationalError
 from chatsurvey import conversations
 from chatsurvey.conversations.keyspace import SWEEPER_LOCK, Busy, sessions
 from chatsurvey.extensions import db, redis_client
+from chatsurvey.reports.snapshot import seal_due
 from chatsurvey.responses.bursts import forget_days
 from chatsurvey.responses.mixing import mix_days
 
@@ -41,7 +45,7 @@ log = logging.getLogger(__name__)
 def sweep(now: float | None = None) -> dict[str, int]:
     """One sweep; returns how many of each thing it did. ``now``: the time the day's
     mixing goes by (a test's later day; the clock otherwise)."""
-    done = {"closed": 0, "days_forgotten": 0, "mixed": 0}
+    done = {"closed": 0, "days_forgotten": 0, "mixed": 0, "sealed": 0}
     for key in sessions().due():
         try:
             if conversations.expire(key) is not None:
@@ -50,6 +54,7 @@ def sweep(now: float | None = None) -> dict[str, int]:
             continue  # a young person is answering right now: not abandoned after all
     done["mixed"] = mix_days(now)  # before a closed round's days are forgotten
     done["days_forgotten"] = forget_days()
+    done["sealed"] = len(seal_due())
     return done
 
 

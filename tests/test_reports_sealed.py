@@ -167,3 +167,42 @@ def test_report_seal_keeps_each_sealed_rounds_figures_once(demo, app):
     assert survey_round.id not in kept and council.rounds["previous"] in kept
     assert len(kept) == 7  # four councils' two rounds, less the one in its grace period
     assert runner.invoke(main, ["report-seal"]).output.startswith("0 rounds sealed")
+
+
+def test_the_sweeper_keeps_each_sealed_rounds_figures_once(demo):
+    from chatsurvey.reports.models import SealedFigures
+    from chatsurvey.reports.snapshot import Figures, count_in_python
+    from chatsurvey.rounds.models import SurveyRound
+
+    tenant, council = demo
+    survey_round = db.session.get(SurveyRound, council.rounds["current"])
+    closed(survey_round, days_ago=1)  # still taking late finishers: not sealed
+    assert sweep()["sealed"] == 7
+    kept = dict(db.session.execute(select(SealedFigures.round_id, SealedFigures.figures)).all())
+    assert survey_round.id not in kept and len(kept) == 7
+    previous = council.rounds["previous"]
+    mine, truth = Figures.from_json(kept[previous]), count_in_python([previous])[previous]
+    assert mine.total == truth.total > 0  # the counting itself: tests/test_reports_counting.py
+    assert (mine.by_channel, mine.by_week) == (truth.by_channel, truth.by_week)
+    assert sweep()["sealed"] == 0
+    closed(survey_round, days_ago=3.5)  # its seal has passed: the next sweep keeps it
+    assert sweep()["sealed"] == 1
+
+
+def test_a_report_before_the_seal_counts_only_how_many_answered(demo, monkeypatch):
+    from chatsurvey.reports import council_report, snapshot
+    from chatsurvey.rounds.models import SurveyRound
+
+    def no_answers(*_):
+        raise AssertionError("answers counted for a report that shows only the total")
+
+    tenant, council = demo
+    survey_round = db.session.get(SurveyRound, council.rounds["current"])
+    monkeypatch.setattr(snapshot, "count_in_database", no_answers)
+    monkeypatch.setattr(snapshot, "count_in_python", no_answers)
+    stored_in_round = db.session.query(Response).filter_by(round_id=survey_round.id).count()
+    for days_ago in (-5, 1):  # open, then closed and taking late finishers
+        closed(survey_round, days_ago=days_ago)
+        report = council_report(tenant, survey_round)
+        assert not report.final and report.total == stored_in_round > 0
+        assert all(b.responses is None and not b.rows for b in report.bands) and report.bands

@@ -104,7 +104,7 @@ def report_command(tenant: str, round_: str, fmt: str, out: Path) -> None:
 @click.command("report-seal")
 @with_appcontext
 def seal_command() -> None:
-    """Keep the final figures of every round sealed since the last run (run it hourly)."""
+    """Keep the final figures of every round sealed and not yet kept (the sweeper does it too)."""
     from chatsurvey.reports.snapshot import seal_due
 
     sealed = seal_due()

@@ -33,7 +33,7 @@ from chatsurvey.extensions import db
 from chatsurvey.reports.indicators import Indicator, load_catalogue
 from chatsurvey.reports.model import BandResult, IndicatorResult, Pool, RawQuote, Report
 from chatsurvey.reports.questions import round_questions
-from chatsurvey.reports.snapshot import round_figures
+from chatsurvey.reports.snapshot import Figures, count_totals, kept_groups, round_figures
 from chatsurvey.reports.tally import Judge, Tally, band_order
 from chatsurvey.responses.models import Comment, Response
 from chatsurvey.rounds.models import SurveyRound
@@ -83,8 +83,16 @@ class RoundIndex:
         self.rounds = {r.id: r for r in db.session.scalars(select(SurveyRound))}
         self.surveys: dict[int, set[str]] = defaultdict(set)
         self.band_survey: dict[str, str] = {}
-        for round_id, survey, band in db.session.execute(
-                select(Response.round_id, Response.survey, Response.age_band).distinct()):
+        kept = kept_groups()  # sealed rounds: from their kept figures, never their rows
+        found = [(round_id, survey, band) for round_id, groups in kept.items()
+                 for survey, band in groups]
+        others = [round_id for round_id in self.rounds if round_id not in kept]
+        if others:
+            found += db.session.execute(
+                select(Response.round_id, Response.survey, Response.age_band).distinct()
+                .where(Response.round_id.in_(others))).all()
+        for round_id, survey, band in sorted(found, key=lambda row: (row[0], row[1],
+                                                                     row[2] or "")):
             self.surveys[round_id].add(survey)
             if band:
                 self.band_survey.setdefault(band, survey)
@@ -119,7 +127,11 @@ def load_tallies(rounds: Iterable[SurveyRound], judge: Judge, now: datetime,
 
     Also the council round's responses per (band, channel) and per week.
     """
-    figures = round_figures(rounds, now)
+    return _tallies(round_figures(rounds, now), judge, council_round)
+
+
+def _tallies(figures: dict[int, Figures], judge: Judge, council_round: int | None
+             ) -> tuple[dict[tuple, Tally], Counter, Counter]:
     tallies = {(round_id, survey, band): group.tally(judge, survey, band)
                for round_id, counted in figures.items()
                for (survey, band), group in counted.groups.items()}
@@ -173,11 +185,13 @@ def build_report(tenant: Tenant, survey_round: SurveyRound, now: datetime | None
         pool = index.latest_sealed(survey, now)
         pool.pop(tenant.id, None)
         others[survey] = pool
-    wanted = [survey_round]
     if final:
-        wanted += previous.values()
-        wanted += [r for pool in others.values() for r in pool.values()]
-    tallies, by_channel, by_week = load_tallies(wanted, judge, now, survey_round.id)
+        wanted = [survey_round, *previous.values(),
+                  *(r for pool in others.values() for r in pool.values())]
+        figures = round_figures(wanted, now)
+    else:  # only the total is shown before the seal: no answer is counted
+        figures = count_totals([survey_round.id])
+    tallies, by_channel, by_week = _tallies(figures, judge, survey_round.id)
     total = sum(t.responses for (rid, _, _), t in tallies.items() if rid == survey_round.id)
 
     bands_seen = {(s, b) for (rid, s, b) in tallies if rid == survey_round.id}

@@ -35,8 +35,8 @@ class Pledge(db.Model):
 class SealedFigures(db.Model):
     """A sealed round's counted answers, stored once: every later report reads these.
 
-    Made the first time a report is asked for after the round's seal
-    (chatsurvey/rounds/sealing.py). Nothing can be stored into a sealed round,
+    Made by the sweeper soon after the round's seal (chatsurvey/rounds/sealing.py), or by
+    a report asked for before that sweep. Nothing can be stored into a sealed round,
     so the figures are final; keeping them means a report made at the seal and
     one made a year later give the same numbers, and pooled comparisons read a
     few hundred counts per round instead of every answer.

@@ -8,7 +8,9 @@ the indicator catalogue, so kept figures stay right when the catalogue changes.
 
 :func:`round_figures` counts open and unsealed rounds afresh every time and
 reads a sealed round's figures from :class:`~.models.SealedFigures`, writing
-them the first time. A sealed round cannot gain or lose a response
+them the first time (the sweeper does that soon after the seal: :func:`seal_due`).
+A report of a round not yet sealed shows only how many answered, so only
+:func:`count_totals` is counted for it. A sealed round cannot gain or lose a response
 (chatsurvey/rounds/sealing.py), so the kept figures equal any later count.
 """
 
@@ -162,6 +164,25 @@ def _group(figures: Figures, survey: str, band: str | None) -> Group:
     return group
 
 
+def count_totals(round_ids: Iterable[int]) -> dict[int, Figures]:
+    """Each round's responses by (survey, age band), by (band, channel) and by week, no answer
+    counted (any database): all a report shows before its round is sealed. One grouped query
+    over the rounds' rows (found by the round index)."""
+    ids = sorted(set(round_ids))
+    out = {round_id: Figures() for round_id in ids}
+    if not ids:
+        return out
+    c = Response.__table__.c
+    totals = select(c.round_id, c.survey, c.age_band, c.channel, c.week, func.count()).where(
+        c.round_id.in_(ids)).group_by(c.round_id, c.survey, c.age_band, c.channel, c.week)
+    for round_id, survey, band, channel, week, n in db.session.execute(totals):
+        figures = out[round_id]
+        _group(figures, survey, band).responses += n
+        figures.by_channel[(band or "", channel)] += n
+        figures.by_week[week] += n
+    return out
+
+
 def count_in_database(round_ids: Iterable[int]) -> dict[int, Figures] | None:
     """Each round's responses counted by the database (None if it cannot: another dialect).
 
@@ -173,18 +194,9 @@ def count_in_database(round_ids: Iterable[int]) -> dict[int, Figures] | None:
     if dialect not in _ANSWERS:
         return None
     ids = sorted(set(round_ids))
-    out = {round_id: Figures() for round_id in ids}
+    out = count_totals(ids)
     if not ids:
         return out
-    table = Response.__table__
-    c = table.c
-    totals = select(c.round_id, c.survey, c.age_band, c.channel, c.week, func.count()).where(
-        c.round_id.in_(ids)).group_by(c.round_id, c.survey, c.age_band, c.channel, c.week)
-    for round_id, survey, band, channel, week, n in db.session.execute(totals):
-        figures = out[round_id]
-        _group(figures, survey, band).responses += n
-        figures.by_channel[(band or "", channel)] += n
-        figures.by_week[week] += n
     expanding = bindparam("ids", expanding=True)
     for round_id, survey, band, key, answer, n in db.session.execute(
             sql(_ANSWERS[dialect]).bindparams(expanding), {"ids": ids}):
@@ -215,7 +227,9 @@ def count_in_python(round_ids: Iterable[int]) -> dict[int, Figures]:
     query = select(table.c.round_id, table.c.survey, table.c.age_band, table.c.answers,
                    table.c.skipped, table.c.channel, table.c.week
                    ).where(table.c.round_id.in_(ids))
-    result = db.session.connection().execution_options(yield_per=5000).execute(query)
+    # Streamed in batches; the option is the statement's, so the session's connection
+    # goes on running ordinary statements afterwards (an UPDATE cannot be a cursor).
+    result = db.session.connection().execute(query.execution_options(yield_per=5000))
     for round_id, survey, band, answers, skipped, channel, week in result:
         out[round_id].add(survey, band, answers, skipped, channel, week)
     return out
@@ -228,6 +242,14 @@ def _kept(round_ids: list[int]) -> dict[int, Figures]:
                               .where(SealedFigures.round_id.in_(round_ids)))
     return {round_id: Figures.from_json(data) for round_id, data in rows
             if data.get("version") == VERSION}
+
+
+def kept_groups() -> dict[int, set[tuple[str, str | None]]]:
+    """The (survey, age band) groups of every round whose figures are kept: what the rows
+    would say, without reading them (a sealed round's rows cannot change)."""
+    rows = db.session.execute(select(SealedFigures.round_id, SealedFigures.figures))
+    return {round_id: {(g["survey"], g["band"]) for g in data["groups"]}
+            for round_id, data in rows if data.get("version") == VERSION}
 
 
 def _keep(rounds: list[SurveyRound], counted: dict[int, Figures]) -> None:
@@ -258,8 +280,9 @@ def round_figures(rounds: Iterable[SurveyRound], now: datetime) -> dict[int, Fig
 
 def seal_due() -> list[int]:
     """Count and keep the figures of every round sealed by now that has none yet, one round at
-    a time; the ids kept. Run it soon after rounds are sealed (`chatsurvey report-seal`, say
-    hourly): then no report ever waits for a count, whatever the store holds."""
+    a time; the ids kept. The sweeper runs it every sweep (`chatsurvey report-seal` runs it
+    by hand): a report then counts at most its own round, and only between the seal and the
+    next sweep."""
     from datetime import UTC
     from datetime import datetime as clock
 
