@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -51,6 +52,31 @@ def database_url(tmp_path_factory):
         "sqlite:///" + str(Path(tmp_path_factory.mktemp("db")) / "test.db"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_waiting_for_the_disk():
+    """Test databases are thrown away, so their commits need not wait for the disk.
+
+    Every test creates and drops the tables; on SQLite each statement otherwise waits for
+    an fsync (most of the suite's time on a slow disk). Only durability after a crash of
+    the machine (SQLite) or of the server (PostgreSQL) is given up: what a commit makes
+    visible, its atomicity and its locking are unchanged.
+    """
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    def on_connect(dbapi_connection, _record):
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.execute("PRAGMA synchronous = OFF")
+        elif type(dbapi_connection).__module__.startswith("psycopg"):
+            autocommit, dbapi_connection.autocommit = dbapi_connection.autocommit, True
+            dbapi_connection.execute("SET synchronous_commit TO off")
+            dbapi_connection.autocommit = autocommit
+
+    event.listen(Engine, "connect", on_connect)
+    yield
+    event.remove(Engine, "connect", on_connect)
+
+
 @pytest.fixture
 def make_app(redis_url, database_url):
     """Build apps with test settings (overridable); their connections are closed afterwards."""
@@ -60,14 +86,7 @@ def make_app(redis_url, database_url):
     made = []
 
     def make(config=None, **overrides):
-        settings = {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key-not-for-production",
-            "REDIS_URL": redis_url,
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "LOCALES_DIR": str(FIXTURE_FLOWS / "locales"),
-            "REQUIRE_REDIS_AOF": False,  # the embedded test Redis keeps no AOF
-        }
+        settings = _settings(redis_url, database_url)
         settings.update(config or {})
         settings.update(overrides)
         made.append(create_app(settings))
@@ -81,9 +100,42 @@ def make_app(redis_url, database_url):
         redis_client(app).close()
 
 
+def _settings(redis_url, database_url):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "REDIS_URL": redis_url,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "LOCALES_DIR": str(FIXTURE_FLOWS / "locales"),
+        "REQUIRE_REDIS_AOF": False,  # the embedded test Redis keeps no AOF
+    }
+
+
+@pytest.fixture(scope="session")
+def tables(redis_url, database_url):
+    """The tables, made afresh from the models once per run and dropped at its end.
+
+    Between tests the ``app`` fixture empties them (and restarts PostgreSQL's id sequences),
+    which leaves each test the same empty database as dropping and creating every table,
+    in a fraction of the time.
+    """
+    from chatsurvey import create_app
+    from chatsurvey.extensions import db
+
+    app = create_app(_settings(redis_url, database_url))
+    with app.app_context():
+        db.drop_all()  # tables a run stopped half-way left behind, perhaps of older models
+        db.create_all()
+        db.engine.dispose()
+    yield
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
 @pytest.fixture
-def app(make_app):
-    with fresh_app(make_app) as app:
+def app(make_app, tables):
+    with fresh_app(make_app, keep_tables=True) as app:
         yield app
 
 

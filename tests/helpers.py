@@ -26,19 +26,37 @@ PROJECT = TESTS.parent
 
 
 @contextmanager
-def fresh_app(make_app, **overrides) -> Iterator:
+def fresh_app(make_app, keep_tables: bool = False, **overrides) -> Iterator:
     """An app from conftest's ``make_app`` (with ``overrides``), its Redis emptied and its
-    tables made; the tables are dropped afterwards."""
+    tables made. Afterwards the tables are dropped, or with ``keep_tables`` only emptied (the
+    suite's own ``app``: its tables are made once per run, see conftest's ``tables``)."""
     from chatsurvey.extensions import db, redis_client
 
     app = make_app(**overrides)
     redis_client(app).flushdb()
     with app.app_context():
-        db.create_all()
+        db.create_all()  # with keep_tables, only the tables a test with an app of its own dropped
     yield app
     with app.app_context():
-        db.session.remove()  # a test may leave a transaction open; PostgreSQL's DROP would wait
-        db.drop_all()
+        db.session.remove()  # a test may leave a transaction open; PostgreSQL would wait
+        if keep_tables:
+            empty_tables(db)
+        else:
+            db.drop_all()
+
+
+def empty_tables(db) -> None:
+    """Delete every row, children first, and restart the id sequences (PostgreSQL's;
+    SQLite's ids start again at 1 in an empty table)."""
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+        if connection.dialect.name == "postgresql":
+            sequences = connection.exec_driver_sql(
+                "SELECT sequence_name FROM information_schema.sequences"
+                " WHERE sequence_schema = current_schema()").scalars().all()
+            for name in sequences:
+                connection.exec_driver_sql(f'ALTER SEQUENCE "{name}" RESTART')
 
 
 def fixture_library() -> FlowLibrary:

@@ -168,6 +168,7 @@ def test_a_council_writes_tries_and_publishes_its_local_questions(page, browser,
     simulator.get_by_role("button", name=re.compile("^English", re.I)).first.click()
     expect(log).to_contain_text("Do you want to take part?")
     simulator.get_by_role("button", name=re.compile("^Yes", re.I)).first.click()
+    expect(log).to_contain_text("How happy")  # answered before "7" is typed, not after
     for typed, then in (("7", "lonely"), ("never", "for fun"), ("sport", "good friends"),
                         ("3", "Do you go to a youth club near you?")):
         expect(log).not_to_contain_text(then)
