@@ -87,13 +87,36 @@ def test_the_summary_speaks_welsh_and_gaelic(sealed, lang, words):
     assert "You feel safe where you live." not in page  # translated, not English
 
 
+def test_care_leavers_are_sent_to_a_line_that_is_for_them(sealed):
+    """Childline is for under-19s: a care leaver of 22 is given Samaritans, a child Childline,
+    on the phone page and on the poster."""
+    import pypdfium2 as pdfium
+
+    from chatsurvey.reports.summary import render_poster, render_summary
+
+    pub, pledges = sealed
+    leavers = " ".join(_text(render_summary(pub, pledges, band="16-25")))
+    children = " ".join(_text(render_summary(pub, pledges, band="8-11")))
+    assert "Samaritans on 116 123" in leavers and "Childline" not in leavers
+    assert "Childline on 0800 1111" in children
+    welsh = " ".join(_text(render_summary(pub, pledges, band="16-25", locale="cy")))
+    assert "Samariaid ar 116 123" in welsh and "Childline" not in welsh
+    pdf = pdfium.PdfDocument(render_poster(pub, pledges, band="16-25"))
+    try:
+        words = " ".join(pdf[0].get_textpage().get_text_range().split())
+    finally:
+        pdf.close()
+    assert "116 123" in words and "Childline" not in words
+
+
 def test_every_sentence_of_the_summary_is_in_the_catalogues():
     import yaml
 
     from chatsurvey.reports import summary
 
     labels = {v["label"] for v in yaml.safe_load(summary.LABELS.read_text()).values()}
-    with_words = set(labels) | set(summary.HEADINGS.values())
+    with_words = set(labels) | set(summary.HEADINGS.values()) | set(summary.HELP.values()) | {
+        summary.CHILDLINE}
     for lang in ("cy", "gd"):
         found = summary._catalogue(str(Path(summary.__file__).parent.parent / "locales"), lang)
         assert with_words <= set(found), sorted(with_words - set(found))[:5]

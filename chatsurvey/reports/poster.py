@@ -149,9 +149,7 @@ def poster_pdf(out: IO[bytes], pub: Published, bands: Sequence, _: Callable[...,
         else:
             story += [page.para(_("What you told us"), "title"), page.para(_(
                 "The survey is not finished yet. Soon we will share what you told us here."))]
-        story += [page._row("1F4DE", page.para(_(
-            "Worried about something? Talk to a grown-up you trust. You can call Childline on"
-            " 0800 1111. It is free.")), 26),
+        story += [page._row("1F4DE", page.para(b.help), 26),
             page.para(f"{pub.tenant_name}. {attribution}", "small")]
     if not story:
         story.append(page.para(_("What you told us"), "title"))

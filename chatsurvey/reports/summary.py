@@ -49,6 +49,11 @@ GOOD_FROM = 60
 ATTRIBUTION = "Pictures: OpenMoji, openmoji.org (CC BY-SA 4.0)."
 HEADINGS = {"4-7": "For children aged 4 to 7", "8-11": "For children aged 8 to 11",
             "11-18": "For young people aged 11 to 18", "16-25": "For care leavers"}
+CHILDLINE = ("Worried about something? Talk to a grown-up you trust. You can call Childline on"
+             " 0800 1111. It is free.")
+HELP = {"16-25": "Worried about something? Talk to someone you trust. You can call Samaritans on"
+                 " 116 123, day or night. It is free."}
+"""Where to turn, on every page: Childline is for under-19s, so care leavers get Samaritans."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class BandSummary:
     family: tuple[Item, ...]
     pledges: tuple[PledgeText, ...]
     nothing_shown: bool
+    help: str
 
 
 @functools.cache
@@ -159,7 +165,8 @@ def band_summary(band: PBand, pledges: Sequence[PledgeText], _: Words) -> BandSu
     return BandSummary(
         band.band, heading, answered, tuple(good[:MOST_GOOD]), tuple(work[:MOST_WORK]),
         tuple(family),
-        tuple(p for p in pledges if p.age_band in (None, "", band.band)), band.nothing_shown)
+        tuple(p for p in pledges if p.age_band in (None, "", band.band)), band.nothing_shown,
+        _(HELP.get(band.band, CHILDLINE)))
 
 
 def summaries(pub: Published, pledges: Sequence, band: str | None = None,
@@ -188,7 +195,7 @@ def render_summary(pub: Published, pledges: Sequence, standalone: bool = True,
     css = Markup(CSS.read_text()) if standalone else None  # noqa: S704 (our own file)
     _, found = summaries(pub, pledges, band, locale)
     return current_app.jinja_env.get_template("reports/summary.html").render(
-        pub=pub, css=css, bands=found, _=_, lang=_.lang, icon=icon_svg,
+        pub=pub, css=css, bands=found, _=_, lang=_.lang, icon=icon_svg, childline=CHILDLINE,
         attribution=ATTRIBUTION)
 
 
