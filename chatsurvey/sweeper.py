@@ -13,7 +13,9 @@
    (chatsurvey/responses/mixing.py).
 3. Responses of rounds that have closed forget the day they finished (only the
    week stays; see chatsurvey/responses/bursts.py).
-4. Rounds sealed since the last sweep are counted once and their figures kept
+4. Every finished marker is touched, so Redis's idle time of a marker (OBJECT IDLETIME)
+   no longer dates its sender's finish (chatsurvey/conversations/keyspace.py).
+5. Rounds sealed since the last sweep are counted once and their figures kept
    (chatsurvey/reports/snapshot.py), so a report never counts a sealed round itself
    unless it is asked for between the seal and the next sweep.
 
@@ -45,7 +47,7 @@ log = logging.getLogger(__name__)
 def sweep(now: float | None = None) -> dict[str, int]:
     """One sweep; returns how many of each thing it did. ``now``: the time the day's
     mixing goes by (a test's later day; the clock otherwise)."""
-    done = {"closed": 0, "days_forgotten": 0, "mixed": 0, "sealed": 0}
+    done = {"closed": 0, "days_forgotten": 0, "mixed": 0, "touched": 0, "sealed": 0}
     for key in sessions().due():
         try:
             if conversations.expire(key) is not None:
@@ -54,6 +56,7 @@ def sweep(now: float | None = None) -> dict[str, int]:
             continue  # a young person is answering right now: not abandoned after all
     done["mixed"] = mix_days(now)  # before a closed round's days are forgotten
     done["days_forgotten"] = forget_days()
+    done["touched"] = sessions().touch_finished()
     done["sealed"] = len(seal_due())
     return done
 

@@ -440,6 +440,9 @@ def test_every_picture_is_an_svg_with_its_licence_beside_it():
         found = picture(name)
         assert found is not None and found.parent == ICON_DIR, name
         assert found.read_text().startswith("<svg"), name
+    assert picture("1F600") == ICON_DIR / "1F600.svg"  # the summaries name pictures by hexcode
+    for outside in ("../../app", "castle", "1F600/../../x", "FFFFF"):  # nothing else is found
+        assert picture(outside) is None, outside
 
 
 def test_a_branch_can_test_why_help_was_offered():

@@ -365,6 +365,25 @@ class SessionStore:
             found += [key for key in idle if self.read(key).conversation is not None]
         return found
 
+    def touch_finished(self) -> int:
+        """Touch every finished marker, so that Redis's own idle time (OBJECT IDLETIME) no
+        longer tells who finished when: after a sweep the markers' idle times differ only
+        by the scan's order, which follows their hash, not time. Returns how many."""
+        touched = 0
+        batch: list[str] = []
+        for key in self._scan("cs:f:*"):
+            batch.append(key)
+            if len(batch) >= 500:
+                touched += self._touch(batch)
+                batch = []
+        return touched + (self._touch(batch) if batch else 0)
+
+    def _touch(self, keys: list[str]) -> int:
+        pipe = self.redis.pipeline(transaction=False)  # pyright: ignore[reportUnknownMemberType]
+        for key in keys:  # one key a command: on Redis Cluster the keys live on many shards
+            pipe.touch(key)
+        return sum(cast(list[int], pipe.execute()))
+
     def running(self) -> Iterator[Conversation]:
         """Every conversation in progress (a scan: for counts, not for a turn)."""
         for batch in self.records():
