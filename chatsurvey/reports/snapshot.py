@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
@@ -28,8 +29,9 @@ from sqlalchemy import text as sql
 from sqlalchemy.exc import IntegrityError
 
 from chatsurvey.extensions import db
+from chatsurvey.reports.indicators import Indicator
 from chatsurvey.reports.models import SealedFigures
-from chatsurvey.reports.tally import Judge, Tally
+from chatsurvey.reports.tally import Judge, Tally, judge_counts
 from chatsurvey.responses.models import Response
 from chatsurvey.rounds.models import SurveyRound
 from chatsurvey.rounds.sealing import is_sealed, seals_at
@@ -58,24 +60,17 @@ class Group:
         tally.present = Counter({k: sum(c.values()) for k, c in self.values.items()})
         tally.skipped = Counter(self.skipped)
         for key, indicator, cache in judge.applying(survey, band):
-            answered = positive = 0
-            for text, n in self.values.get(key, Counter()).items():
-                verdict = cache.get(text, _UNSEEN)
-                if verdict is _UNSEEN:
-                    value = json.loads(text)
-                    verdict = cache[text] = None if value is None else indicator.is_positive(
-                        value)
-                if verdict is None:
-                    continue
-                answered += n
-                positive += n if verdict else 0
+            answered, positive = judge_counts(self.values.get(key, Counter()).items(), cache,
+                                              partial(_is_positive_json, indicator))
             if answered:
                 tally.answered[key] = answered
                 tally.positive[key] = positive
         return tally
 
 
-_UNSEEN = object()
+def _is_positive_json(indicator: Indicator, text: str) -> bool | None:
+    value = json.loads(text)
+    return None if value is None else indicator.is_positive(value)
 
 
 @dataclass

@@ -9,8 +9,9 @@ matter of a second or two.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain
 from typing import Any
 
@@ -112,22 +113,32 @@ def tally_group(answers: list[dict], skipped: list[list], indicators) -> Tally:
     tally.present = Counter(chain.from_iterable(answers))
     tally.skipped = Counter(chain.from_iterable(skipped))
     for key, indicator, cache in indicators:
-        answered = positive = 0
-        for value, n in _count_values(answers, key).items():
-            if value is None:
-                continue
-            verdict = cache.get(value, _UNSEEN)
-            if verdict is _UNSEEN:
-                original = list(value) if isinstance(value, tuple) else value
-                verdict = cache[value] = indicator.is_positive(original)
-            if verdict is None:
-                continue
-            answered += n
-            positive += n if verdict else 0
+        counted = [(v, n) for v, n in _count_values(answers, key).items() if v is not None]
+        answered, positive = judge_counts(counted, cache, partial(_is_positive, indicator))
         if answered:
             tally.answered[key] = answered
             tally.positive[key] = positive
     return tally
+
+
+def _is_positive(indicator: Indicator, value: Any) -> bool | None:
+    return indicator.is_positive(list(value) if isinstance(value, tuple) else value)
+
+
+def judge_counts(counted: Iterable[tuple[Any, int]], cache: dict[Any, bool | None],
+                 verdict_of: Callable[[Any], bool | None]) -> tuple[int, int]:
+    """(answered, positive) from each distinct answer and how many gave it. Each distinct
+    answer is judged once (remembered in ``cache``); one judged None is not counted."""
+    answered = positive = 0
+    for value, n in counted:
+        verdict = cache.get(value, _UNSEEN)
+        if verdict is _UNSEEN:
+            verdict = cache[value] = verdict_of(value)
+        if verdict is None:
+            continue
+        answered += n
+        positive += n if verdict else 0
+    return answered, positive
 
 
 _UNSEEN = object()
