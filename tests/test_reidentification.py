@@ -161,11 +161,15 @@ def dump_redis() -> list[dict]:
     now = datetime.now(UTC)
     midnight = datetime(now.year, now.month, now.day, tzinfo=UTC).timestamp() + 86400
     gone_within = max(midnight - now.timestamp(), 300) * 1000
+    keys = [key for key in redis.scan_iter("*") if not 0 <= redis.pttl(key) < gone_within]
+    # Idle times first (reading a value resets its key's), all at one instant: in one
+    # MULTI, so a slow dump does not itself make them differ.
+    pipe = redis.pipeline(transaction=True)
+    for key in keys:
+        pipe.object("idletime", key)
+    idle_times = pipe.execute()
     dumped = []
-    for key in redis.scan_iter("*"):
-        if 0 <= redis.pttl(key) < gone_within:
-            continue
-        idle = redis.object("idletime", key)  # first: reading the value resets it
+    for key, idle in zip(keys, idle_times, strict=True):
         kind = redis.type(key).decode()
         value = {"string": lambda k: redis.get(k),
                  "hash": lambda k: redis.hgetall(k),
