@@ -145,7 +145,7 @@ def drive(app, survey) -> Run:
     with ThreadPoolExecutor(4) as pool:
         for i, half in enumerate(halves):
             if i:  # Redis counts idle time in whole seconds: the finishes span more than one
-                time.sleep(1.5)
+                time.sleep(3)
             futures = [pool.submit(f, app) if friends is None else pool.submit(f, app, run, friends)
                        for f, friends in half]
             for future in futures:
@@ -296,8 +296,8 @@ def marker_links(marked: list[dict], hashes: dict[str, int], run: Run) -> list[s
             seconds = moment / 1000 % 3600
             if min(seconds, 3600 - seconds) > 60:
                 failures.append(f"a {kind}* key expires at a time of day, not a whole hour")
-    idle = {e["idle"] for e in marked}
-    if len(idle) != 1 and len(marked) > 1:
+    idle = [e["idle"] for e in marked]  # whole seconds: a touch may straddle one tick
+    if len(marked) > 1 and max(idle) - min(idle) > 1:
         failures.append("the finished markers have different idle times")
     # The order the operator can read them in: keys by TTL, or members by their place.
     by_ttl = [hashes[h] for e in sorted(marked, key=lambda e: -e["pttl"])
